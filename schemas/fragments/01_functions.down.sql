@@ -1,0 +1,7 @@
+DROP FUNCTION current_actor();
+DROP FUNCTION set_updated_at();
+DROP FUNCTION snowflake_floor(timestamptz);
+DROP FUNCTION snowflake_time(bigint);
+DROP FUNCTION next_snowflake();
+DROP FUNCTION snowflake_at(timestamptz);
+DROP SEQUENCE snowflake_seq;

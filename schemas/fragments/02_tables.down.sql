@@ -1,0 +1,13 @@
+DROP TABLE audit_log;
+DROP TABLE typing_indicators;
+DROP TABLE user_presence;
+DROP TABLE read_states;
+DROP TABLE friendships;
+DROP TABLE channel_permission_overwrites;
+DROP TABLE member_roles;
+DROP TABLE roles;
+DROP TABLE dm_participants;
+DROP TABLE channels;
+DROP TABLE server_members;
+DROP TABLE servers;
+DROP TABLE users;

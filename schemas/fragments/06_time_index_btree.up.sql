@@ -1,0 +1,4 @@
+-- Time-range reads (last hour of a server, a month's moderation export, retention) by a B-tree on
+-- created_at: precise for any range, but as large as the table's key column and maintained on every
+-- insert.
+CREATE INDEX messages_created_at_idx ON messages (created_at);

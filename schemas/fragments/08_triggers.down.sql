@@ -1,0 +1,18 @@
+DROP FUNCTION reconcile_channel_counters();
+DROP TRIGGER messages_edit_history ON messages;
+DROP FUNCTION record_message_edit();
+DROP TRIGGER messages_delete_audit ON messages;
+DROP FUNCTION audit_message_delete();
+DROP TRIGGER server_members_audit ON server_members;
+DROP FUNCTION audit_member_remove();
+DROP TRIGGER member_roles_audit ON member_roles;
+DROP FUNCTION audit_member_roles();
+DROP TRIGGER user_presence_updated_at ON user_presence;
+DROP TRIGGER read_states_updated_at ON read_states;
+DROP TRIGGER friendships_updated_at ON friendships;
+DROP TRIGGER channel_permission_overwrites_updated_at ON channel_permission_overwrites;
+DROP TRIGGER roles_updated_at ON roles;
+DROP TRIGGER channels_updated_at ON channels;
+DROP TRIGGER server_members_updated_at ON server_members;
+DROP TRIGGER servers_updated_at ON servers;
+DROP TRIGGER users_updated_at ON users;

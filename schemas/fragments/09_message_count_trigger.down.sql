@@ -1,0 +1,2 @@
+DROP TRIGGER messages_channel_counters ON messages;
+DROP FUNCTION maintain_channel_counters();

@@ -1,0 +1,10 @@
+// Where chatbench's own files are: the project root (for schemas/, scenarios/, reports/) and CHATBENCH_HOME.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The folder holding package.json, whatever the current directory is. */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export const SCHEMAS_DIR = path.join(PROJECT_ROOT, 'schemas');
+export const SCENARIOS_DIR = path.join(PROJECT_ROOT, 'scenarios');
+export const REPORTS_DIR = path.join(PROJECT_ROOT, 'reports');

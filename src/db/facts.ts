@@ -1,0 +1,43 @@
+// What results and reports record about the server: version, the settings that matter, extensions.
+import type pg from 'pg';
+import { formatSettingBytes } from '../metrics/format.ts';
+import { REPORTED_SETTINGS } from './server-settings.ts';
+
+export interface ServerFacts {
+  version: string;
+  versionNum: number;
+  settings: Record<string, string>;
+  pgStatStatements: 'installed' | 'available' | 'not preloaded' | 'missing';
+}
+
+export async function serverFacts(client: pg.Client): Promise<ServerFacts> {
+  const v = await client.query<{ version: string; num: string }>("SELECT version() AS version, current_setting('server_version_num') AS num");
+  const s = await client.query<{ name: string; setting: string; unit: string | null }>(
+    'SELECT name, setting, unit FROM pg_settings WHERE name = ANY($1)',
+    [REPORTED_SETTINGS as unknown as string[]],
+  );
+  const settings: Record<string, string> = {};
+  for (const row of s.rows) settings[row.name] = humanSetting(row.setting, row.unit);
+  const ext = await client.query<{ installed: boolean; available: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements') AS installed,
+            EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_stat_statements') AS available`,
+  );
+  const preloaded = (settings.shared_preload_libraries ?? '').includes('pg_stat_statements');
+  const { installed, available } = ext.rows[0];
+  return {
+    version: v.rows[0].version,
+    versionNum: Number(v.rows[0].num),
+    settings,
+    pgStatStatements: !available ? 'missing' : !preloaded ? 'not preloaded' : installed ? 'installed' : 'available',
+  };
+}
+
+const UNIT_BYTES: Record<string, number> = { B: 1, kB: 1024, '8kB': 8192, '16kB': 16384, '16MB': 16 * 1024 * 1024, MB: 1024 * 1024 };
+
+/** pg_settings reports 786432 with unit 8kB; people read 6GB. */
+function humanSetting(setting: string, unit: string | null): string {
+  if (!unit) return setting;
+  const n = Number(setting);
+  if (unit in UNIT_BYTES && Number.isFinite(n)) return formatSettingBytes(n * UNIT_BYTES[unit]);
+  return `${setting}${unit}`;
+}

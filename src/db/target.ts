@@ -1,0 +1,211 @@
+// The database a command works on: a server given by URL, or the embedded one. Opens clients and
+// pools with chatbench's per-client type parsing, and shows every address with the password redacted.
+import fs from 'node:fs';
+import pg from 'pg';
+import { DatabaseError } from '../errors.ts';
+import { acquireEmbedded, type EmbeddedPaths, type Lease } from './embedded.ts';
+import { redactUrlText } from './redact.ts';
+import { toDatabaseError } from './sqlstate.ts';
+
+export type TargetSpec = { kind: 'url'; url: URL } | { kind: 'embedded'; paths: EmbeddedPaths };
+
+export interface ConnectionParams {
+  host: string;
+  port: number;
+  user: string;
+  database: string;
+  /** Non-enumerable: never serialised, never logged. */
+  password?: string;
+  /** Extra URL query parameters the user gave (sslmode, ...), passed to libpq tools. */
+  query: URLSearchParams;
+}
+
+export interface Target {
+  kind: TargetSpec['kind'];
+  params: ConnectionParams;
+  /** `postgres://user@host:port/db` with no password, for messages and results. */
+  display: string;
+  /** Strings that must never appear in output (the password). */
+  secrets: string[];
+  embedded?: Lease;
+  /** A libpq URL that works in psql and pgbench without showing a password (embedded: through a passfile). */
+  libpqUrl(opts?: { schema?: string }): string;
+  close(): Promise<void>;
+  closeSync(): void;
+}
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+/**
+ * Type parsing for our clients only (no global pg.defaults switches): BIGINT ids are snowflakes that
+ * fit in 53 bits and counters fit too, so int8 becomes a number; an unsafe value throws rather than
+ * silently losing precision. NUMERIC (from SUM/AVG) becomes a number as well.
+ */
+export const chatbenchTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID && format !== 'binary') {
+      return (text: string) => {
+        const n = Number(text);
+        if (!Number.isSafeInteger(n)) throw new RangeError(`bigint ${text} does not fit a JavaScript number`);
+        return n;
+      };
+    }
+    if (oid === NUMERIC_OID && format !== 'binary') return (text: string) => Number(text);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+} as pg.CustomTypesConfig;
+
+export function paramsFromUrl(url: URL): ConnectionParams {
+  const query = new URLSearchParams(url.searchParams);
+  const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || query.get('dbname') || process.env.PGDATABASE || 'postgres';
+  query.delete('dbname');
+  const params: ConnectionParams = {
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(url.port || 5432),
+    user: decodeURIComponent(url.username) || process.env.PGUSER || process.env.USER || 'postgres',
+    database,
+    query,
+  };
+  const password = url.password ? decodeURIComponent(url.password) : query.get('password') || process.env.PGPASSWORD;
+  query.delete('password');
+  Object.defineProperty(params, 'password', { value: password, enumerable: false });
+  return params;
+}
+
+function displayOf(p: ConnectionParams): string {
+  return `postgres://${encodeURIComponent(p.user)}@${p.host.includes(':') ? `[${p.host}]` : p.host}:${p.port}/${encodeURIComponent(p.database)}`;
+}
+
+/** pg client options for these params, landing in `schema` (then public) when given. */
+export function clientConfig(p: ConnectionParams, opts: { schema?: string; applicationName?: string } = {}): pg.ClientConfig {
+  const sslmode = p.query.get('sslmode');
+  return {
+    host: p.host,
+    port: p.port,
+    user: p.user,
+    password: p.password,
+    database: p.database,
+    application_name: opts.applicationName ?? 'chatbench',
+    connectionTimeoutMillis: 10_000,
+    ssl: sslmode && sslmode !== 'disable' && sslmode !== 'prefer' ? { rejectUnauthorized: sslmode === 'verify-full' || sslmode === 'verify-ca' } : undefined,
+    options: opts.schema ? `-c search_path=${opts.schema},public` : undefined,
+    types: chatbenchTypes,
+  };
+}
+
+/** Connects one client; a failure names host and port (never the password) and keeps the SQLSTATE. */
+export async function connectClient(target: Target, opts: { schema?: string; applicationName?: string } = {}): Promise<pg.Client> {
+  const client = new pg.Client(clientConfig(target.params, opts));
+  try {
+    await client.connect();
+  } catch (e) {
+    await client.end().catch(() => {});
+    throw connectError(target, e);
+  }
+  // An idle client whose server goes away emits 'error'; without a listener that would crash the process.
+  client.on('error', () => {});
+  return client;
+}
+
+export function connectError(target: Target, e: unknown): DatabaseError {
+  const err = e as { code?: string; message?: string };
+  const where = `${target.params.host}:${target.params.port}`;
+  const reason =
+    err.code === 'ECONNREFUSED' ? 'connection refused'
+    : err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' ? 'host not found'
+    : err.code === 'ETIMEDOUT' || /timeout/i.test(err.message ?? '') ? 'timed out'
+    : redactUrlText(err.message ?? String(e));
+  const hint = err.code === '3D000' ? ` (create it first, or name another database in the URL)` : '';
+  const base = toDatabaseError(e, `cannot connect to ${where} as ${target.params.user}, database ${target.params.database}`);
+  return new DatabaseError(`cannot connect to PostgreSQL at ${where} (database ${target.params.database}, user ${target.params.user}): ${reason}${hint}`, {
+    cause: e,
+    code: base.code,
+    detail: base.detail,
+    hint: base.hint,
+  });
+}
+
+/** Opens the target: for a URL, checks it answers; for the embedded server, starts it if needed. */
+export async function openTarget(spec: TargetSpec, onNotice: (msg: string) => void = () => {}): Promise<Target> {
+  if (spec.kind === 'url') {
+    const params = paramsFromUrl(spec.url);
+    const target = makeTarget('url', params, undefined);
+    const client = await connectClient(target);
+    await client.end();
+    return target;
+  }
+  const lease = await acquireEmbedded(spec.paths, onNotice);
+  const s = lease.server;
+  const params: ConnectionParams = { host: s.host, port: s.port, user: s.user, database: s.database, query: new URLSearchParams() };
+  Object.defineProperty(params, 'password', { value: s.password, enumerable: false });
+  const target = makeTarget('embedded', params, lease);
+  try {
+    await ensureEmbeddedDatabase(target);
+  } catch (e) {
+    await lease.release().catch(() => {});
+    throw e;
+  }
+  return target;
+}
+
+function makeTarget(kind: Target['kind'], params: ConnectionParams, lease: Lease | undefined): Target {
+  return {
+    kind,
+    params,
+    display: displayOf(params),
+    secrets: params.password ? [params.password] : [],
+    embedded: lease,
+    libpqUrl(opts = {}) {
+      const q = new URLSearchParams(params.query);
+      if (lease) q.set('passfile', lease.server.paths.pgpassFile);
+      if (opts.schema) q.set('options', `-csearch_path=${opts.schema},public`);
+      const qs = q.toString().replaceAll('+', '%20');
+      return `${displayOf(params)}${qs ? `?${qs}` : ''}`;
+    },
+    async close() {
+      await lease?.release();
+    },
+    closeSync() {
+      lease?.releaseSync();
+    },
+  };
+}
+
+/** The embedded server's `chatbench` database with pg_stat_statements; created on first use. */
+async function ensureEmbeddedDatabase(target: Target): Promise<void> {
+  const admin = await connectClient({ ...target, params: withDatabase(target.params, 'postgres') });
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [target.params.database]);
+    if (!rowCount) {
+      await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(target.params.database)}`).catch((e) => {
+        if ((e as { code?: string }).code !== '42P04') throw e; // another command created it first
+      });
+    }
+  } finally {
+    await admin.end();
+  }
+  const client = await connectClient(target);
+  try {
+    await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements').catch((e) => {
+      if ((e as { code?: string }).code !== '23505' && (e as { code?: string }).code !== '42710') throw e;
+    });
+  } finally {
+    await client.end();
+  }
+}
+
+export function withDatabase(p: ConnectionParams, database: string): ConnectionParams {
+  const copy: ConnectionParams = { ...p, database, query: new URLSearchParams(p.query) };
+  Object.defineProperty(copy, 'password', { value: p.password, enumerable: false });
+  return copy;
+}
+
+/** True if a passfile path exists and is private (libpq ignores group- or world-readable ones). */
+export function passfileUsable(file: string): boolean {
+  try {
+    return (fs.statSync(file).mode & 0o077) === 0;
+  } catch {
+    return false;
+  }
+}

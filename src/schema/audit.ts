@@ -1,0 +1,331 @@
+// The schema audit: the rules a PostgreSQL reviewer applies to a chat schema, checked against the
+// catalog and the planner of the applied schema (never by reading SQL text, except for OFFSET).
+import type pg from 'pg';
+
+export type Rule =
+  | 'fk-index'
+  | 'timestamptz'
+  | 'created-at'
+  | 'updated-at-trigger'
+  | 'check-constraints'
+  | 'soft-delete-filter'
+  | 'keyset-pagination'
+  | 'index-scan'
+  | 'partition-coverage'
+  | 'partition-pruning';
+
+export const RULES: Record<Rule, string> = {
+  'fk-index': 'every foreign key has an index whose leading columns are the key columns',
+  timestamptz: 'no timestamp without time zone column',
+  'created-at': 'every table has created_at timestamptz NOT NULL',
+  'updated-at-trigger': 'every table with updated_at has a BEFORE UPDATE trigger that sets it',
+  'check-constraints': 'content, type and pair CHECK constraints are present',
+  'soft-delete-filter': 'every scenario query that reads messages filters deleted_at IS NULL',
+  'keyset-pagination': 'scenario queries paginate by keyset, never OFFSET',
+  'index-scan': 'channel-history and time-range queries can use an index',
+  'partition-coverage': 'partitions cover the whole seeded time range and no row fell into a default partition',
+  'partition-pruning': 'a query with a time bound scans only the partitions of that time',
+};
+
+export interface Finding {
+  rule: Rule;
+  table: string;
+  column?: string;
+  message: string;
+  fix: string;
+}
+
+/** A query to audit, from a scenario: its SQL, whether it reads messages, and whether it must use an index. */
+export interface AuditQuery {
+  name: string;
+  sql: string;
+  readsMessages: boolean;
+  expectIndex: boolean;
+}
+
+export interface AuditOptions {
+  /** The data's time range (seeded range, or the default one for an empty schema). */
+  range?: { fromMs: number; toMs: number };
+  /** Whether the schema holds seeded data (if not, plans are made with enable_seqscan off). */
+  seeded: boolean;
+  queries: AuditQuery[];
+}
+
+export interface AuditResult {
+  schema: string;
+  findings: Finding[];
+  checked: Record<Rule, number>;
+}
+
+type Q = <T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]) => Promise<T[]>;
+
+/** Audits one schema. Runs inside the caller's transaction and changes nothing but local settings. */
+export async function auditSchema(client: pg.ClientBase, schema: string, opts: AuditOptions): Promise<AuditResult> {
+  const q: Q = async (sql, params = []) => (await client.query(sql, params)).rows;
+  const findings: Finding[] = [];
+  const checked = Object.fromEntries(Object.keys(RULES).map((r) => [r, 0])) as Record<Rule, number>;
+  await client.query(`SET LOCAL search_path TO "${schema.replaceAll('"', '""')}", public`);
+  if (!opts.seeded) await client.query('SET LOCAL enable_seqscan = off');
+
+  // fk-index
+  const fks = await q<{ table: string; name: string; cols: string[]; has_index: boolean }>(
+    `SELECT c.relname AS table, con.conname AS name,
+            ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
+                    JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord) AS cols,
+            EXISTS (SELECT 1 FROM pg_index i
+                     WHERE i.indrelid = con.conrelid AND i.indpred IS NULL
+                       AND (i.indkey::int2[])[0:cardinality(con.conkey) - 1] @> con.conkey
+                       AND (i.indkey::int2[])[0:cardinality(con.conkey) - 1] <@ con.conkey) AS has_index
+       FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND con.contype = 'f' AND NOT c.relispartition AND con.conparentid = 0
+      ORDER BY 1, 2`,
+    [schema],
+  );
+  for (const fk of fks) {
+    checked['fk-index']++;
+    if (!fk.has_index) {
+      findings.push({
+        rule: 'fk-index',
+        table: fk.table,
+        column: fk.cols.join(', '),
+        message: `foreign key ${fk.name} has no index starting with (${fk.cols.join(', ')}): deletes of the referenced rows and joins scan ${fk.table}`,
+        fix: `CREATE INDEX ON ${fk.table} (${fk.cols.join(', ')});`,
+      });
+    }
+  }
+
+  // timestamptz, created-at, updated-at-trigger
+  const tables = await q<{ table: string; persistence: string; cols: Record<string, { type: string; notnull: boolean }>; updated_trigger: boolean }>(
+    `SELECT c.relname AS table, c.relpersistence AS persistence,
+            (SELECT jsonb_object_agg(a.attname, jsonb_build_object('type', format_type(a.atttypid, a.atttypmod), 'notnull', a.attnotnull))
+               FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS cols,
+            EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+                     WHERE t.tgrelid = c.oid AND NOT t.tgisinternal
+                       AND (t.tgtype & 2) = 2 AND (t.tgtype & 16) = 16 AND (t.tgtype & 1) = 1
+                       AND p.prosrc ~* 'updated_at\\s*:?=') AS updated_trigger
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+      ORDER BY 1`,
+    [schema],
+  );
+  for (const t of tables) {
+    for (const [col, info] of Object.entries(t.cols ?? {})) {
+      checked.timestamptz++;
+      if (info.type.startsWith('timestamp') && info.type.includes('without time zone')) {
+        findings.push({
+          rule: 'timestamptz',
+          table: t.table,
+          column: col,
+          message: `${t.table}.${col} is ${info.type}: it stores wall-clock time with no zone, so users in other zones see wrong times`,
+          fix: `ALTER TABLE ${t.table} ALTER COLUMN ${col} TYPE timestamptz USING ${col} AT TIME ZONE 'UTC';`,
+        });
+      }
+    }
+    checked['created-at']++;
+    const created = t.cols?.created_at;
+    if (!created || created.type !== 'timestamp with time zone' || !created.notnull) {
+      findings.push({
+        rule: 'created-at',
+        table: t.table,
+        column: 'created_at',
+        message: created ? `${t.table}.created_at is ${created.type}${created.notnull ? '' : ' and nullable'}` : `${t.table} has no created_at column`,
+        fix: created
+          ? `ALTER TABLE ${t.table} ALTER COLUMN created_at TYPE timestamptz, ALTER COLUMN created_at SET NOT NULL;`
+          : `ALTER TABLE ${t.table} ADD COLUMN created_at timestamptz NOT NULL DEFAULT now();`,
+      });
+    }
+    if (t.cols?.updated_at) {
+      checked['updated-at-trigger']++;
+      if (!t.updated_trigger) {
+        findings.push({
+          rule: 'updated-at-trigger',
+          table: t.table,
+          column: 'updated_at',
+          message: `${t.table} has updated_at but no BEFORE UPDATE row trigger that sets it, so it goes stale`,
+          fix: `CREATE TRIGGER ${t.table}_updated_at BEFORE UPDATE ON ${t.table} FOR EACH ROW EXECUTE FUNCTION set_updated_at();`,
+        });
+      }
+    }
+  }
+
+  // check-constraints: the ones the chat schema promises, on whichever of these tables exist
+  const required: Array<{ table: string; column: string; pattern: RegExp; what: string; fix: string }> = [
+    { table: 'messages', column: 'content', pattern: /char_length\(content\).*4000/, what: 'content length between 1 and 4000 (unless attachments)', fix: "ALTER TABLE messages ADD CHECK (char_length(content) BETWEEN 1 AND 4000 OR (content = '' AND attachment_count > 0));" },
+    { table: 'channels', column: 'type', pattern: /'text'.*'voice'.*'category'.*'dm'.*'group_dm'/, what: 'channel type in (text, voice, category, dm, group_dm)', fix: "ALTER TABLE channels ADD CHECK (type IN ('text', 'voice', 'category', 'dm', 'group_dm'));" },
+    { table: 'friendships', column: 'user_low', pattern: /user_low < user_high/, what: 'pairs stored once with user_low < user_high', fix: 'ALTER TABLE friendships ADD CHECK (user_low < user_high);' },
+    { table: 'channel_permission_overwrites', column: 'role_id, user_id', pattern: /num_nonnulls\(role_id, user_id\) = 1/, what: 'exactly one of role_id and user_id', fix: 'ALTER TABLE channel_permission_overwrites ADD CHECK (num_nonnulls(role_id, user_id) = 1);' },
+  ];
+  const checks = await q<{ table: string; def: string }>(
+    `SELECT c.relname AS table, pg_get_constraintdef(con.oid) AS def
+       FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND con.contype = 'c' AND NOT c.relispartition`,
+    [schema],
+  );
+  const tableNames = new Set(tables.map((t) => t.table));
+  for (const r of required) {
+    if (!tableNames.has(r.table)) continue;
+    checked['check-constraints']++;
+    if (!checks.some((c) => c.table === r.table && r.pattern.test(c.def))) {
+      findings.push({ rule: 'check-constraints', table: r.table, column: r.column, message: `${r.table} lacks the CHECK for ${r.what}`, fix: r.fix });
+    }
+  }
+
+  const messagesKind = (await q<{ kind: string }>(`SELECT relkind AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND relname = 'messages'`, [schema]))[0]?.kind;
+  const messageRelations = new Set(
+    (await q<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND (c.relname = 'messages' OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = to_regclass($2)))`,
+      [schema, `"${schema}".messages`],
+    )).map((r) => r.name),
+  );
+
+  // soft-delete-filter, keyset-pagination, index-scan (scenario queries)
+  for (const query of opts.queries) {
+    checked['keyset-pagination']++;
+    if (/\bOFFSET\b/i.test(stripSqlLiterals(query.sql))) {
+      findings.push({ rule: 'keyset-pagination', table: 'messages', message: `${query.name} uses OFFSET: each page re-reads every row before it`, fix: `page by keyset instead: WHERE id < $cursor ORDER BY id DESC LIMIT n (${query.name})` });
+    }
+    if (!messagesKind || (!query.readsMessages && !query.expectIndex)) continue;
+    const plan = await explainGeneric(client, query.sql);
+    const scans = planScans(plan).filter((s) => messageRelations.has(s.relation));
+    if (query.readsMessages) {
+      checked['soft-delete-filter']++;
+      const unfiltered = scans.filter((s) => !/deleted_at IS NULL/.test(s.conditions));
+      if (scans.length === 0 || unfiltered.length > 0) {
+        findings.push({
+          rule: 'soft-delete-filter',
+          table: 'messages',
+          column: 'deleted_at',
+          message: scans.length === 0
+            ? `${query.name} is declared to read messages but its plan scans no messages table`
+            : `${query.name} reads ${unfiltered[0].relation} without filtering deleted_at IS NULL: soft-deleted messages would show`,
+          fix: `add "AND deleted_at IS NULL" to ${query.name}`,
+        });
+      }
+    }
+    if (query.expectIndex) {
+      checked['index-scan']++;
+      const seq = scans.find((s) => s.node === 'Seq Scan');
+      if (seq) findings.push({ rule: 'index-scan', table: seq.relation, message: `${query.name} plans a sequential scan of ${seq.relation}`, fix: `index the columns ${query.name} filters on` });
+    }
+  }
+
+  // index-scan (canonical queries, so the rule holds before any scenario exists)
+  if (messagesKind) {
+    const canonical = [
+      { name: 'channel history page', sql: 'SELECT id FROM messages WHERE channel_id = $1 AND deleted_at IS NULL AND id < $2 ORDER BY id DESC LIMIT 50', fix: 'CREATE INDEX ON messages (channel_id, id);' },
+      { name: 'time range', sql: 'SELECT count(*) FROM messages WHERE created_at >= $1 AND created_at < $2', fix: 'CREATE INDEX ON messages USING brin (created_at); -- or a B-tree' },
+    ];
+    for (const c of canonical) {
+      checked['index-scan']++;
+      const plan = await explainGeneric(client, c.sql);
+      const seq = planScans(plan).find((s) => messageRelations.has(s.relation) && s.node === 'Seq Scan');
+      if (seq) findings.push({ rule: 'index-scan', table: 'messages', message: `the ${c.name} query plans a sequential scan of ${seq.relation}`, fix: c.fix });
+    }
+  }
+
+  // partition-coverage and partition-pruning
+  if (messagesKind === 'p' && opts.range) {
+    findings.push(...(await partitionFindings(client, schema, opts.range, checked)));
+  }
+  return { schema, findings, checked };
+}
+
+async function partitionFindings(client: pg.ClientBase, schema: string, range: { fromMs: number; toMs: number }, checked: Record<Rule, number>): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const parts = await client.query<{ parent: string; child: string; lo: Date | null; hi: Date | null; is_default: boolean }>(
+    `SELECT p.relname AS parent, c.relname AS child,
+            (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \\(''([^'']+)''\\)'))[1]::timestamptz AS lo,
+            (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \\(''([^'']+)''\\)'))[1]::timestamptz AS hi,
+            pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT' AS is_default
+       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+       JOIN pg_namespace n ON n.oid = p.relnamespace
+      WHERE n.nspname = $1 AND p.relkind = 'p'`,
+    [schema],
+  );
+  const parents = [...new Set(parts.rows.map((r) => r.parent))].sort();
+  for (const parent of parents) {
+    checked['partition-coverage']++;
+    const own = parts.rows.filter((r) => r.parent === parent && !r.is_default && r.lo && r.hi).sort((a, b) => a.lo!.getTime() - b.lo!.getTime());
+    // Walk the range: each instant in [from, to) must fall in some partition.
+    let cursor = range.fromMs;
+    for (const p of own) {
+      if (p.lo!.getTime() <= cursor && p.hi!.getTime() > cursor) cursor = p.hi!.getTime();
+    }
+    if (cursor < range.toMs) {
+      findings.push({
+        rule: 'partition-coverage',
+        table: parent,
+        message: `${parent} has no partition for ${new Date(cursor).toISOString()} (data runs to ${new Date(range.toMs).toISOString()})`,
+        fix: `SELECT create_message_partitions('${new Date(cursor).toISOString()}', '${new Date(range.toMs).toISOString()}');`,
+      });
+    }
+    const dflt = parts.rows.find((r) => r.parent === parent && r.is_default);
+    if (dflt) {
+      const n = await client.query(`SELECT EXISTS (SELECT 1 FROM "${schema}"."${dflt.child}") AS strays`);
+      if (n.rows[0].strays) {
+        findings.push({ rule: 'partition-coverage', table: dflt.child, message: `${dflt.child} holds rows: their period has no partition`, fix: 'create the missing partitions, then move the rows out of the default partition' });
+      }
+    }
+  }
+  // A one-day window inside the first period must touch exactly one messages partition.
+  checked['partition-pruning']++;
+  const dayStart = new Date(range.fromMs + 3_600_000).toISOString();
+  const dayEnd = new Date(Math.min(range.fromMs + 86_400_000, range.toMs)).toISOString();
+  const plan = await client.query(`EXPLAIN (FORMAT JSON) SELECT count(*) FROM messages WHERE created_at >= '${dayStart}' AND created_at < '${dayEnd}'`);
+  const touched = new Set(planScans(plan.rows[0]['QUERY PLAN'][0].Plan).map((s) => s.relation).filter((r) => r.startsWith('messages')));
+  if (touched.size !== 1) {
+    findings.push({
+      rule: 'partition-pruning',
+      table: 'messages',
+      message: `a one-day query scans ${touched.size} messages partitions (${[...touched].slice(0, 4).join(', ')}${touched.size > 4 ? ', ...' : ''}); expected 1`,
+      fix: 'partition messages by RANGE (created_at) and filter on created_at',
+    });
+  }
+  return findings;
+}
+
+export interface PlanScan {
+  node: string;
+  relation: string;
+  conditions: string;
+}
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  Filter?: string;
+  'Index Cond'?: string;
+  'Recheck Cond'?: string;
+  Plans?: PlanNode[];
+  [key: string]: unknown;
+}
+
+/** Every scan node of a plan with the conditions it applies (its own and its bitmap children's). */
+export function planScans(node: PlanNode): PlanScan[] {
+  const out: PlanScan[] = [];
+  const walk = (n: PlanNode) => {
+    if (n['Relation Name']) {
+      const conds = [n.Filter, n['Index Cond'], n['Recheck Cond']].filter(Boolean).join(' AND ');
+      out.push({ node: n['Node Type'], relation: n['Relation Name'], conditions: conds });
+    }
+    for (const child of n.Plans ?? []) walk(child);
+  };
+  walk(node);
+  return out;
+}
+
+async function explainGeneric(client: pg.ClientBase, sql: string): Promise<PlanNode> {
+  const r = await client.query(`EXPLAIN (GENERIC_PLAN, FORMAT JSON) ${sql}`);
+  return r.rows[0]['QUERY PLAN'][0].Plan as PlanNode;
+}
+
+/** SQL with comments, string literals and quoted identifiers blanked, for keyword checks. */
+export function stripSqlLiterals(sql: string): string {
+  return sql
+    .replace(/--[^\n]*/g, ' ')
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .replace(/\$([A-Za-z_]*)\$[\s\S]*?\$\1\$/g, ' ')
+    .replace(/'(?:[^']|'')*'/g, "''")
+    .replace(/"(?:[^"]|"")*"/g, '""');
+}

@@ -1,0 +1,94 @@
+// chatbench's bookkeeping schema, `chatbench`, in the target database: which variants are applied
+// (and how far), what was seeded into each, and the committed chunks that make a seed resumable.
+// It is created with the first variant and dropped with the last, so a revert leaves nothing.
+import type pg from 'pg';
+
+export const META_SCHEMA = 'chatbench';
+
+/** Serialises every chatbench DDL change in a database (taken inside a transaction). */
+const DDL_LOCK_KEY = 0x63686174; // "chat"
+
+const META_DDL = `
+CREATE SCHEMA IF NOT EXISTS ${META_SCHEMA};
+COMMENT ON SCHEMA ${META_SCHEMA} IS 'chatbench bookkeeping: applied variants, seeds, resumable chunks';
+CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.variants (
+  variant         text PRIMARY KEY,
+  schema_name     text NOT NULL UNIQUE,
+  definition_hash text NOT NULL,
+  applied         text[] NOT NULL DEFAULT '{}',
+  phase           text NOT NULL CHECK (phase IN ('pre-load', 'post-load')),
+  applied_at      timestamptz NOT NULL DEFAULT now(),
+  updated_at      timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.seeds (
+  variant     text PRIMARY KEY REFERENCES ${META_SCHEMA}.variants ON DELETE CASCADE,
+  plan        jsonb NOT NULL,
+  status      text NOT NULL CHECK (status IN ('loading', 'complete')),
+  facts       jsonb,
+  steps       jsonb NOT NULL DEFAULT '[]',
+  started_at  timestamptz NOT NULL DEFAULT now(),
+  finished_at timestamptz
+);
+CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.seed_chunks (
+  variant    text NOT NULL REFERENCES ${META_SCHEMA}.variants ON DELETE CASCADE,
+  table_name text NOT NULL,
+  chunk      integer NOT NULL,
+  row_count  bigint NOT NULL,
+  bytes      bigint NOT NULL,
+  committed_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (variant, table_name, chunk)
+);
+CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.clock (
+  variant      text PRIMARY KEY REFERENCES ${META_SCHEMA}.variants ON DELETE CASCADE,
+  virtual_now  timestamptz NOT NULL
+);
+`;
+
+export interface AppliedVariant {
+  variant: string;
+  schema: string;
+  definitionHash: string;
+  applied: string[];
+  phase: 'pre-load' | 'post-load';
+  appliedAt: Date;
+}
+
+export async function lockDdl(client: pg.ClientBase): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock($1)', [DDL_LOCK_KEY]);
+}
+
+/** Creates the bookkeeping schema if needed; call inside a transaction after lockDdl(). */
+export async function ensureMeta(client: pg.ClientBase): Promise<void> {
+  await client.query(META_DDL);
+}
+
+export async function metaExists(client: pg.ClientBase): Promise<boolean> {
+  const r = await client.query(`SELECT to_regclass('${META_SCHEMA}.variants') IS NOT NULL AS ok`);
+  return r.rows[0].ok as boolean;
+}
+
+export async function appliedVariants(client: pg.ClientBase): Promise<AppliedVariant[]> {
+  if (!(await metaExists(client))) return [];
+  const r = await client.query(
+    `SELECT variant, schema_name, definition_hash, applied, phase, applied_at FROM ${META_SCHEMA}.variants ORDER BY variant`,
+  );
+  return r.rows.map((row) => ({
+    variant: row.variant,
+    schema: row.schema_name,
+    definitionHash: row.definition_hash,
+    applied: row.applied,
+    phase: row.phase,
+    appliedAt: row.applied_at,
+  }));
+}
+
+export async function appliedVariant(client: pg.ClientBase, name: string): Promise<AppliedVariant | undefined> {
+  return (await appliedVariants(client)).find((v) => v.variant === name);
+}
+
+/** Drops the bookkeeping schema once no variant is left in it. */
+export async function dropMetaIfEmpty(client: pg.ClientBase): Promise<void> {
+  if (!(await metaExists(client))) return;
+  const r = await client.query(`SELECT count(*)::int AS n FROM ${META_SCHEMA}.variants`);
+  if (r.rows[0].n === 0) await client.query(`DROP SCHEMA ${META_SCHEMA} CASCADE`);
+}
