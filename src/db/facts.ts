@@ -1,7 +1,14 @@
 // What results and reports record about the server: version, the settings that matter, extensions.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { formatSettingBytes } from '../metrics/format.ts';
-import { REPORTED_SETTINGS } from './server-settings.ts';
+import type { RunEnvironment } from '../results/types.ts';
+import { machineFacts, REPORTED_SETTINGS } from './server-settings.ts';
+import type { Target } from './target.ts';
 
 export interface ServerFacts {
   version: string;
@@ -40,4 +47,27 @@ function humanSetting(setting: string, unit: string | null): string {
   const n = Number(setting);
   if (unit in UNIT_BYTES && Number.isFinite(n)) return formatSettingBytes(n * UNIT_BYTES[unit]);
   return `${setting}${unit}`;
+}
+
+/** Versions, machine and server settings for a results file. */
+export async function runEnvironment(target: Target, client: pg.Client): Promise<RunEnvironment> {
+  const facts = await serverFacts(client);
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+  let chatbench = 'unknown';
+  try {
+    chatbench = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version;
+  } catch {
+    // keep unknown
+  }
+  const git = spawnSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, encoding: 'utf8' });
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' });
+  const commit = git.status === 0 ? `${git.stdout.trim()}${dirty.stdout?.trim() ? '-dirty' : ''}` : null;
+  const m = machineFacts();
+  return {
+    versions: { chatbench, gitCommit: commit, node: process.version, postgres: facts.version },
+    machine: { cores: m.cores, memBytes: m.memBytes, platform: `${os.platform()} ${os.release()} ${os.arch()}`, cpuModel: os.cpus()[0]?.model ?? 'unknown' },
+    serverSettings: facts.settings,
+    target: target.display,
+    targetKind: target.kind,
+  };
 }

@@ -1,0 +1,71 @@
+// Reading and writing results.json: written atomically, validated when read (version, kind, and
+// the counter identities), so a report never renders a file it cannot trust.
+import fs from 'node:fs';
+import path from 'node:path';
+import { RESULTS_SCHEMA_VERSION, type Results, type ScenarioResults } from './types.ts';
+
+export const RESULTS_FILE = 'results.json';
+
+export class ResultsError extends Error {
+  override readonly name = 'ResultsError';
+}
+
+/** A run id that sorts by time: 20261130-193005-history-scroll. */
+export function newRunId(name: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${name.replace(/[^a-z0-9-]+/gi, '-').toLowerCase()}`;
+}
+
+/** A folder for the run under `reportsDir`, never reusing an existing one. */
+export function runDir(reportsDir: string, runId: string): string {
+  let dir = path.join(reportsDir, runId);
+  for (let k = 2; fs.existsSync(dir); k++) dir = path.join(reportsDir, `${runId}-${k}`);
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export function writeResults(dir: string, results: Results): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, RESULTS_FILE);
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, `${JSON.stringify(results, null, 2)}\n`);
+  fs.renameSync(tmp, file);
+  return file;
+}
+
+/** Reads and validates results.json from a run folder (or the file itself). */
+export function readResults(dirOrFile: string): Results {
+  const file = dirOrFile.endsWith('.json') ? dirOrFile : path.join(dirOrFile, RESULTS_FILE);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ResultsError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  return validateResults(raw, file);
+}
+
+export function validateResults(raw: unknown, where = 'results'): Results {
+  const r = raw as Results;
+  if (!r || typeof r !== 'object') throw new ResultsError(`${where}: not a JSON object`);
+  if (r.schemaVersion !== RESULTS_SCHEMA_VERSION) throw new ResultsError(`${where}: schemaVersion ${String(r.schemaVersion)} is not supported (expected ${RESULTS_SCHEMA_VERSION})`);
+  if (!['seed', 'scenario', 'bench'].includes(r.kind)) throw new ResultsError(`${where}: unknown kind ${String(r.kind)}`);
+  for (const k of ['runId', 'startedAt', 'finishedAt', 'command', 'environment'] as const) {
+    if (r[k] === undefined) throw new ResultsError(`${where}: missing ${k}`);
+  }
+  if (r.kind === 'scenario') checkIdentities(r, where);
+  return r;
+}
+
+/** attempted = ok + failed + dropped, and errors by SQLSTATE add up to failed, for every operation. */
+export function checkIdentities(r: ScenarioResults, where = 'results'): void {
+  for (const v of r.variants ?? []) {
+    for (const op of v.operations ?? []) {
+      if (op.attempted !== op.ok + op.failed + op.dropped) {
+        throw new ResultsError(`${where}: ${v.variant}/${op.name}: attempted ${op.attempted} != ok ${op.ok} + failed ${op.failed} + dropped ${op.dropped}`);
+      }
+      const byCode = Object.values(op.errors ?? {}).reduce((a, e) => a + e.count, 0);
+      if (byCode !== op.failed) throw new ResultsError(`${where}: ${v.variant}/${op.name}: errors by SQLSTATE sum to ${byCode}, failed is ${op.failed}`);
+    }
+  }
+}

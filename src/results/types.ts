@@ -1,0 +1,211 @@
+// The versioned results schema: what every seed, scenario and bench run writes to results.json,
+// restating its whole configuration, so a report can be rendered from the file alone.
+
+export const RESULTS_SCHEMA_VERSION = 1;
+
+export interface Versions {
+  chatbench: string;
+  gitCommit: string | null;
+  node: string;
+  postgres: string;
+}
+
+export interface Machine {
+  cores: number;
+  memBytes: number;
+  platform: string;
+  cpuModel: string;
+}
+
+export interface RunEnvironment {
+  versions: Versions;
+  machine: Machine;
+  /** The settings that matter, as the server reported them. */
+  serverSettings: Record<string, string>;
+  /** postgres://user@host:port/db, never with a password. */
+  target: string;
+  targetKind: 'embedded' | 'url';
+}
+
+interface RunBase {
+  schemaVersion: typeof RESULTS_SCHEMA_VERSION;
+  runId: string;
+  startedAt: string;
+  finishedAt: string;
+  /** The command line that reproduces the run. */
+  command: string;
+  /** True when the run was interrupted: what is here is what was measured before it stopped. */
+  partial: boolean;
+  environment: RunEnvironment;
+}
+
+// ---- seed ------------------------------------------------------------------------------------
+
+export interface StepResult {
+  name: string;
+  ms: number;
+  detail?: string;
+}
+
+export interface TableFacts {
+  rows: number;
+  checksum: string;
+  tableBytes: number;
+  indexes: Record<string, number>;
+}
+
+export interface SeedFacts {
+  tables: Record<string, TableFacts>;
+  totalBytes: number;
+  loadRowsPerSec: number;
+  loadBytesPerSec: number;
+}
+
+export interface VariantSeedResult {
+  variant: string;
+  schema: string;
+  resumed: boolean;
+  rows: Record<string, number>;
+  steps: StepResult[];
+  facts: SeedFacts;
+}
+
+export interface SeedPlanSummary {
+  seed: number;
+  messages: number;
+  users: number;
+  servers: number;
+  startMs: number;
+  endMs: number;
+  days: number;
+  rows: Record<string, number>;
+  generatorVersion: number;
+  distribution: Record<string, number>;
+}
+
+export interface SeedResults extends RunBase {
+  kind: 'seed';
+  config: { jobs: number; format: string; variants: string[]; resume: boolean; force: boolean };
+  plan: SeedPlanSummary;
+  variants: VariantSeedResult[];
+}
+
+// ---- scenario --------------------------------------------------------------------------------
+
+export interface Percentiles {
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  p999: number;
+  max: number;
+  mean: number;
+}
+
+export interface OperationResult {
+  name: string;
+  /** attempted = ok + failed + dropped (checked when results are read). */
+  attempted: number;
+  ok: number;
+  failed: number;
+  dropped: number;
+  errors: Record<string, { count: number; name: string; example: string }>;
+  /** From the intended start (open loop) or the send (closed loop), in microseconds. */
+  latencyUs: Percentiles;
+  /** Time on the wire and in the server only, in microseconds. */
+  serviceUs: Percentiles;
+  /** Open loop: how late operations started, in microseconds. */
+  lagUs?: Percentiles;
+  /** Encoded HDR histograms (base64), so runs can be merged and re-rendered. */
+  histograms: { latency: string; service: string };
+  /** Percentile spectrum for charts: [percentile, microseconds]. */
+  spectrum: Array<[number, number]>;
+  /** Server-side evidence from pg_stat_statements for this operation's statements. */
+  server?: { calls: number; meanExecMs: number; maxExecMs: number; sharedHit: number; sharedRead: number; rows: number };
+  /** One EXPLAIN (ANALYZE, BUFFERS) with representative parameters. */
+  plan?: { text: string; partitionsScanned: number; partitionsTotal: number; params: unknown[] };
+  /** Why an operation could not run on this variant (e.g. no full-text index: seq scan), if it is notable. */
+  note?: string;
+}
+
+export interface TimelinePoint {
+  /** Seconds since the start of the measured phase (negative during warm-up). */
+  t: number;
+  ops: number;
+  errors: number;
+  p99Us: number;
+}
+
+export interface VariantScenarioResult {
+  variant: string;
+  durationMs: number;
+  warmupMs: number;
+  throughputPerSec: number;
+  operations: OperationResult[];
+  timeline: TimelinePoint[];
+  server: {
+    hitRatio: number | null;
+    tempBytes: number;
+    deadlocks: number;
+    walBytes: number;
+    commits: number;
+    rollbacks: number;
+    tableBytes: Record<string, number>;
+    indexBytes: Record<string, number>;
+  };
+}
+
+export interface AnswerCheck {
+  operation: string;
+  params: unknown[];
+  ok: boolean;
+  /** Variants whose answer differed from the first variant's, with a short digest of each. */
+  mismatches: Array<{ variant: string; digest: string; rows: number }>;
+  reference: { variant: string; digest: string; rows: number };
+}
+
+export interface ScenarioResults extends RunBase {
+  kind: 'scenario';
+  scenario: { name: string; description: string; question: string; operations: Array<{ name: string; weight: number; sql: string; kind: 'read' | 'write' }> };
+  config: {
+    variants: string[];
+    executor: 'closed' | 'open';
+    concurrency?: number;
+    ratePerSec?: number;
+    arrivals?: 'poisson' | 'uniform';
+    connections: number;
+    durationMs: number;
+    warmupMs: number;
+    seed: number;
+    explain: boolean;
+    mode: 'load' | 'micro';
+  };
+  seed: SeedPlanSummary | null;
+  answerChecks: AnswerCheck[];
+  variants: VariantScenarioResult[];
+}
+
+// ---- bench -----------------------------------------------------------------------------------
+
+export interface BenchComparison {
+  name: string;
+  unit: string;
+  peer: string;
+  peerValue: number;
+  chatbenchValue: number;
+  /** chatbench / peer for rates (higher is better), peer / chatbench for times. */
+  ratio: number;
+  target?: number;
+  met?: boolean;
+  detail?: string;
+}
+
+export interface BenchResults extends RunBase {
+  kind: 'bench';
+  bench: string;
+  config: Record<string, unknown>;
+  comparisons: BenchComparison[];
+  extra?: Record<string, unknown>;
+}
+
+export type Results = SeedResults | ScenarioResults | BenchResults;

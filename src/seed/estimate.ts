@@ -1,0 +1,151 @@
+// The dry-run plan: rows per table, estimated bytes on disk (heap and each index), and time from a
+// short calibration: a sample generated here, and COPYed into the variant built in a transaction
+// that is rolled back (nothing is kept).
+import fs from 'node:fs';
+import type pg from 'pg';
+import { createWriter } from '../copy/writer.ts';
+import type { Model } from '../generate/model.ts';
+import type { DataPlan } from '../generate/plan.ts';
+import { MESSAGE_FAMILY, TABLES, writeMessageFamily, writeTableRows, type TableName } from '../generate/tables.ts';
+import { applyScratch } from '../schema/apply.ts';
+import type { Variant } from '../schema/variants.ts';
+import { copyChunk, type Chunk } from './load.ts';
+
+export interface TableEstimate {
+  table: TableName;
+  rows: number;
+  exact: boolean;
+  heapBytes: number;
+  indexes: Record<string, number>;
+}
+
+export interface VariantEstimate {
+  variant: string;
+  tables: TableEstimate[];
+  totalBytes: number;
+  /** Seconds: load + indexes + keys + analyze, from the calibration. */
+  seconds: number;
+}
+
+export interface Calibration {
+  /** Heap bytes per row by table (binary COPY widths plus tuple overhead). */
+  rowBytes: Record<string, number>;
+  /** Average content bytes per message (for the full-text index). */
+  contentBytes: number;
+  generatorRowsPerSec: number;
+  /** Server ingest of the message family into each variant (rows/s), if a server was reachable. */
+  serverRowsPerSec: Record<string, number>;
+}
+
+const SAMPLE_MESSAGES = 20_000;
+const SAMPLE_UNITS = 5_000;
+
+/** Generates samples of every table here, to learn row widths and the generator's speed. */
+export function calibrateGenerator(model: Model): Omit<Calibration, 'serverRowsPerSec'> {
+  const rowBytes: Record<string, number> = {};
+  const from = Math.max(0, Math.floor(model.params.messages / 2) - SAMPLE_MESSAGES / 2);
+  const to = Math.min(model.params.messages, from + SAMPLE_MESSAGES);
+  const ws = { messages: createWriter('binary'), message_edits: createWriter('binary'), reactions: createWriter('binary'), attachments: createWriter('binary') };
+  const t0 = performance.now();
+  const rows = writeMessageFamily(model, ws, from, to);
+  const generatorRowsPerSec = (to - from) / ((performance.now() - t0) / 1000);
+  for (const t of MESSAGE_FAMILY) rowBytes[t] = heapRowBytes(ws[t as keyof typeof ws].take().length, rows[t as keyof typeof rows], TABLES[t].columns.length);
+  for (const spec of Object.values(TABLES)) {
+    if (MESSAGE_FAMILY.includes(spec.name)) continue;
+    const w = createWriter('binary');
+    const units = Math.min(SAMPLE_UNITS, spec.units(model));
+    const n = writeTableRows(model, spec.name, w, 0, units);
+    rowBytes[spec.name] = heapRowBytes(w.take().length, n, spec.columns.length);
+  }
+  const text = createWriter('text');
+  writeMessageFamily(model, { messages: text, message_edits: createWriter('text'), reactions: createWriter('text'), attachments: createWriter('text') }, from, Math.min(to, from + 2000));
+  const contentBytes = Math.max(1, text.take().length / Math.max(1, Math.min(to, from + 2000) - from) - 90);
+  return { rowBytes, contentBytes, generatorRowsPerSec };
+}
+
+/** Binary COPY bytes are close to on-disk widths; add the tuple header and line pointer, drop COPY's framing. */
+function heapRowBytes(copyBytes: number, rows: number, fields: number): number {
+  if (rows === 0) return 0;
+  const perRow = copyBytes / rows - 2 - 4 * fields + fields; // field count and length words out, varlena headers in
+  return Math.ceil((perRow + 24 + 4 + 4) / 8) * 8;
+}
+
+/** COPYs a sample message-family chunk into the variant built in a rolled-back transaction. */
+export async function calibrateServer(client: pg.Client, variant: Variant, model: Model, plan: DataPlan): Promise<number> {
+  await client.query('BEGIN');
+  try {
+    await applyScratch(client, variant, `chatbench_estimate_${process.pid}`, { fromMs: plan.startMs, toMs: plan.endMs });
+    // seed_chunks marks need the bookkeeping table; a temporary one shadows nothing outside this transaction.
+    await client.query('CREATE TEMP TABLE seed_chunks (variant text, table_name text, chunk int, row_count bigint, bytes bigint) ON COMMIT DROP');
+    const from = Math.floor(model.params.messages / 2);
+    const chunk: Chunk = { key: 'messages', index: 0, from, to: Math.min(model.params.messages, from + SAMPLE_MESSAGES) };
+    const t0 = performance.now();
+    await copyChunk(client, variant.name, model, chunk, 'binary', { inTransaction: true, marksTable: 'pg_temp.seed_chunks' });
+    return (chunk.to - chunk.from) / ((performance.now() - t0) / 1000);
+  } finally {
+    await client.query('ROLLBACK');
+  }
+}
+
+/** Index sizes: B-tree entries are key + 8-byte header + 4-byte pointer at 90% fill; BRIN is tiny; GIN follows its content. */
+function indexEstimates(variant: Variant, rows: Record<TableName, number>, rowBytes: Record<string, number>, contentBytes: number): Record<TableName, Record<string, number>> {
+  const btree = (n: number, keyBytes: number) => Math.ceil((n * (8 + Math.ceil(keyBytes / 8) * 8 + 4)) / 0.9 * 1.02);
+  const m = rows.messages;
+  const out = {} as Record<TableName, Record<string, number>>;
+  const add = (t: TableName, name: string, bytes: number) => ((out[t] ??= {})[name] = Math.max(8192, Math.round(bytes)));
+  for (const t of Object.keys(rows) as TableName[]) out[t] = {};
+  add('messages', 'messages_pkey', btree(m, 16));
+  add('messages', 'messages_channel_id_idx', btree(m, 16));
+  add('messages', 'messages_author_id_idx', btree(m, 8) * 0.45); // deduplication: few distinct authors
+  add('messages', 'messages_thread_id_idx', btree(m * 0.03, 16));
+  add('messages', 'messages_mentions_idx', m * 0.08 * 24);
+  const heapPages = (m * (rowBytes.messages ?? 150)) / 8192;
+  add('messages', 'messages_created_at_idx', variant.timeIndex === 'brin' ? (heapPages / 32) * 32 + 24576 : btree(m, 8));
+  if (variant.features.fullTextSearch) add('messages', 'messages_content_fts_idx', m * contentBytes * 0.8);
+  add('reactions', 'reactions_pkey', btree(rows.reactions, 32));
+  add('reactions', 'reactions_user_id_idx', btree(rows.reactions, 8) * 0.5);
+  add('attachments', 'attachments_pkey', btree(rows.attachments, 24));
+  add('attachments', 'attachments_message_id_idx', btree(rows.attachments, 16));
+  add('message_edits', 'message_edits_pkey', btree(rows.message_edits, 24));
+  add('users', 'users_pkey', btree(rows.users, 8));
+  add('users', 'users_username_lower_key', btree(rows.users, 24));
+  add('users', 'users_email_lower_key', btree(rows.users, 40));
+  add('server_members', 'server_members_pkey', btree(rows.server_members, 16));
+  add('server_members', 'server_members_user_id_idx', btree(rows.server_members, 8));
+  add('read_states', 'read_states_pkey', btree(rows.read_states, 16));
+  add('read_states', 'read_states_channel_id_idx', btree(rows.read_states, 8) * 0.5);
+  add('friendships', 'friendships_pkey', btree(rows.friendships, 16));
+  add('friendships', 'friendships_user_high_idx', btree(rows.friendships, 8));
+  add('channels', 'channels_pkey', btree(rows.channels, 8));
+  add('member_roles', 'member_roles_pkey', btree(rows.member_roles, 24));
+  add('dm_participants', 'dm_participants_pkey', btree(rows.dm_participants, 16));
+  return out;
+}
+
+export function estimateVariant(variant: Variant, plan: DataPlan, cal: Calibration): VariantEstimate {
+  const idx = indexEstimates(variant, plan.rows, cal.rowBytes, cal.contentBytes);
+  const tables: TableEstimate[] = (Object.keys(plan.rows) as TableName[]).map((t) => ({
+    table: t,
+    rows: plan.rows[t],
+    exact: plan.exact.includes(t),
+    heapBytes: Math.round(plan.rows[t] * (cal.rowBytes[t] ?? 64) * 1.02),
+    indexes: idx[t] ?? {},
+  }));
+  const totalBytes = tables.reduce((a, t) => a + t.heapBytes + Object.values(t.indexes).reduce((x, y) => x + y, 0), 0);
+  const rowsPerSec = Math.min(cal.generatorRowsPerSec, cal.serverRowsPerSec[variant.name] ?? cal.generatorRowsPerSec);
+  const loadSeconds = plan.messages / rowsPerSec;
+  // Index builds, foreign-key validation and VACUUM ANALYZE: about 80 MB/s of index and 2M rows/s of scans on these machines.
+  const indexBytes = tables.reduce((a, t) => a + Object.values(t.indexes).reduce((x, y) => x + y, 0), 0);
+  const seconds = loadSeconds + indexBytes / 80e6 + (plan.messages * 4) / 2e6;
+  return { variant: variant.name, tables, totalBytes, seconds };
+}
+
+/** Free bytes on the filesystem holding `dir`, when it can be known. */
+export function freeBytes(dir: string): number | undefined {
+  try {
+    const s = fs.statfsSync(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return undefined;
+  }
+}

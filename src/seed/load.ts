@@ -1,0 +1,161 @@
+// The load step: chunks of rows generated (generator -> encoder) and streamed through COPY on J
+// connections, each chunk in its own transaction together with its progress mark, so a killed
+// load resumes exactly where its committed chunks end.
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import { copySql, createWriter, type CopyFormat, type RowWriter } from '../copy/writer.ts';
+import { connectClient, type Target } from '../db/target.ts';
+import { toDatabaseError } from '../db/sqlstate.ts';
+import { InterruptedError } from '../errors.ts';
+import type { Model } from '../generate/model.ts';
+import { LOAD_ORDER, MESSAGE_FAMILY, TABLES, writeMessageFamily, writeTableRows, type TableName } from '../generate/tables.ts';
+import { META_SCHEMA } from '../schema/meta.ts';
+
+export interface Chunk {
+  /** The table, or "messages" for a chunk of the message family (messages and their children). */
+  key: TableName;
+  index: number;
+  from: number;
+  to: number;
+}
+
+export interface ChunkDone {
+  chunk: Chunk;
+  rows: Partial<Record<TableName, number>>;
+  bytes: number;
+  ms: number;
+}
+
+/** Every chunk of a data set, parents first; the message family last. */
+export function planChunks(model: Model, unitsPerChunk: Partial<Record<TableName, number>> = {}): Chunk[] {
+  const chunks: Chunk[] = [];
+  for (const name of LOAD_ORDER) {
+    if (MESSAGE_FAMILY.includes(name) && name !== 'messages') continue;
+    const spec = TABLES[name];
+    const units = spec.units(model);
+    const size = unitsPerChunk[name] ?? spec.unitsPerChunk;
+    for (let index = 0, from = 0; from < units; index++, from += size) {
+      chunks.push({ key: name, index, from, to: Math.min(units, from + size) });
+    }
+  }
+  return chunks;
+}
+
+/** Generates a chunk's rows: one buffer per table (four for a message-family chunk). */
+export function generateChunk(model: Model, chunk: Chunk, format: CopyFormat): { table: TableName; bytes: Buffer; rows: number }[] {
+  if (chunk.key === 'messages') {
+    const ws = {
+      messages: createWriter(format, 1 << 22),
+      message_edits: createWriter(format, 1 << 18),
+      reactions: createWriter(format, 1 << 20),
+      attachments: createWriter(format, 1 << 19),
+    };
+    const rows = writeMessageFamily(model, ws, chunk.from, chunk.to);
+    return MESSAGE_FAMILY.map((t) => ({ table: t, bytes: framed(ws[t as keyof typeof ws]), rows: rows[t as keyof typeof rows] }));
+  }
+  const w = createWriter(format, 1 << 20);
+  const rows = writeTableRows(model, chunk.key, w, chunk.from, chunk.to);
+  return [{ table: chunk.key, bytes: framed(w), rows }];
+}
+
+function framed(w: RowWriter): Buffer {
+  const body = w.take();
+  const header = w.header();
+  const trailer = w.trailer();
+  return header.length || trailer.length ? Buffer.concat([header, body, trailer]) : body;
+}
+
+/** Slices a buffer so COPY streams it with backpressure instead of one giant write. */
+function* slices(buf: Buffer, size = 256 * 1024): Generator<Buffer> {
+  for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, Math.min(buf.length, i + size));
+}
+
+/**
+ * COPYs one chunk and records its progress mark, in one transaction (or inside the caller's, for
+ * the dry-run calibration, which marks into a temporary table and rolls everything back).
+ */
+export async function copyChunk(
+  client: pg.Client,
+  variant: string,
+  model: Model,
+  chunk: Chunk,
+  format: CopyFormat,
+  opts: { inTransaction?: boolean; marksTable?: string } = {},
+): Promise<ChunkDone> {
+  const t0 = performance.now();
+  const parts = generateChunk(model, chunk, format);
+  const rows: Partial<Record<TableName, number>> = {};
+  let bytes = 0;
+  if (!opts.inTransaction) await client.query('BEGIN');
+  try {
+    for (const part of parts) {
+      rows[part.table] = part.rows;
+      bytes += part.bytes.length;
+      if (part.rows === 0) continue;
+      const stream = client.query(copyStreams.from(copySql(part.table, TABLES[part.table].columns, format)));
+      await pipeline(Readable.from(slices(part.bytes)), stream);
+    }
+    const marks = parts.map((p, i) => `($1, $${i * 3 + 2}, $${i * 3 + 3}, $${i * 3 + 4}, ${p.bytes.length})`);
+    await client.query(
+      `INSERT INTO ${opts.marksTable ?? `${META_SCHEMA}.seed_chunks`} (variant, table_name, chunk, row_count, bytes) VALUES ${marks.join(', ')}`,
+      [variant, ...parts.flatMap((p) => [p.table, chunk.index, p.rows])],
+    );
+    if (!opts.inTransaction) await client.query('COMMIT');
+  } catch (e) {
+    if (!opts.inTransaction) await client.query('ROLLBACK').catch(() => {});
+    throw toDatabaseError(e, `loading ${chunk.key} chunk ${chunk.index} (rows ${chunk.from}-${chunk.to - 1})`);
+  }
+  return { chunk, rows, bytes, ms: performance.now() - t0 };
+}
+
+/** Chunk keys (table:index) already committed for a variant. */
+export async function committedChunks(client: pg.ClientBase, variant: string): Promise<Set<string>> {
+  const r = await client.query(`SELECT DISTINCT table_name, chunk FROM ${META_SCHEMA}.seed_chunks WHERE variant = $1`, [variant]);
+  const done = new Set<string>();
+  for (const row of r.rows) {
+    // A family chunk is committed as four marks; the messages mark stands for it.
+    if (!MESSAGE_FAMILY.includes(row.table_name) || row.table_name === 'messages') done.add(`${row.table_name}:${row.chunk}`);
+  }
+  return done;
+}
+
+/**
+ * Loads the chunks not yet committed, on `jobs` connections. Stops taking chunks when `signal`
+ * aborts or any connection fails; chunks in flight finish or roll back, never half-commit.
+ */
+export async function loadChunks(opts: {
+  target: Target;
+  schema: string;
+  variant: string;
+  model: Model;
+  chunks: Chunk[];
+  jobs: number;
+  format: CopyFormat;
+  signal: AbortSignal;
+  onChunk: (done: ChunkDone) => void;
+}): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    let client: pg.Client | undefined;
+    try {
+      client = await connectClient(opts.target, { schema: opts.schema, applicationName: 'chatbench seed' });
+      // A chunk lost in a server crash loses its mark with it and is reloaded on resume: no need to wait for the WAL flush.
+      await client.query('SET synchronous_commit = off');
+      while (!failure && !opts.signal.aborted && next < opts.chunks.length) {
+        const chunk = opts.chunks[next++];
+        opts.onChunk(await copyChunk(client, opts.variant, opts.model, chunk, opts.format));
+      }
+    } catch (e) {
+      failure ??= e;
+    } finally {
+      await client?.end().catch(() => {});
+    }
+  };
+  const workers = Array.from({ length: Math.max(1, Math.min(opts.jobs, opts.chunks.length)) }, worker);
+  await Promise.all(workers);
+  if (failure) throw failure;
+  if (opts.signal.aborted && next < opts.chunks.length) throw new InterruptedError('seed interrupted: run the same command again to resume from the committed chunks');
+}
