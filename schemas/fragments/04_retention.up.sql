@@ -43,6 +43,20 @@ $$;
 COMMENT ON FUNCTION create_message_partitions(timestamptz, timestamptz) IS
   'Creates the {{partition_unit}}ly partitions of messages, message_edits, reactions and attachments covering [from_ts, to_ts); returns how many tables it created.';
 
+-- The partitions (of all four tables) whose period ends at or before cutoff, children first.
+CREATE FUNCTION droppable_message_partitions(cutoff timestamptz)
+RETURNS TABLE (child regclass, parent regclass, upper_bound timestamptz)
+LANGUAGE sql STABLE AS $$
+  SELECT c.oid::regclass, p.oid::regclass, b.upper_bound
+    FROM pg_inherits i
+    JOIN pg_class c ON c.oid = i.inhrelid
+    JOIN pg_class p ON p.oid = i.inhparent
+    CROSS JOIN LATERAL (SELECT (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \(''([^'']+)''\)'))[1]::timestamptz AS upper_bound) b
+   WHERE p.oid = ANY (ARRAY(SELECT t::regclass FROM unnest(message_partition_tables()) AS t))
+     AND b.upper_bound <= cutoff
+   ORDER BY b.upper_bound, array_position(message_partition_tables(), p.relname::text) DESC
+$$;
+
 -- Detaches and drops every period that ends at or before cutoff, children first so the foreign keys
 -- to messages never see a dangling row (cost: catalog work, whatever the row count), then deletes
 -- what remains before cutoff in the period that straddles it, so the result equals a DELETE's.
@@ -53,23 +67,19 @@ DECLARE
   n bigint;
   removed bigint := 0;
 BEGIN
-  FOR part IN
-    SELECT c.oid::regclass AS child, p.oid::regclass AS parent, p.relname = 'messages' AS is_messages
-      FROM pg_inherits i
-      JOIN pg_class c ON c.oid = i.inhrelid
-      JOIN pg_class p ON p.oid = i.inhparent
-      CROSS JOIN LATERAL (SELECT (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \(''([^'']+)''\)'))[1]::timestamptz AS upper_bound) b
-     WHERE p.oid = ANY (ARRAY(SELECT t::regclass FROM unnest(message_partition_tables()) AS t))
-       AND b.upper_bound <= cutoff
-     ORDER BY b.upper_bound, array_position(message_partition_tables(), p.relname::text) DESC
-  LOOP
-    IF part.is_messages THEN
-      EXECUTE format('SELECT count(*) FROM %s', part.child) INTO n;
-      removed := removed + n;
-    END IF;
-    EXECUTE format('ALTER TABLE %s DETACH PARTITION %s', part.parent, part.child);
-    EXECUTE format('DROP TABLE %s', part.child);
-  END LOOP;
+  IF EXISTS (SELECT 1 FROM droppable_message_partitions(cutoff)) THEN
+    -- Parents first, in one order: readers lock messages before its partitions, so taking every
+    -- lock up front makes them wait for the detach instead of deadlocking with it.
+    LOCK TABLE messages, message_edits, reactions, attachments IN ACCESS EXCLUSIVE MODE;
+    FOR part IN SELECT * FROM droppable_message_partitions(cutoff) LOOP
+      IF part.parent = 'messages'::regclass THEN
+        EXECUTE format('SELECT count(*) FROM %s', part.child) INTO n;
+        removed := removed + n;
+      END IF;
+      EXECUTE format('ALTER TABLE %s DETACH PARTITION %s', part.parent, part.child);
+      EXECUTE format('DROP TABLE %s', part.child);
+    END LOOP;
+  END IF;
   DELETE FROM messages WHERE created_at < cutoff;
   GET DIAGNOSTICS n = ROW_COUNT;
   RETURN removed + n;

@@ -71,3 +71,34 @@ export async function runEnvironment(target: Target, client: pg.Client): Promise
     targetKind: target.kind,
   };
 }
+
+export interface RelationSize {
+  tableBytes: number;
+  indexes: Record<string, number>;
+}
+
+/** Heap (with TOAST) and index bytes of every table of a schema, partitions summed into their parent. */
+export async function relationSizes(client: pg.ClientBase, schema: string): Promise<Record<string, RelationSize>> {
+  const r = await client.query(
+    `SELECT c.relname AS table,
+            CASE WHEN c.relkind = 'p'
+                 THEN (SELECT coalesce(sum(pg_table_size(t.relid)), 0) FROM pg_partition_tree(c.oid) t WHERE t.isleaf)
+                 ELSE pg_table_size(c.oid) END::bigint AS table_bytes,
+            coalesce((SELECT jsonb_object_agg(i.relname,
+                               CASE WHEN i.relkind = 'I'
+                                    THEN (SELECT coalesce(sum(pg_relation_size(p.relid)), 0) FROM pg_partition_tree(i.oid) p WHERE p.isleaf)
+                                    ELSE pg_relation_size(i.oid) END)
+                        FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = c.oid), '{}') AS indexes
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition`,
+    [schema],
+  );
+  const out: Record<string, RelationSize> = {};
+  for (const row of r.rows) {
+    out[row.table] = {
+      tableBytes: Number(row.table_bytes),
+      indexes: Object.fromEntries(Object.entries(row.indexes as Record<string, number>).map(([k, v]) => [k, Number(v)])),
+    };
+  }
+  return out;
+}

@@ -36,11 +36,13 @@ export interface Target {
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
+/** timestamptz, timestamp, date: kept as the server's text (ISO-like, in the session time zone). */
+const TIME_OIDS = new Set([1184, 1114, 1082]);
 
 /**
  * Type parsing for our clients only (no global pg.defaults switches): BIGINT ids are snowflakes that
  * fit in 53 bits and counters fit too, so int8 becomes a number; an unsafe value throws rather than
- * silently losing precision. NUMERIC (from SUM/AVG) becomes a number as well.
+ * silently losing precision. NUMERIC (from SUM/AVG) becomes a number as well; times stay text.
  */
 export const chatbenchTypes = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
@@ -52,6 +54,9 @@ export const chatbenchTypes = {
       };
     }
     if (oid === NUMERIC_OID && format !== 'binary') return (text: string) => Number(text);
+    // Parsing every timestamp into a Date costs a regular expression per value and most are never
+    // looked at; code that needs the time parses the string (Date.parse reads PostgreSQL's format).
+    if (TIME_OIDS.has(oid) && format !== 'binary') return (text: string) => text;
     return pg.types.getTypeParser(oid, format as 'text');
   },
 } as pg.CustomTypesConfig;

@@ -121,14 +121,21 @@ async function applyPhaseInTransaction(client: pg.ClientBase, variant: Variant, 
  * `schema revert`: runs the applied migrations' down scripts in reverse order, then drops the
  * schema with RESTRICT, so anything someone else added to it makes the revert fail, not vanish.
  */
-export async function revertVariant(client: pg.ClientBase, variant: Variant): Promise<{ reverted: boolean }> {
+export async function revertVariant(client: pg.ClientBase, variant: Variant, opts: { force?: boolean } = {}): Promise<{ reverted: boolean }> {
   return inTransaction(client, async () => {
     await lockDdl(client);
     if (!(await assertOurs(client, variant))) return { reverted: false };
     const state = await appliedVariant(client, variant.name);
     if (!state) throw new RuntimeError(`schema ${variant.schema} is marked as chatbench's but has no bookkeeping entry; drop it yourself after checking it`);
     if (state.definitionHash !== variant.definitionHash) {
-      throw new RuntimeError(`variant ${variant.name} was applied from a different definition (${state.definitionHash}, now ${variant.definitionHash}): its down migrations may not match; drop schema ${variant.schema} yourself after checking it`);
+      if (!opts.force) {
+        throw new RuntimeError(`variant ${variant.name} was applied from an older definition of schemas/ (${state.definitionHash}, now ${variant.definitionHash}), so its down migrations may not match: pass --force to drop schema ${variant.schema} and everything in it`);
+      }
+      // Asked to: the schema is marked as chatbench's, and the user accepted losing its contents.
+      await client.query(`DROP SCHEMA ${quoteIdent(variant.schema)} CASCADE`);
+      await client.query(`DELETE FROM ${META_SCHEMA}.variants WHERE variant = $1`, [variant.name]);
+      await dropMetaIfEmpty(client);
+      return { reverted: true };
     }
     await setSchemaPath(client, variant.schema);
     const applied = new Set(state.applied);

@@ -171,13 +171,16 @@ export async function auditSchema(client: pg.ClientBase, schema: string, opts: A
   }
 
   const messagesKind = (await q<{ kind: string }>(`SELECT relkind AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND relname = 'messages'`, [schema]))[0]?.kind;
-  const messageRelations = new Set(
-    (await q<{ name: string }>(
-      `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = $1 AND (c.relname = 'messages' OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = to_regclass($2)))`,
-      [schema, `"${schema}".messages`],
-    )).map((r) => r.name),
+  const messageRelationRows = await q<{ name: string; pages: number }>(
+    `SELECT c.relname AS name, c.relpages AS pages FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND (c.relname = 'messages' OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = to_regclass($2)))`,
+    [schema, `"${schema}".messages`],
   );
+  const messageRelations = new Set(messageRelationRows.map((r) => r.name));
+  // On seeded data a sequential scan of an (almost) empty relation, such as an unused default
+  // partition, is the right plan; on an empty schema every scan counts (seqscan is disabled there).
+  const trivial = new Set(opts.seeded ? messageRelationRows.filter((r) => r.pages <= 1).map((r) => r.name) : []);
+  const isBadSeqScan = (s: PlanScan) => s.node === 'Seq Scan' && !trivial.has(s.relation);
 
   // soft-delete-filter, keyset-pagination, index-scan (scenario queries)
   for (const query of opts.queries) {
@@ -205,7 +208,7 @@ export async function auditSchema(client: pg.ClientBase, schema: string, opts: A
     }
     if (query.expectIndex) {
       checked['index-scan']++;
-      const seq = scans.find((s) => s.node === 'Seq Scan');
+      const seq = scans.find(isBadSeqScan);
       if (seq) findings.push({ rule: 'index-scan', table: seq.relation, message: `${query.name} plans a sequential scan of ${seq.relation}`, fix: `index the columns ${query.name} filters on` });
     }
   }
@@ -219,7 +222,7 @@ export async function auditSchema(client: pg.ClientBase, schema: string, opts: A
     for (const c of canonical) {
       checked['index-scan']++;
       const plan = await explainGeneric(client, c.sql);
-      const seq = planScans(plan).find((s) => messageRelations.has(s.relation) && s.node === 'Seq Scan');
+      const seq = planScans(plan).find((s) => messageRelations.has(s.relation) && isBadSeqScan(s));
       if (seq) findings.push({ rule: 'index-scan', table: 'messages', message: `the ${c.name} query plans a sequential scan of ${seq.relation}`, fix: c.fix });
     }
   }
@@ -233,7 +236,7 @@ export async function auditSchema(client: pg.ClientBase, schema: string, opts: A
 
 async function partitionFindings(client: pg.ClientBase, schema: string, range: { fromMs: number; toMs: number }, checked: Record<Rule, number>): Promise<Finding[]> {
   const findings: Finding[] = [];
-  const parts = await client.query<{ parent: string; child: string; lo: Date | null; hi: Date | null; is_default: boolean }>(
+  const parts = await client.query<{ parent: string; child: string; lo: string | null; hi: string | null; is_default: boolean }>(
     `SELECT p.relname AS parent, c.relname AS child,
             (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \\(''([^'']+)''\\)'))[1]::timestamptz AS lo,
             (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \\(''([^'']+)''\\)'))[1]::timestamptz AS hi,
@@ -246,11 +249,14 @@ async function partitionFindings(client: pg.ClientBase, schema: string, range: {
   const parents = [...new Set(parts.rows.map((r) => r.parent))].sort();
   for (const parent of parents) {
     checked['partition-coverage']++;
-    const own = parts.rows.filter((r) => r.parent === parent && !r.is_default && r.lo && r.hi).sort((a, b) => a.lo!.getTime() - b.lo!.getTime());
+    const own = parts.rows
+      .filter((r) => r.parent === parent && !r.is_default && r.lo && r.hi)
+      .map((r) => ({ lo: Date.parse(r.lo!), hi: Date.parse(r.hi!) }))
+      .sort((a, b) => a.lo - b.lo);
     // Walk the range: each instant in [from, to) must fall in some partition.
     let cursor = range.fromMs;
     for (const p of own) {
-      if (p.lo!.getTime() <= cursor && p.hi!.getTime() > cursor) cursor = p.hi!.getTime();
+      if (p.lo <= cursor && p.hi > cursor) cursor = p.hi;
     }
     if (cursor < range.toMs) {
       findings.push({

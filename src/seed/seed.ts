@@ -3,6 +3,7 @@
 // counters -> vacuum analyze -> checksums -> sizes. Safe to interrupt and run again.
 import type pg from 'pg';
 import type { CopyFormat } from '../copy/writer.ts';
+import { relationSizes } from '../db/facts.ts';
 import { connectClient, type Target } from '../db/target.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import type { Model, ModelParams } from '../generate/model.ts';
@@ -117,7 +118,7 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
   }
   if (applied && !resumed) {
     // --force, or an empty variant left by "schema apply": start over in a fresh schema.
-    await timed(opts, steps, 'drop', () => revertVariant(client, variant));
+    await timed(opts, steps, 'drop', () => revertVariant(client, variant, { force: opts.force }));
     applied = undefined;
   }
   if (!applied) {
@@ -175,7 +176,13 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
   await timed(opts, steps, 'sequences', () => resetSequences(client));
   await timed(opts, steps, 'vacuum-analyze', () => vacuumAnalyze(client, variant.schema));
   const tables = await timed(opts, steps, 'checksums', () => tableChecksums(client));
-  await timed(opts, steps, 'sizes', () => tableSizes(client, variant.schema, tables));
+  await timed(opts, steps, 'sizes', async () => {
+    for (const [table, size] of Object.entries(await relationSizes(client, variant.schema))) {
+      const t = (tables[table] ??= { rows: 0, checksum: '', tableBytes: 0, indexes: {} });
+      t.tableBytes = size.tableBytes;
+      t.indexes = size.indexes;
+    }
+  });
   const loadStep = steps.find((s) => s.name === 'load');
   const rows: Record<string, number> = Object.fromEntries(Object.entries(tables).map(([k, v]) => [k, v.rows]));
   const totalRows = Object.values(rows).reduce((a, b) => a + b, 0);
@@ -225,25 +232,4 @@ export async function tableChecksums(client: pg.ClientBase): Promise<Record<stri
   return out;
 }
 
-async function tableSizes(client: pg.ClientBase, schema: string, tables: Record<string, TableFacts>): Promise<void> {
-  const r = await client.query(
-    `SELECT c.relname AS table,
-            CASE WHEN c.relkind = 'p'
-                 THEN (SELECT coalesce(sum(pg_table_size(t.relid)), 0) FROM pg_partition_tree(c.oid) t WHERE t.isleaf)
-                 ELSE pg_table_size(c.oid) END::bigint AS table_bytes,
-            coalesce((SELECT jsonb_object_agg(i.relname,
-                               CASE WHEN i.relkind = 'I'
-                                    THEN (SELECT coalesce(sum(pg_relation_size(p.relid)), 0) FROM pg_partition_tree(i.oid) p WHERE p.isleaf)
-                                    ELSE pg_relation_size(i.oid) END)
-                        FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = c.oid), '{}') AS indexes
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition`,
-    [schema],
-  );
-  for (const row of r.rows) {
-    const t = (tables[row.table] ??= { rows: 0, checksum: '', tableBytes: 0, indexes: {} });
-    t.tableBytes = Number(row.table_bytes);
-    t.indexes = Object.fromEntries(Object.entries(row.indexes as Record<string, number>).map(([k, v]) => [k, Number(v)]));
-  }
-}
 

@@ -1,10 +1,92 @@
+// `chatbench scenario NAME`: replays a chat workload against each variant and compares them.
+import { REPORTS_DIR, SCHEMAS_DIR } from '../../config/paths.ts';
+import { scenarioConfig } from '../../config/scenario.ts';
+import { formatCount, formatUs } from '../../metrics/format.ts';
+import { newRunId, runDir, writeResults, checkIdentities } from '../../results/io.ts';
+import type { ScenarioResults } from '../../results/types.ts';
+import { renderRun } from '../../report/render.ts';
+import { loadScenario, scenarioNames } from '../../scenario/registry.ts';
+import { runScenario, type RunEvent } from '../../scenario/run.ts';
+import { loadVariants } from '../../schema/variants.ts';
 import type { CommandFactory } from '../app.ts';
-import { RuntimeError } from '../../errors.ts';
-export const scenarioCommand: CommandFactory = () => ({
-  command: 'scenario',
-  describe: 'scenario (in progress)',
-  builder: (y) => y,
-  handler: async () => {
-    throw new RuntimeError('not built yet');
+import { ProgressLine } from '../progress.ts';
+import { terminalTable } from '../../report/terminal.ts';
+import path from 'node:path';
+
+export const scenarioCommand: CommandFactory = (ctx) => ({
+  command: 'scenario <name>',
+  describe: `replay a chat workload against each variant: ${scenarioNames().join(', ')}`,
+  builder: (y) =>
+    y
+      .positional('name', { type: 'string', describe: 'the scenario (scenarios/<name>.ts)' })
+      .option('variants', { type: 'string', describe: 'variants to compare: a,b or all (default: all seeded ones)' })
+      .option('duration', { type: 'string', describe: 'measured time per variant: 30s, 5m (default: the scenario\'s)' })
+      .option('warmup', { type: 'string', describe: 'warm-up per variant, not measured (default: the scenario\'s)' })
+      .option('concurrency', { type: 'string', describe: 'closed loop: this many virtual users, each waiting for its answer' })
+      .option('rate', { type: 'string', describe: 'open loop: operations per second, latency from the scheduled start' })
+      .option('arrivals', { type: 'string', describe: 'open loop arrivals: poisson or uniform (default poisson)' })
+      .option('max-lag', { type: 'string', describe: 'open loop: drop operations that could not start within this lag (default: never)' })
+      .option('connections', { type: 'string', describe: 'connections per variant (default: one per virtual user, at most 64)' })
+      .option('seed', { type: 'string', describe: 'seed of the parameter sequence (default: the data\'s seed)' })
+      .option('explain', { type: 'boolean', describe: 'one EXPLAIN (ANALYZE, BUFFERS) per operation (default: on for runs up to 60s)' })
+      .option('mode', { type: 'string', describe: 'load (default) or micro: each query alone, sequentially, with tinybench' })
+      .option('out', { type: 'string', describe: 'folder for results.json and the report (default reports/<run-id>)' })
+      .conflicts('rate', 'concurrency')
+      .example('$0 scenario history-scroll --variants btree-unpartitioned,btree-weekly --duration 10s', 'compare two layouts')
+      .example('$0 scenario chat-mix --rate 500 --duration 1m', 'open loop at 500 operations/s'),
+  handler: async (argv) => {
+    const allVariants = loadVariants(SCHEMAS_DIR);
+    const scenario = await loadScenario(String(argv.name));
+    const cfg = scenarioConfig(argv, scenario, allVariants);
+    const target = await ctx.target();
+    const progress = new ProgressLine(process.stderr, ctx.interactive, ctx.globals.quiet, 5000);
+    const onEvent = (e: RunEvent) => {
+      if (e.type === 'log') progress.log(e.message);
+      else if (e.type === 'phase') progress.update(`${e.variant}: ${e.phase}...`, true);
+      else if (e.type === 'second') {
+        progress.update(`${e.variant}: ${e.phase} ${(e.elapsedMs / 1000).toFixed(0)}s  ${formatCount(e.ops)} ops/s  p99 ${formatUs(e.p99Us)}  errors ${e.errors}`);
+      } else {
+        const r = e.result;
+        progress.log(`${e.variant}: ${formatCount(Math.round(r.throughputPerSec))} ops/s, ${r.operations.map((o) => `${o.name} p99 ${formatUs(o.latencyUs.p99)}`).join(', ')}`);
+      }
+    };
+    const command = `npm run scenario ${scenario.name} -- ${process.argv.slice(3).filter((a) => a !== scenario.name).join(' ')}`.trim();
+    const results: ScenarioResults = await runScenario(target, cfg.run, ctx.signal, onEvent, command);
+    progress.clear();
+    results.runId = newRunId(scenario.name, new Date(results.startedAt));
+    checkIdentities(results);
+    const dir = cfg.out ? path.resolve(cfg.out) : runDir(REPORTS_DIR, results.runId);
+    writeResults(dir, results);
+    const report = await renderRun(dir, results);
+    const mismatches = results.answerChecks.filter((c) => !c.ok);
+    const text = [
+      terminalTable(results),
+      results.answerChecks.length ? `answer checks: ${results.answerChecks.length - mismatches.length}/${results.answerChecks.length} identical across variants${mismatches.length ? `; MISMATCH in ${[...new Set(mismatches.map((m) => m.operation))].join(', ')}` : ''}` : '',
+      results.partial ? 'interrupted: partial results' : '',
+      `report: ${report}`,
+    ].filter(Boolean).join('\n');
+    ctx.result(
+      {
+        schemaVersion: 1,
+        reportDir: dir,
+        scenario: scenario.name,
+        partial: results.partial,
+        answerChecks: { total: results.answerChecks.length, mismatches: mismatches.length },
+        variants: results.variants.map((v) => ({
+          variant: v.variant,
+          throughputPerSec: v.throughputPerSec,
+          operations: v.operations.map((o) => ({
+            name: o.name,
+            ok: o.ok,
+            failed: o.failed,
+            dropped: o.dropped,
+            latencyUs: { p50: o.latencyUs.p50, p90: o.latencyUs.p90, p99: o.latencyUs.p99, p999: o.latencyUs.p999, max: o.latencyUs.max },
+            serviceUs: { p50: o.serviceUs.p50, p90: o.serviceUs.p90, p99: o.serviceUs.p99, p999: o.serviceUs.p999, max: o.serviceUs.max },
+            ...(o.server ? { serverCalls: o.server.calls } : {}),
+          })),
+        })),
+      },
+      text,
+    );
   },
 });

@@ -44,6 +44,7 @@ export const schemaCommand: CommandFactory = (ctx) => ({
     checkOptions(rangeOptions(y))
       .positional('action', { choices: ACTIONS })
       .option('out', { type: 'string', describe: 'with export: the folder to write (new or empty)' })
+      .option('force', { type: 'boolean', default: false, describe: 'with revert: drop a variant applied from an older definition, contents and all' })
       .example('$0 schema list', 'the variants and their hypotheses')
       .example('$0 schema apply --variant brin-weekly', 'create a variant (empty) in its own schema')
       .example('$0 schema export --variant btree-monthly --out migrations/', 'sqlx migrations folder')
@@ -76,7 +77,7 @@ export const schemaCommand: CommandFactory = (ctx) => ({
           results.push({ variant: v.name, schema: v.schema, done: true, ms: Math.round(performance.now() - t0) });
           ctx.log(`applied ${v.name} in schema ${v.schema}`);
         } else {
-          const { reverted } = await revertVariant(client, v);
+          const { reverted } = await revertVariant(client, v, { force: Boolean(argv.force) });
           results.push({ variant: v.name, schema: v.schema, done: reverted });
           ctx.log(reverted ? `reverted ${v.name}: schema ${v.schema} dropped` : `${v.name} was not applied`);
         }

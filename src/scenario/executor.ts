@@ -1,0 +1,257 @@
+// Executors: closed loop (C virtual users, each waits for its answer) and open loop (operations
+// scheduled at a rate; latency from the intended start, so queueing is never hidden; lag and
+// service time kept apart). Both record into per-operation HDR histograms and a per-second timeline.
+import type pg from 'pg';
+import { CLIENT_ERROR_CODES, sqlstateName } from '../db/sqlstate.ts';
+import { nowUs, sleepUntilUs } from '../metrics/clock.ts';
+import { OperationStats } from '../metrics/counters.ts';
+import { newHistogram, record, type Histogram } from '../metrics/histogram.ts';
+import { RowRng } from '../generate/random.ts';
+import type { OperationDef, VirtualUser, World } from './api.ts';
+import type { AnyScenario } from './registry.ts';
+
+export interface Op {
+  def: OperationDef<unknown>;
+  /** Prepared-statement name, the same on every connection. */
+  statement: string;
+  index: number;
+}
+
+export interface Second {
+  ops: number;
+  errors: number;
+  hist: Histogram;
+}
+
+export interface PhaseResult {
+  stats: OperationStats[];
+  /** One entry per second since the phase started. */
+  seconds: Second[];
+  elapsedMs: number;
+  interrupted: boolean;
+}
+
+export type LoadShape =
+  | { kind: 'closed'; concurrency: number }
+  | { kind: 'open'; ratePerSec: number; arrivals: 'poisson' | 'uniform'; maxLagMs?: number };
+
+export interface ExecutorOptions {
+  scenario: AnyScenario;
+  ops: Op[];
+  vus: Array<VirtualUser<unknown>>;
+  clients: pg.Client[];
+  shape: LoadShape;
+  durationMs: number;
+  signal: AbortSignal;
+  /** A seeded stream for arrival times (open loop). */
+  arrivalSeed: number;
+  onSecond?: (s: { elapsedMs: number; ops: number; errors: number; p99Us: number }) => void;
+  /** Runs once at this time into the phase (the scenario's event), on its own connection. */
+  event?: { atMs: number; op: Op; vu: VirtualUser<unknown>; client: pg.Client };
+}
+
+export function makeVirtualUser(id: number, seedKey: number, world: World, mode: 'load' | 'check', scenario: AnyScenario): VirtualUser<unknown> {
+  const rng = new RowRng().reset(seedKey);
+  const vu = { id, rng, world, mode, state: undefined as unknown };
+  vu.state = scenario.state(vu);
+  return vu;
+}
+
+/** An operation's weight: 1 unless the scenario says otherwise. */
+export function weightOf(op: Op): number {
+  return op.def.weight ?? 1;
+}
+
+/** Picks the user's next operation: the scenario's session logic, or a weighted draw. */
+export function nextOp(scenario: AnyScenario, ops: Op[], vu: VirtualUser<unknown>, totalWeight: number): Op {
+  if (scenario.next) {
+    const name = scenario.next(vu);
+    const op = ops.find((o) => o.def.name === name);
+    if (!op) throw new Error(`scenario ${scenario.name}: next() returned unknown operation ${name}`);
+    return op;
+  }
+  let r = vu.rng.next() * totalWeight;
+  for (const op of ops) {
+    r -= weightOf(op);
+    if (r < 0) return op;
+  }
+  return ops[ops.length - 1];
+}
+
+function classify(e: unknown): { code: string; name: string; message: string } {
+  const err = e as { code?: string; message?: string };
+  const message = err?.message ?? String(e);
+  if (typeof err?.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code)) return { code: err.code, name: sqlstateName(err.code), message };
+  if (/Connection terminated|ECONNRESET|ECONNREFUSED|EPIPE|not queryable/i.test(message)) return { code: CLIENT_ERROR_CODES.connection, name: 'connection lost', message };
+  return { code: CLIENT_ERROR_CODES.other, name: 'client error', message };
+}
+
+export async function runQuery(client: pg.Client, op: Op, params: unknown[]): Promise<unknown[][]> {
+  const r = await client.query({ name: op.statement, text: op.def.sql, values: params, rowMode: 'array' });
+  return r.rows as unknown[][];
+}
+
+class Timeline {
+  readonly seconds: Second[] = [];
+  constructor(private readonly startUs: number) {}
+  add(atUs: number, latencyUs: number, error: boolean): void {
+    const k = Math.max(0, Math.floor((atUs - this.startUs) / 1e6));
+    while (this.seconds.length <= k) this.seconds.push({ ops: 0, errors: 0, hist: newHistogram() });
+    const s = this.seconds[k];
+    s.ops++;
+    if (error) s.errors++;
+    record(s.hist, latencyUs);
+  }
+}
+
+/** Executes one operation for a user and records it; returns after the answer (or error). */
+async function execute(o: ExecutorOptions, client: pg.Client, vu: VirtualUser<unknown>, op: Op, stats: OperationStats, timeline: Timeline, intendedUs?: number): Promise<void> {
+  let params: unknown[];
+  try {
+    params = op.def.params(vu);
+  } catch (e) {
+    const t = nowUs();
+    stats.failedWith(CLIENT_ERROR_CODES.other, 'parameter generator failed', (e as Error).message, 0, 0);
+    timeline.add(t, 0, true);
+    return;
+  }
+  const startUs = nowUs();
+  const fromUs = intendedUs ?? startUs;
+  const lag = intendedUs === undefined ? undefined : Math.max(0, startUs - intendedUs);
+  try {
+    const rows = await runQuery(client, op, params);
+    const endUs = nowUs();
+    stats.succeeded(endUs - fromUs, endUs - startUs, lag);
+    timeline.add(endUs, endUs - fromUs, false);
+    op.def.after?.(vu, rows);
+  } catch (e) {
+    const endUs = nowUs();
+    const c = classify(e);
+    stats.failedWith(c.code, c.name, c.message, endUs - fromUs, endUs - startUs, lag);
+    timeline.add(endUs, endUs - fromUs, true);
+  }
+}
+
+/** Runs one phase (warm-up or measured) for durationMs; returns fresh statistics. */
+export async function runPhase(o: ExecutorOptions): Promise<PhaseResult> {
+  const stats = o.ops.map(() => new OperationStats());
+  const t0 = nowUs();
+  const endUs = t0 + o.durationMs * 1000;
+  const timeline = new Timeline(t0);
+  const eventOp = o.scenario.event?.operation;
+  const loadOps = o.ops.filter((op) => op.def.name !== eventOp);
+  const totalWeight = loadOps.reduce((a, op) => a + weightOf(op), 0);
+  const stopped = () => o.signal.aborted || nowUs() >= endUs;
+
+  let lastReported = 0;
+  const reporter = setInterval(() => {
+    const k = Math.floor((nowUs() - t0) / 1e6) - 1;
+    if (k < lastReported || !o.onSecond) return;
+    for (; lastReported <= k; lastReported++) {
+      const s = timeline.seconds[lastReported];
+      o.onSecond({ elapsedMs: (lastReported + 1) * 1000, ops: s?.ops ?? 0, errors: s?.errors ?? 0, p99Us: s ? s.hist.getValueAtPercentile(99) : 0 });
+    }
+  }, 250);
+
+  const eventRun = o.event
+    ? (async () => {
+        await sleepUntilUs(t0 + o.event!.atMs * 1000, o.signal);
+        if (o.signal.aborted) return;
+        await execute(o, o.event!.client, o.event!.vu, o.event!.op, stats[o.event!.op.index], timeline);
+      })()
+    : Promise.resolve();
+
+  if (o.shape.kind === 'closed') {
+    const pool = new ClientPool(o.clients);
+    await Promise.all(
+      o.vus.map(async (vu) => {
+        while (!stopped()) {
+          const op = nextOp(o.scenario, loadOps, vu, totalWeight);
+          // With fewer connections than users, waiting for one is part of the latency.
+          const wantUs = nowUs();
+          const client = await pool.acquire();
+          try {
+            await execute(o, client, vu, op, stats[op.index], timeline, pool.size < o.vus.length ? wantUs : undefined);
+          } finally {
+            pool.release(client);
+          }
+        }
+      }),
+    );
+  } else {
+    await openLoop(o, o.shape, stats, timeline, t0, endUs, loadOps, totalWeight);
+  }
+  await eventRun;
+  clearInterval(reporter);
+  return { stats, seconds: timeline.seconds, elapsedMs: (nowUs() - t0) / 1000, interrupted: o.signal.aborted };
+}
+
+/**
+ * Open loop: arrival i is due at t0 + sum of gaps; it goes to virtual user i mod V, whose
+ * connection works through its queue in order. Latency counts from the due time; an arrival whose
+ * start lag exceeds maxLag is dropped (like pgbench --latency-limit); arrivals still queued when
+ * the phase ends were never started and count as dropped.
+ */
+async function openLoop(o: ExecutorOptions, shape: Extract<LoadShape, { kind: 'open' }>, stats: OperationStats[], timeline: Timeline, t0: number, endUs: number, loadOps: Op[], totalWeight: number): Promise<void> {
+  const arrivals = new RowRng().reset(o.arrivalSeed);
+  const gapUs = () => (shape.arrivals === 'uniform' ? 1e6 / shape.ratePerSec : (-Math.log(1 - arrivals.next()) * 1e6) / shape.ratePerSec);
+  const queues: Array<Array<{ dueUs: number; op: Op }>> = o.vus.map(() => []);
+  const busy: boolean[] = o.vus.map(() => false);
+  const workers: Array<Promise<void>> = [];
+  const maxLagUs = shape.maxLagMs === undefined ? Infinity : shape.maxLagMs * 1000;
+  const drain = async (k: number) => {
+    busy[k] = true;
+    const client = o.clients[k % o.clients.length];
+    while (queues[k].length && !o.signal.aborted) {
+      const item = queues[k].shift()!;
+      if (nowUs() - item.dueUs > maxLagUs) {
+        stats[item.op.index].droppedOne();
+        continue;
+      }
+      if (nowUs() >= endUs) {
+        // The phase is over: what has not started by now was not served in time.
+        stats[item.op.index].droppedOne();
+        continue;
+      }
+      await execute(o, client, o.vus[k], item.op, stats[item.op.index], timeline, item.dueUs);
+    }
+    busy[k] = false;
+  };
+  let due = t0 + gapUs();
+  let i = 0;
+  while (due < endUs && !o.signal.aborted) {
+    await sleepUntilUs(due, o.signal);
+    // Everything due by now is enqueued at its own due time: timer jitter never shifts a schedule.
+    const now = nowUs();
+    while (due <= now && due < endUs) {
+      const k = i % o.vus.length;
+      const op = nextOp(o.scenario, loadOps, o.vus[k], totalWeight);
+      queues[k].push({ dueUs: due, op });
+      if (!busy[k]) workers.push(drain(k));
+      i++;
+      due += gapUs();
+    }
+  }
+  await Promise.all(workers);
+  for (const q of queues) for (const item of q.splice(0)) stats[item.op.index].droppedOne();
+}
+
+/** Connections shared by virtual users when there are fewer connections than users. */
+class ClientPool {
+  private readonly idle: pg.Client[];
+  private readonly waiting: Array<(c: pg.Client) => void> = [];
+  readonly size: number;
+  constructor(clients: pg.Client[]) {
+    this.idle = [...clients];
+    this.size = clients.length;
+  }
+  acquire(): Promise<pg.Client> {
+    const c = this.idle.pop();
+    return c ? Promise.resolve(c) : new Promise((resolve) => this.waiting.push(resolve));
+  }
+  release(c: pg.Client): void {
+    const w = this.waiting.shift();
+    if (w) w(c);
+    else this.idle.push(c);
+  }
+}

@@ -1,0 +1,336 @@
+// A scenario run: the same workload, with the same parameter sequence, against each variant in
+// turn on the same server: answer checks, then per variant setup -> warm-up -> measured phase ->
+// server evidence -> EXPLAIN -> teardown. Produces the results file's content.
+import type pg from 'pg';
+import { runEnvironment, relationSizes } from '../db/facts.ts';
+import { connectClient, type Target } from '../db/target.ts';
+import { toDatabaseError } from '../db/sqlstate.ts';
+import { RuntimeError, UsageError } from '../errors.ts';
+import { buildModel, type ModelParams } from '../generate/model.ts';
+import { hash2 } from '../generate/random.ts';
+import { encodeHistogram, percentiles, spectrum } from '../metrics/histogram.ts';
+import type { OperationStats } from '../metrics/counters.ts';
+import type { OperationResult, ScenarioResults, SeedPlanSummary, TimelinePoint, VariantScenarioResult } from '../results/types.ts';
+import { META_SCHEMA } from '../schema/meta.ts';
+import type { Variant } from '../schema/variants.ts';
+import type { VariantInfo } from './api.ts';
+import { answerChecks, plain } from './checks.ts';
+import { explain, partitionMap, resetStatements, snapshotDatabase, snapshotStatements, statementDelta, statementIds, walBytesBetween, type ExplainResult } from './evidence.ts';
+import { makeVirtualUser, runPhase, type LoadShape, type Op, type PhaseResult } from './executor.ts';
+import { microBench } from './micro.ts';
+import type { AnyScenario } from './registry.ts';
+import { buildWorld, vuKey } from './world.ts';
+
+export interface ScenarioRunConfig {
+  scenario: AnyScenario;
+  variants: Variant[];
+  shape: LoadShape;
+  connections: number;
+  durationMs: number;
+  warmupMs: number;
+  seed: number;
+  explain: boolean;
+  mode: 'load' | 'micro';
+  /** Run on the seeded ones among `variants` (when the user named none). */
+  onlySeeded?: boolean;
+}
+
+export type RunEvent =
+  | { type: 'log'; message: string }
+  | { type: 'phase'; variant: string; phase: 'setup' | 'warmup' | 'measure' | 'evidence' | 'teardown' }
+  | { type: 'second'; variant: string; phase: 'warmup' | 'measure'; elapsedMs: number; ops: number; errors: number; p99Us: number }
+  | { type: 'variant-done'; variant: string; result: VariantScenarioResult };
+
+export function variantInfo(v: Variant): VariantInfo {
+  return {
+    name: v.name,
+    schema: v.schema,
+    partitioning: v.partitioning?.unit ?? null,
+    timeIndex: v.timeIndex,
+    fullTextSearch: v.features.fullTextSearch,
+    messageCountTrigger: v.features.messageCountTrigger,
+  };
+}
+
+async function seededVariantNames(client: pg.Client): Promise<Set<string>> {
+  const meta = await client.query(`SELECT to_regclass('${META_SCHEMA}.seeds') IS NOT NULL AS ok`);
+  if (!meta.rows[0].ok) return new Set();
+  const r = await client.query(`SELECT variant FROM ${META_SCHEMA}.seeds WHERE status = 'complete'`);
+  return new Set(r.rows.map((x) => x.variant as string));
+}
+
+interface SeedState {
+  plan: SeedPlanSummary & ModelParams;
+  virtualNowMs: number;
+}
+
+/** Every variant must be seeded, with the same data; returns the plan and the latest virtual time. */
+async function seededState(client: pg.Client, variants: Variant[]): Promise<SeedState> {
+  const missing = async () => new UsageError(`variant(s) not seeded yet: run "npm run seed -- --variants ${variants.map((v) => v.name).join(',')}" first`);
+  const meta = await client.query(`SELECT to_regclass('${META_SCHEMA}.seeds') IS NOT NULL AS ok`);
+  if (!meta.rows[0].ok) throw await missing();
+  const r = await client.query(
+    `SELECT s.variant, s.plan, s.status, c.virtual_now FROM ${META_SCHEMA}.seeds s LEFT JOIN ${META_SCHEMA}.clock c USING (variant) WHERE s.variant = ANY($1)`,
+    [variants.map((v) => v.name)],
+  );
+  const byName = new Map(r.rows.map((x) => [x.variant as string, x]));
+  const unseeded = variants.filter((v) => byName.get(v.name)?.status !== 'complete').map((v) => v.name);
+  if (unseeded.length) throw new UsageError(`variant(s) ${unseeded.join(', ')} not seeded (or their seed did not finish): run "npm run seed -- --variants ${unseeded.join(',')}" first`);
+  const plans = variants.map((v) => byName.get(v.name)!.plan as SeedState['plan']);
+  const key = (p: SeedState['plan']) => JSON.stringify([p.seed, p.messages, p.users, p.servers, p.startMs, p.days, p.generatorVersion]);
+  const differ = variants.filter((_, i) => key(plans[i]) !== key(plans[0])).map((v) => v.name);
+  if (differ.length) {
+    throw new UsageError(`variants ${variants[0].name} and ${differ.join(', ')} hold different data sets: seed them with the same command so the comparison means something`);
+  }
+  const virtualNowMs = Math.max(plans[0].endMs, ...variants.map((v) => new Date(byName.get(v.name)!.virtual_now ?? plans[0].endMs).getTime()));
+  return { plan: plans[0], virtualNowMs };
+}
+
+async function openClients(target: Target, schema: string, n: number): Promise<pg.Client[]> {
+  const clients: pg.Client[] = [];
+  try {
+    for (let i = 0; i < n; i++) clients.push(await connectClient(target, { schema, applicationName: 'chatbench scenario' }));
+  } catch (e) {
+    await Promise.all(clients.map((c) => c.end().catch(() => {})));
+    throw e;
+  }
+  return clients;
+}
+
+function timelinePoints(phase: PhaseResult, offsetS: number): TimelinePoint[] {
+  return phase.seconds.map((s, k) => ({ t: k + offsetS, ops: s.ops, errors: s.errors, p99Us: s.hist.totalCount ? s.hist.getValueAtPercentile(99) : 0 }));
+}
+
+function operationResult(op: Op, stats: OperationStats, open: boolean): OperationResult {
+  return {
+    name: op.def.name,
+    attempted: stats.attempted,
+    ok: stats.ok,
+    failed: stats.failed,
+    dropped: stats.dropped,
+    errors: Object.fromEntries(stats.errors),
+    latencyUs: percentiles(stats.latency),
+    serviceUs: percentiles(stats.service),
+    lagUs: open ? percentiles(stats.lag) : undefined,
+    histograms: { latency: encodeHistogram(stats.latency), service: encodeHistogram(stats.service) },
+    spectrum: spectrum(stats.latency),
+  };
+}
+
+export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal: AbortSignal, onEvent: (e: RunEvent) => void, command: string): Promise<ScenarioResults> {
+  const startedAt = new Date();
+  const admin = await connectClient(target, { applicationName: 'chatbench scenario admin' });
+  try {
+    const env = await runEnvironment(target, admin);
+    if (cfg.onlySeeded) {
+      const seeded = await seededVariantNames(admin);
+      const skipped = cfg.variants.filter((v) => !seeded.has(v.name)).map((v) => v.name);
+      cfg = { ...cfg, variants: cfg.variants.filter((v) => seeded.has(v.name)) };
+      if (cfg.variants.length === 0) throw new UsageError('no variant is seeded yet: run "npm run seed -- --messages 200K" (or choose --variants) first');
+      if (skipped.length) onEvent({ type: 'log', message: `not seeded, skipped: ${skipped.join(', ')}` });
+    }
+    const { plan, virtualNowMs } = await seededState(admin, cfg.variants);
+    const model = buildModel({ seed: plan.seed, messages: plan.messages, users: plan.users, servers: plan.servers, startMs: plan.startMs, days: plan.days });
+    const ops: Op[] = cfg.scenario.operations.map((def, index) => ({ def, index, statement: `cb_${cfg.scenario.name}_${def.name}`.replace(/[^a-z0-9_]/gi, '_') }));
+    // Virtual time starts after everything written so far, on every variant alike.
+    const vStart = virtualNowMs + 1000;
+    const vEnd = vStart + (cfg.warmupMs + cfg.durationMs) * 2 + 60_000;
+    const checkWorld = buildWorld(model, vStart, () => 0);
+
+    // Partitions for the writes to come, and answer checks, before anything is timed.
+    const perVariant = new Map<string, pg.Client>();
+    for (const v of cfg.variants) {
+      const c = await connectClient(target, { schema: v.schema, applicationName: 'chatbench scenario check' });
+      perVariant.set(v.name, c);
+      if (v.partitioning) await c.query('SELECT create_message_partitions($1, $2)', [new Date(vStart - 86_400_000), new Date(vEnd + 86_400_000)]);
+    }
+    let checks: ScenarioResults['answerChecks'] = [];
+    try {
+      if (cfg.variants.length > 1) {
+        onEvent({ type: 'log', message: `answer checks: ${cfg.scenario.name}'s reads on ${cfg.variants.length} variants with the same parameters` });
+        checks = await answerChecks(cfg.scenario, ops, checkWorld, cfg.seed, cfg.variants.map((v) => ({ variant: v.name, client: perVariant.get(v.name)! })));
+      }
+    } finally {
+      await Promise.all([...perVariant.values()].map((c) => c.end().catch(() => {})));
+    }
+
+    const variants: VariantScenarioResult[] = [];
+    let interrupted = false;
+    for (const v of cfg.variants) {
+      if (signal.aborted) {
+        interrupted = true;
+        break;
+      }
+      const result = cfg.mode === 'micro' ? await microVariant(target, cfg, v, model, ops, vStart, onEvent, signal) : await loadVariant(target, cfg, v, model, ops, vStart, vEnd, onEvent, signal);
+      variants.push(result);
+      interrupted ||= signal.aborted;
+      onEvent({ type: 'variant-done', variant: v.name, result });
+    }
+    return {
+      schemaVersion: 1,
+      kind: 'scenario',
+      runId: '',
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      command,
+      partial: interrupted,
+      environment: env,
+      scenario: {
+        name: cfg.scenario.name,
+        description: cfg.scenario.description,
+        question: cfg.scenario.question,
+        operations: cfg.scenario.operations.map((o) => ({ name: o.name, weight: o.weight ?? 0, sql: o.sql, kind: o.kind })),
+      },
+      config: {
+        variants: cfg.variants.map((v) => v.name),
+        executor: cfg.shape.kind,
+        concurrency: cfg.shape.kind === 'closed' ? cfg.shape.concurrency : undefined,
+        ratePerSec: cfg.shape.kind === 'open' ? cfg.shape.ratePerSec : undefined,
+        arrivals: cfg.shape.kind === 'open' ? cfg.shape.arrivals : undefined,
+        connections: cfg.connections,
+        durationMs: cfg.durationMs,
+        warmupMs: cfg.warmupMs,
+        seed: cfg.seed,
+        explain: cfg.explain,
+        mode: cfg.mode,
+      },
+      seed: plan,
+      answerChecks: checks,
+      variants,
+    };
+  } finally {
+    await admin.end().catch(() => {});
+  }
+}
+
+async function loadVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, model: ReturnType<typeof buildModel>, ops: Op[], vStart: number, vEnd: number, onEvent: (e: RunEvent) => void, signal: AbortSignal): Promise<VariantScenarioResult> {
+  const info = variantInfo(v);
+  const vus = cfg.shape.kind === 'closed' ? cfg.shape.concurrency : cfg.connections;
+  const clients = await openClients(target, v.schema, Math.min(cfg.connections, vus));
+  const control = await connectClient(target, { schema: v.schema, applicationName: 'chatbench scenario control' });
+  const eventClient = cfg.scenario.event ? await connectClient(target, { schema: v.schema, applicationName: 'chatbench scenario event' }) : undefined;
+  let phaseStartUs = performance.now() * 1000;
+  const world = buildWorld(model, vStart, () => (performance.now() * 1000 - phaseStartUs) / 1000);
+  const setupCtx = { client: control, world, variant: info, log: (m: string) => onEvent({ type: 'log', message: `${v.name}: ${m}` }) };
+  try {
+    if (cfg.scenario.setup) {
+      onEvent({ type: 'phase', variant: v.name, phase: 'setup' });
+      await cfg.scenario.setup(setupCtx).catch((e) => {
+        throw toDatabaseError(e, `${cfg.scenario.name} setup on ${v.name}`);
+      });
+    }
+    const users = Array.from({ length: vus }, (_, k) => makeVirtualUser(k, vuKey(cfg.seed, cfg.scenario.name, k, 'load'), world, 'load', cfg.scenario));
+    const eventOp = cfg.scenario.event ? ops.find((o) => o.def.name === cfg.scenario.event!.operation)! : undefined;
+    const base = { scenario: cfg.scenario, ops, vus: users, clients, shape: cfg.shape, signal, arrivalSeed: hash2(cfg.seed, 0xa221) };
+    const ids = await statementIds(control, [...new Set(ops.map((o) => o.def.sql))]);
+    const idList = [...new Set(ids.values())];
+
+    let warm: PhaseResult | undefined;
+    if (cfg.warmupMs > 0) {
+      onEvent({ type: 'phase', variant: v.name, phase: 'warmup' });
+      phaseStartUs = performance.now() * 1000;
+      warm = await runPhase({ ...base, durationMs: cfg.warmupMs, onSecond: (s) => onEvent({ type: 'second', variant: v.name, phase: 'warmup', ...s }) });
+    }
+    // Evidence windows open and close with nothing in flight, so server counts match ours exactly.
+    const reset = await resetStatements(control, idList);
+    const stmts0 = await snapshotStatements(control, idList);
+    const db0 = await snapshotDatabase(control);
+    onEvent({ type: 'phase', variant: v.name, phase: 'measure' });
+    const measured = await runPhase({
+      ...base,
+      durationMs: cfg.durationMs,
+      onSecond: (s) => onEvent({ type: 'second', variant: v.name, phase: 'measure', ...s }),
+      event: eventOp && eventClient ? { atMs: cfg.durationMs * cfg.scenario.event!.atFraction, op: eventOp, vu: makeVirtualUser(vus, vuKey(cfg.seed, cfg.scenario.name, vus, 'load'), world, 'load', cfg.scenario), client: eventClient } : undefined,
+    });
+    const stmts1 = await snapshotStatements(control, idList);
+    const db1 = await snapshotDatabase(control);
+    onEvent({ type: 'phase', variant: v.name, phase: 'evidence' });
+
+    const operations = ops.map((op) => operationResult(op, measured.stats[op.index], cfg.shape.kind === 'open'));
+    for (const op of ops) {
+      const res = operations[op.index];
+      const d = statementDelta(stmts0, stmts1, ids.get(op.def.sql), reset);
+      // Operations sharing one statement text share its server counters; say so rather than split them.
+      const sharing = ops.filter((o) => o.def.sql === op.def.sql).length;
+      if (d) res.server = { calls: d.calls, meanExecMs: d.calls ? d.totalExecMs / d.calls : 0, maxExecMs: d.maxExecMs, sharedHit: d.sharedHit, sharedRead: d.sharedRead, rows: d.rows };
+      if (sharing > 1 && res.server) res.note = `server counters are shared by the ${sharing} operations with the same statement`;
+      const note = op.def.note?.(info);
+      if (note) res.note = res.note ? `${res.note}; ${note}` : note;
+    }
+    if (cfg.explain && !signal.aborted) {
+      const partitions = await partitionMap(control, v.schema);
+      // Parameters from a user of the run itself: its state (cursors, its own messages) is real.
+      const explainVu = users[0];
+      for (const op of ops) {
+        if (op.def.name === cfg.scenario.event?.operation) continue; // the retention drop itself: its plan is a function call
+        let params: unknown[];
+        try {
+          params = op.def.params(explainVu);
+        } catch {
+          operations[op.index].plan = { text: 'no EXPLAIN: the operation had no parameters to draw from this user\'s state', partitionsScanned: 0, partitionsTotal: 0, params: [] };
+          continue;
+        }
+        try {
+          const ex: ExplainResult = await explain(control, op.def.sql, params, partitions);
+          operations[op.index].plan = { ...ex, params: params.map(plain) };
+        } catch (e) {
+          operations[op.index].plan = { text: `EXPLAIN failed: ${(e as Error).message}`, partitionsScanned: 0, partitionsTotal: 0, params: params.map(plain) };
+        }
+      }
+    }
+    const sizes = await relationSizes(control, v.schema);
+    const totalOk = operations.reduce((a, o) => a + o.ok, 0);
+    const result: VariantScenarioResult = {
+      variant: v.name,
+      durationMs: Math.round(measured.elapsedMs),
+      warmupMs: cfg.warmupMs,
+      throughputPerSec: totalOk / (measured.elapsedMs / 1000),
+      operations,
+      timeline: [...(warm ? timelinePoints(warm, -warm.seconds.length) : []), ...timelinePoints(measured, 0)],
+      server: {
+        hitRatio: db1.blksHit + db1.blksRead - db0.blksHit - db0.blksRead > 0 ? (db1.blksHit - db0.blksHit) / (db1.blksHit + db1.blksRead - db0.blksHit - db0.blksRead) : null,
+        tempBytes: db1.tempBytes - db0.tempBytes,
+        deadlocks: db1.deadlocks - db0.deadlocks,
+        walBytes: await walBytesBetween(control, db0.walLsn, db1.walLsn),
+        commits: db1.commits - db0.commits,
+        rollbacks: db1.rollbacks - db0.rollbacks,
+        tableBytes: Object.fromEntries(Object.entries(sizes).map(([t, s]) => [t, s.tableBytes])),
+        indexBytes: Object.assign({}, ...Object.values(sizes).map((s) => s.indexes)),
+      },
+    };
+    return result;
+  } finally {
+    if (cfg.scenario.teardown) {
+      onEvent({ type: 'phase', variant: v.name, phase: 'teardown' });
+      await cfg.scenario.teardown(setupCtx).catch((e) => onEvent({ type: 'log', message: `${v.name}: teardown failed: ${(e as Error).message}` }));
+    }
+    await control.query(`UPDATE ${META_SCHEMA}.clock SET virtual_now = greatest(virtual_now, $2) WHERE variant = $1`, [v.name, new Date(vEnd)]).catch(() => {});
+    await Promise.all([...clients, control, ...(eventClient ? [eventClient] : [])].map((c) => c.end().catch(() => {})));
+  }
+}
+
+async function microVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, model: ReturnType<typeof buildModel>, ops: Op[], vStart: number, onEvent: (e: RunEvent) => void, signal: AbortSignal): Promise<VariantScenarioResult> {
+  const client = await connectClient(target, { schema: v.schema, applicationName: 'chatbench micro' });
+  const t0 = performance.now();
+  try {
+    onEvent({ type: 'phase', variant: v.name, phase: 'measure' });
+    const world = buildWorld(model, vStart, () => performance.now() - t0);
+    const runnable = ops.filter((o) => o.def.name !== cfg.scenario.event?.operation);
+    const stats = await microBench(client, cfg.scenario, runnable, world, cfg.seed, cfg.durationMs, cfg.warmupMs, signal);
+    const operations = runnable.map((op, k) => ({ ...operationResult(op, stats[k].stats, false), note: stats[k].note }));
+    const elapsed = (performance.now() - t0) / 1000;
+    if (!operations.length) throw new RuntimeError(`${cfg.scenario.name} has no operation micro mode can run`);
+    return {
+      variant: v.name,
+      durationMs: Math.round(elapsed * 1000),
+      warmupMs: cfg.warmupMs,
+      throughputPerSec: operations.reduce((a, o) => a + o.ok, 0) / elapsed,
+      operations,
+      timeline: [],
+      server: { hitRatio: null, tempBytes: 0, deadlocks: 0, walBytes: 0, commits: 0, rollbacks: 0, tableBytes: {}, indexBytes: {} },
+    };
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
