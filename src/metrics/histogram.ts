@@ -58,6 +58,6 @@ export function spectrum(h: Histogram): Array<[number, number]> {
   if (h.totalCount === 0) return [];
   const points = [0, 10, 25, 50, 75, 90, 95, 97.5, 99, 99.5, 99.75, 99.9, 99.95, 99.99];
   const out: Array<[number, number]> = points.map((p) => [p, h.getValueAtPercentile(p)]);
-  out.push([100, h.maxValue]);
+  out.push([100, h.getValueAtPercentile(100)]); // the max, at the same (bucket) resolution as the rest
   return out;
 }

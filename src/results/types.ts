@@ -143,6 +143,13 @@ export interface VariantScenarioResult {
   throughputPerSec: number;
   operations: OperationResult[];
   timeline: TimelinePoint[];
+  /**
+   * Stalls of chatbench's own event loop during the measured phase (garbage collection, result
+   * parsing): latency the client added. If its p99 nears an operation's, the tail is partly ours.
+   */
+  client?: { eventLoopDelayUs: { p50: number; p99: number; max: number } };
+  /** How the variant was seeded (steps, ingest rate, bytes), from chatbench's bookkeeping. */
+  seed?: { steps: StepResult[]; loadRowsPerSec: number; totalBytes: number };
   server: {
     hitRatio: number | null;
     tempBytes: number;

@@ -1,6 +1,7 @@
 // Executors: closed loop (C virtual users, each waits for its answer) and open loop (operations
 // scheduled at a rate; latency from the intended start, so queueing is never hidden; lag and
 // service time kept apart). Both record into per-operation HDR histograms and a per-second timeline.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type pg from 'pg';
 import { CLIENT_ERROR_CODES, sqlstateName } from '../db/sqlstate.ts';
 import { nowUs, sleepUntilUs } from '../metrics/clock.ts';
@@ -25,6 +26,8 @@ export interface Second {
 
 export interface PhaseResult {
   stats: OperationStats[];
+  /** How long the client's own event loop stalled (GC, parsing): latency the harness itself added. */
+  eventLoopDelayUs: { p50: number; p99: number; max: number };
   /** One entry per second since the phase started. */
   seconds: Second[];
   elapsedMs: number;
@@ -142,6 +145,8 @@ export async function runPhase(o: ExecutorOptions): Promise<PhaseResult> {
   const loadOps = o.ops.filter((op) => op.def.name !== eventOp);
   const totalWeight = loadOps.reduce((a, op) => a + weightOf(op), 0);
   const stopped = () => o.signal.aborted || nowUs() >= endUs;
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
 
   let lastReported = 0;
   const reporter = setInterval(() => {
@@ -183,7 +188,9 @@ export async function runPhase(o: ExecutorOptions): Promise<PhaseResult> {
   }
   await eventRun;
   clearInterval(reporter);
-  return { stats, seconds: timeline.seconds, elapsedMs: (nowUs() - t0) / 1000, interrupted: o.signal.aborted };
+  delay.disable();
+  const eventLoopDelayUs = { p50: delay.percentile(50) / 1000, p99: delay.percentile(99) / 1000, max: delay.max / 1000 };
+  return { stats, eventLoopDelayUs, seconds: timeline.seconds, elapsedMs: (nowUs() - t0) / 1000, interrupted: o.signal.aborted };
 }
 
 /**

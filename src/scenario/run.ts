@@ -62,6 +62,7 @@ async function seededVariantNames(client: pg.Client): Promise<Set<string>> {
 interface SeedState {
   plan: SeedPlanSummary & ModelParams;
   virtualNowMs: number;
+  seedOf: Map<string, VariantScenarioResult['seed']>;
 }
 
 /** Every variant must be seeded, with the same data; returns the plan and the latest virtual time. */
@@ -70,7 +71,7 @@ async function seededState(client: pg.Client, variants: Variant[]): Promise<Seed
   const meta = await client.query(`SELECT to_regclass('${META_SCHEMA}.seeds') IS NOT NULL AS ok`);
   if (!meta.rows[0].ok) throw await missing();
   const r = await client.query(
-    `SELECT s.variant, s.plan, s.status, c.virtual_now FROM ${META_SCHEMA}.seeds s LEFT JOIN ${META_SCHEMA}.clock c USING (variant) WHERE s.variant = ANY($1)`,
+    `SELECT s.variant, s.plan, s.status, s.steps, s.facts, c.virtual_now FROM ${META_SCHEMA}.seeds s LEFT JOIN ${META_SCHEMA}.clock c USING (variant) WHERE s.variant = ANY($1)`,
     [variants.map((v) => v.name)],
   );
   const byName = new Map(r.rows.map((x) => [x.variant as string, x]));
@@ -83,7 +84,13 @@ async function seededState(client: pg.Client, variants: Variant[]): Promise<Seed
     throw new UsageError(`variants ${variants[0].name} and ${differ.join(', ')} hold different data sets: seed them with the same command so the comparison means something`);
   }
   const virtualNowMs = Math.max(plans[0].endMs, ...variants.map((v) => new Date(byName.get(v.name)!.virtual_now ?? plans[0].endMs).getTime()));
-  return { plan: plans[0], virtualNowMs };
+  const seedOf = new Map(
+    variants.map((v) => {
+      const row = byName.get(v.name)!;
+      return [v.name, { steps: row.steps ?? [], loadRowsPerSec: row.facts?.loadRowsPerSec ?? 0, totalBytes: row.facts?.totalBytes ?? 0 }];
+    }),
+  );
+  return { plan: plans[0], virtualNowMs, seedOf };
 }
 
 async function openClients(target: Target, schema: string, n: number): Promise<pg.Client[]> {
@@ -129,7 +136,7 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
       if (cfg.variants.length === 0) throw new UsageError('no variant is seeded yet: run "npm run seed -- --messages 200K" (or choose --variants) first');
       if (skipped.length) onEvent({ type: 'log', message: `not seeded, skipped: ${skipped.join(', ')}` });
     }
-    const { plan, virtualNowMs } = await seededState(admin, cfg.variants);
+    const { plan, virtualNowMs, seedOf } = await seededState(admin, cfg.variants);
     const model = buildModel({ seed: plan.seed, messages: plan.messages, users: plan.users, servers: plan.servers, startMs: plan.startMs, days: plan.days });
     const ops: Op[] = cfg.scenario.operations.map((def, index) => ({ def, index, statement: `cb_${cfg.scenario.name}_${def.name}`.replace(/[^a-z0-9_]/gi, '_') }));
     // Virtual time starts after everything written so far, on every variant alike.
@@ -162,6 +169,7 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
         break;
       }
       const result = cfg.mode === 'micro' ? await microVariant(target, cfg, v, model, ops, vStart, onEvent, signal) : await loadVariant(target, cfg, v, model, ops, vStart, vEnd, onEvent, signal);
+      result.seed = seedOf.get(v.name);
       variants.push(result);
       interrupted ||= signal.aborted;
       onEvent({ type: 'variant-done', variant: v.name, result });
@@ -287,6 +295,7 @@ async function loadVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, m
       throughputPerSec: totalOk / (measured.elapsedMs / 1000),
       operations,
       timeline: [...(warm ? timelinePoints(warm, -warm.seconds.length) : []), ...timelinePoints(measured, 0)],
+      client: { eventLoopDelayUs: measured.eventLoopDelayUs },
       server: {
         hitRatio: db1.blksHit + db1.blksRead - db0.blksHit - db0.blksRead > 0 ? (db1.blksHit - db0.blksHit) / (db1.blksHit + db1.blksRead - db0.blksHit - db0.blksRead) : null,
         tempBytes: db1.tempBytes - db0.tempBytes,

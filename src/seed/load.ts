@@ -43,8 +43,8 @@ export function planChunks(model: Model, unitsPerChunk: Partial<Record<TableName
   return chunks;
 }
 
-/** Generates a chunk's rows: one buffer per table (four for a message-family chunk). */
-export function generateChunk(model: Model, chunk: Chunk, format: CopyFormat): { table: TableName; bytes: Buffer; rows: number }[] {
+/** Generates a chunk's rows: one buffer per table (four for a message-family chunk, or those in `only`). */
+export function generateChunk(model: Model, chunk: Chunk, format: CopyFormat, only?: readonly TableName[]): { table: TableName; bytes: Buffer; rows: number }[] {
   if (chunk.key === 'messages') {
     const ws = {
       messages: createWriter(format, 1 << 22),
@@ -53,7 +53,7 @@ export function generateChunk(model: Model, chunk: Chunk, format: CopyFormat): {
       attachments: createWriter(format, 1 << 19),
     };
     const rows = writeMessageFamily(model, ws, chunk.from, chunk.to);
-    return MESSAGE_FAMILY.map((t) => ({ table: t, bytes: framed(ws[t as keyof typeof ws]), rows: rows[t as keyof typeof rows] }));
+    return MESSAGE_FAMILY.filter((t) => !only || only.includes(t)).map((t) => ({ table: t, bytes: framed(ws[t as keyof typeof ws]), rows: rows[t as keyof typeof rows] }));
   }
   const w = createWriter(format, 1 << 20);
   const rows = writeTableRows(model, chunk.key, w, chunk.from, chunk.to);
@@ -82,10 +82,10 @@ export async function copyChunk(
   model: Model,
   chunk: Chunk,
   format: CopyFormat,
-  opts: { inTransaction?: boolean; marksTable?: string } = {},
+  opts: { inTransaction?: boolean; marksTable?: string; only?: readonly TableName[] } = {},
 ): Promise<ChunkDone> {
   const t0 = performance.now();
-  const parts = generateChunk(model, chunk, format);
+  const parts = generateChunk(model, chunk, format, opts.only);
   const rows: Partial<Record<TableName, number>> = {};
   let bytes = 0;
   if (!opts.inTransaction) await client.query('BEGIN');
@@ -135,6 +135,9 @@ export async function loadChunks(opts: {
   format: CopyFormat;
   signal: AbortSignal;
   onChunk: (done: ChunkDone) => void;
+  /** Load only these tables of the message family (benchmarks); marks go to marksTable. */
+  only?: readonly TableName[];
+  marksTable?: string;
 }): Promise<void> {
   let next = 0;
   let failure: unknown;
@@ -146,7 +149,7 @@ export async function loadChunks(opts: {
       await client.query('SET synchronous_commit = off');
       while (!failure && !opts.signal.aborted && next < opts.chunks.length) {
         const chunk = opts.chunks[next++];
-        opts.onChunk(await copyChunk(client, opts.variant, opts.model, chunk, opts.format));
+        opts.onChunk(await copyChunk(client, opts.variant, opts.model, chunk, opts.format, { only: opts.only, marksTable: opts.marksTable }));
       }
     } catch (e) {
       failure ??= e;

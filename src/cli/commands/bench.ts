@@ -1,10 +1,85 @@
+// `chatbench bench generator|ingest|replay|all`: chatbench measured against its peers in one run.
+import os from 'node:os';
+import { benchGenerator } from '../../bench/generator.ts';
+import { benchIngest } from '../../bench/ingest.ts';
+import { benchReplay } from '../../bench/replay.ts';
+import { benchResults } from '../../bench/common.ts';
+import { REPORTS_DIR, SCHEMAS_DIR } from '../../config/paths.ts';
+import { parseCount, parseDuration, parseInteger, parseRate } from '../../config/parse.ts';
+import { runEnvironment } from '../../db/facts.ts';
+import { connectClient } from '../../db/target.ts';
+import { buildModel } from '../../generate/model.ts';
+import { planParams } from '../../generate/plan.ts';
+import { formatCount } from '../../metrics/format.ts';
+import { newRunId, runDir, writeResults } from '../../results/io.ts';
+import type { BenchComparison } from '../../results/types.ts';
+import { renderRun } from '../../report/render.ts';
+import { table } from '../../report/terminal.ts';
+import { findVariant, loadVariants } from '../../schema/variants.ts';
+import { ensureSeeded } from '../../seed/ensure.ts';
 import type { CommandFactory } from '../app.ts';
-import { RuntimeError } from '../../errors.ts';
-export const benchCommand: CommandFactory = () => ({
-  command: 'bench',
-  describe: 'bench (in progress)',
-  builder: (y) => y,
-  handler: async () => {
-    throw new RuntimeError('not built yet');
+
+const WHICH = ['generator', 'ingest', 'replay', 'all'] as const;
+
+export const benchCommand: CommandFactory = (ctx) => ({
+  command: 'bench [which]',
+  describe: 'measure chatbench against its peers (the server, psql \\copy, pgbench) in one run, as ratios',
+  builder: (y) =>
+    y
+      .positional('which', { choices: WHICH, default: 'all', describe: 'which comparison' })
+      .option('messages', { type: 'string', describe: 'messages for generator and ingest (default 1M), and for replay data if none is seeded' })
+      .option('jobs', { type: 'string', describe: 'ingest: COPY streams (default: number of cores)' })
+      .option('concurrency', { type: 'string', describe: 'replay: virtual users / pgbench clients (default 4)' })
+      .option('duration', { type: 'string', describe: 'replay: time per measurement (default 10s)' })
+      .option('rate', { type: 'string', describe: 'replay: open-loop rate per second (default 500)' })
+      .option('variant', { type: 'string', describe: 'variant whose design ingest and replay use (default btree-unpartitioned)' })
+      .example('$0 bench ingest --messages 3M', 'chatbench vs psql \\copy, 3 million messages')
+      .example('$0 bench replay --concurrency 4 --duration 15s', 'chatbench vs pgbench on history pages'),
+  handler: async (argv) => {
+    const which = String(argv.which ?? 'all') as (typeof WHICH)[number];
+    const messages = argv.messages === undefined ? 1_000_000 : parseCount('messages', argv.messages);
+    const jobs = argv.jobs === undefined ? os.availableParallelism() : parseInteger('jobs', argv.jobs, 1, 64);
+    const concurrency = argv.concurrency === undefined ? 4 : parseInteger('concurrency', argv.concurrency, 1, 256);
+    const durationMs = argv.duration === undefined ? 10_000 : parseDuration('duration', argv.duration);
+    const ratePerSec = argv.rate === undefined ? 500 : parseRate('rate', argv.rate);
+    const variant = findVariant(loadVariants(SCHEMAS_DIR), String(argv.variant ?? 'btree-unpartitioned'));
+    const startedAt = new Date();
+    const target = await ctx.target();
+    const admin = await connectClient(target);
+    const comparisons: BenchComparison[] = [];
+    const extra: Record<string, unknown> = {};
+    try {
+      const env = await runEnvironment(target, admin);
+      const params = planParams({ messages });
+      if (which === 'generator' || which === 'all') {
+        const model = buildModel(params);
+        const g = await benchGenerator(model, admin, Math.min(messages, 2_000_000), ctx.log);
+        comparisons.push(...g.comparisons);
+        extra.generator = g.extra;
+      }
+      if (which === 'ingest' || which === 'all') {
+        ctx.throwIfAborted();
+        const i = await benchIngest(target, variant, buildModel(params), jobs, ctx.log);
+        comparisons.push(...i.comparisons);
+        extra.ingest = i.extra;
+      }
+      if (which === 'replay' || which === 'all') {
+        ctx.throwIfAborted();
+        const seeded = await ensureSeeded(target, [variant], params, { jobs, signal: ctx.signal, onEvent: () => {} });
+        ctx.log(`replay: data of ${variant.name}: ${formatCount(seeded.params.messages)} messages${seeded.seeded.length ? ' (seeded now)' : ''}`);
+        const r = await benchReplay(target, variant, seeded.model, { concurrency, durationMs, ratePerSec }, ctx.log);
+        comparisons.push(...r.comparisons);
+        extra.replay = { ...r.extra, messages: seeded.params.messages };
+      }
+      const results = benchResults(which, { which, messages, jobs, concurrency, durationMs, ratePerSec, variant: variant.name }, comparisons, env, startedAt, `npm run bench -- ${process.argv.slice(3).join(' ')}`.trim(), extra);
+      results.runId = newRunId(`bench-${which}`, startedAt);
+      const dir = runDir(REPORTS_DIR, results.runId);
+      writeResults(dir, results);
+      const report = await renderRun(dir, results);
+      const rows = comparisons.map((c) => [c.name, c.peer, `${formatCount(c.peerValue)} ${c.unit}`, `${formatCount(c.chatbenchValue)} ${c.unit}`, `${c.ratio.toFixed(2)}x`, c.target === undefined ? '' : `>= ${c.target}x ${c.met ? 'met' : 'NOT met'}`]);
+      ctx.result({ schemaVersion: 1, reportDir: dir, comparisons }, `${table(['comparison', 'peer', 'peer value', 'chatbench', 'ratio', 'target'], rows, 2)}\nreport: ${report}`);
+    } finally {
+      await admin.end().catch(() => {});
+    }
   },
 });

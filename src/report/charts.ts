@@ -1,0 +1,186 @@
+// Chart.js configurations, as plain JSON (no functions), so the same chart is drawn in the page by
+// the browser and into charts/*.png here. Axes carry a `unit` the two renderers turn into tick labels.
+import type { BenchResults, ScenarioResults, SeedResults } from '../results/types.ts';
+import { variantColor } from './colors.ts';
+
+export type Unit = 'us' | 'ms' | 'bytes' | 'nines' | 'count' | 'ratio' | 'percent';
+
+export interface ChartSpec {
+  id: string;
+  title: string;
+  /** PNG file name under charts/, for the main charts. */
+  png?: string;
+  config: Record<string, unknown>;
+}
+
+/** Percentile p (0-100) as "nines": 90 -> 1, 99 -> 2, 99.9 -> 3; max is drawn at 4.5. */
+export function nines(p: number): number {
+  if (p >= 100) return 4.5;
+  return Math.min(4.5, -Math.log10(1 - p / 100));
+}
+
+function axis(title: string, unit: Unit, extra: Record<string, unknown> = {}) {
+  return { title: { display: true, text: title }, unit, ...extra };
+}
+
+function base(title: string, scales: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  return {
+    options: {
+      responsive: false,
+      animation: false,
+      devicePixelRatio: 1,
+      plugins: { title: { display: true, text: title }, legend: { position: 'bottom' } },
+      scales,
+      ...extra,
+    },
+  };
+}
+
+const slug = (s: string) => s.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+
+export function scenarioCharts(r: ScenarioResults): ChartSpec[] {
+  const charts: ChartSpec[] = [];
+  for (const op of r.scenario.operations) {
+    const datasets = r.variants
+      .map((v) => ({ v, o: v.operations.find((x) => x.name === op.name) }))
+      .filter((e) => e.o && e.o.spectrum.length)
+      .map(({ v, o }) => ({
+        label: v.variant,
+        data: o!.spectrum.map(([p, us]) => ({ x: nines(p), y: Math.max(1, us) })),
+        borderColor: variantColor(v.variant),
+        backgroundColor: variantColor(v.variant),
+        pointRadius: 2,
+        showLine: true,
+        tension: 0,
+      }));
+    if (!datasets.length) continue;
+    charts.push({
+      id: `spectrum-${slug(op.name)}`,
+      title: `${op.name}: latency by percentile`,
+      png: `latency-${slug(op.name)}.png`,
+      config: {
+        type: 'scatter',
+        data: { datasets },
+        ...base(`${op.name}: latency by percentile (HDR spectrum)`, {
+          x: axis('percentile', 'nines', { type: 'linear', min: 0, max: 4.5 }),
+          y: axis('latency', 'us', { type: 'logarithmic' }),
+        }),
+      },
+    });
+  }
+  const ops = r.scenario.operations.map((o) => o.name).filter((n) => r.variants.some((v) => v.operations.find((o) => o.name === n && o.ok > 0)));
+  for (const [pct, key] of [['p50', 'p50'], ['p95', 'p95'], ['p99', 'p99'], ['p99.9', 'p999']] as const) {
+    charts.push({
+      id: `bars-${key}`,
+      title: `${pct} latency by operation`,
+      png: key === 'p99' ? 'p99-by-operation.png' : key === 'p50' ? 'p50-by-operation.png' : undefined,
+      config: {
+        type: 'bar',
+        data: {
+          labels: ops,
+          datasets: r.variants.map((v) => ({
+            label: v.variant,
+            data: ops.map((n) => v.operations.find((o) => o.name === n)?.latencyUs[key] ?? null),
+            backgroundColor: variantColor(v.variant),
+          })),
+        },
+        ...base(`${pct} latency by operation`, { x: { title: { display: true, text: 'operation' } }, y: axis(`${pct} latency`, 'us', { type: 'logarithmic' }) }),
+      },
+    });
+  }
+  const timeline = (metric: 'ops' | 'p99Us', title: string, unit: Unit, png: string) => ({
+    id: `timeline-${metric}`,
+    title,
+    png,
+    config: {
+      type: 'line',
+      data: {
+        datasets: r.variants.map((v) => ({
+          label: v.variant,
+          data: v.timeline.map((p) => ({ x: p.t + 0.5, y: metric === 'ops' ? p.ops : Math.max(1, p.p99Us) })),
+          borderColor: variantColor(v.variant),
+          backgroundColor: variantColor(v.variant),
+          pointRadius: 0,
+          borderWidth: 1.5,
+        })),
+      },
+      ...base(`${title} (warm-up shaded, before 0 s)`, {
+        x: axis('seconds since the measured phase began', 'count', { type: 'linear' }),
+        y: axis(title, unit, metric === 'ops' ? { type: 'linear', beginAtZero: true } : { type: 'logarithmic' }),
+      }, { warmupShade: true }),
+    },
+  });
+  if (r.variants.some((v) => v.timeline.length)) {
+    charts.push(timeline('ops', 'operations per second', 'count', 'throughput.png'));
+    charts.push(timeline('p99Us', 'p99 latency per second', 'us', 'p99-over-time.png'));
+  }
+  charts.push(storageChart(r.variants.map((v) => ({ variant: v.variant, tableBytes: v.server.tableBytes, indexBytes: v.server.indexBytes }))));
+  return charts.filter((c) => c.id !== 'storage' || r.variants.some((v) => Object.keys(v.server.tableBytes).length));
+}
+
+/** Messages heap, its time index, and all other indexes, per variant: BRIN next to B-tree. */
+export function storageChart(rows: Array<{ variant: string; tableBytes: Record<string, number>; indexBytes: Record<string, number> }>): ChartSpec {
+  const series = [
+    { label: 'messages table', pick: (r: (typeof rows)[number]) => r.tableBytes.messages ?? 0, color: '#4e79a7' },
+    { label: 'messages created_at index', pick: (r: (typeof rows)[number]) => r.indexBytes.messages_created_at_idx ?? 0, color: '#e15759' },
+    { label: 'other messages indexes', pick: (r: (typeof rows)[number]) => Object.entries(r.indexBytes).filter(([k]) => k.startsWith('messages_') && k !== 'messages_created_at_idx').reduce((a, [, b]) => a + b, 0), color: '#f28e2b' },
+    { label: 'everything else', pick: (r: (typeof rows)[number]) => Object.entries(r.tableBytes).filter(([k]) => k !== 'messages').reduce((a, [, b]) => a + b, 0) + Object.entries(r.indexBytes).filter(([k]) => !k.startsWith('messages_')).reduce((a, [, b]) => a + b, 0), color: '#bab0ac' },
+  ];
+  return {
+    id: 'storage',
+    title: 'bytes on disk by variant',
+    png: 'storage.png',
+    config: {
+      type: 'bar',
+      data: { labels: rows.map((r) => r.variant), datasets: series.map((s) => ({ label: s.label, data: rows.map(s.pick), backgroundColor: s.color })) },
+      ...base('bytes on disk (log scale: BRIN next to B-tree)', { x: { title: { display: true, text: 'variant' } }, y: axis('bytes', 'bytes', { type: 'logarithmic' }) }),
+    },
+  };
+}
+
+export function seedCharts(r: SeedResults): ChartSpec[] {
+  const stepNames = [...new Set(r.variants.flatMap((v) => v.steps.map((s) => s.name)))];
+  const palette = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac', '#17becf'];
+  return [
+    {
+      id: 'seed-steps',
+      title: 'seed steps',
+      png: 'seed-steps.png',
+      config: {
+        type: 'bar',
+        data: {
+          labels: r.variants.map((v) => v.variant),
+          datasets: stepNames.map((s, i) => ({ label: s, data: r.variants.map((v) => (v.steps.find((x) => x.name === s)?.ms ?? 0) / 1000), backgroundColor: palette[i % palette.length] })),
+        },
+        ...base('seed time by step', { x: { stacked: true }, y: axis('seconds', 'count', { stacked: true }) }),
+      },
+    },
+    storageChart(r.variants.map((v) => ({
+      variant: v.variant,
+      tableBytes: Object.fromEntries(Object.entries(v.facts.tables).map(([t, f]) => [t, f.tableBytes])),
+      indexBytes: Object.assign({}, ...Object.values(v.facts.tables).map((f) => f.indexes)),
+    }))),
+  ];
+}
+
+export function benchCharts(r: BenchResults): ChartSpec[] {
+  if (!r.comparisons.length) return [];
+  return [
+    {
+      id: 'bench-ratios',
+      title: 'chatbench / peer',
+      png: 'bench-ratios.png',
+      config: {
+        type: 'bar',
+        data: {
+          labels: r.comparisons.map((c) => c.name),
+          datasets: [
+            { label: 'ratio (chatbench / peer, higher is better)', data: r.comparisons.map((c) => c.ratio), backgroundColor: r.comparisons.map((c) => (c.met === false ? '#e15759' : '#59a14f')) },
+            { label: 'target', data: r.comparisons.map((c) => c.target ?? null), backgroundColor: '#bab0ac' },
+          ],
+        },
+        ...base('chatbench against its peers (ratio, 1 = as fast)', { y: axis('ratio', 'ratio', { beginAtZero: true }) }),
+      },
+    },
+  ];
+}

@@ -1,0 +1,274 @@
+// The report page: one self-contained HTML file (Chart.js, the runtime and the data inlined; a
+// Content-Security-Policy forbids any network request), readable on a laptop and printable.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatBytes, formatCount, formatMs, formatUs } from '../metrics/format.ts';
+import type { BenchResults, Results, RunEnvironment, ScenarioResults, SeedResults } from '../results/types.ts';
+import type { ChartSpec } from './charts.ts';
+import { variantColor } from './colors.ts';
+import { esc, jsonForScript } from './escape.ts';
+import { verdict, type VerdictRow } from './verdict.ts';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+function chartJsSource(): string {
+  const require = createRequire(import.meta.url);
+  return fs.readFileSync(path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js'), 'utf8');
+}
+
+function runtimeSource(): string {
+  return fs.readFileSync(path.join(HERE, 'chart-runtime.js'), 'utf8');
+}
+
+const CSS = `
+:root { --fg: #1d1d1f; --muted: #666; --line: #ddd; --bg: #fff; --card: #fafafa; --bad: #c0392b; --good: #1e8449; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: var(--fg); background: var(--bg); margin: 0 auto; max-width: 1180px; padding: 24px; }
+h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 19px; margin: 32px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; } h3 { font-size: 15px; margin: 18px 0 6px; }
+.muted { color: var(--muted); } .question { font-size: 16px; margin: 8px 0; }
+.badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; background: #eee; margin-left: 6px; }
+.badge.partial, .badge.bad { background: #fdecea; color: var(--bad); } .badge.good { background: #e9f7ef; color: var(--good); }
+table { border-collapse: collapse; margin: 8px 0 16px; width: 100%; font-size: 13px; }
+th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: right; vertical-align: top; }
+th:first-child, td:first-child, td.l, th.l { text-align: left; }
+th { background: var(--card); font-weight: 600; }
+.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; vertical-align: baseline; }
+.win { font-weight: 600; } .noise { color: var(--muted); font-style: italic; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(540px, 1fr)); gap: 12px; }
+.chart { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 8px; overflow: hidden; }
+.chart canvas { width: 100% !important; height: auto !important; }
+details { border: 1px solid var(--line); border-radius: 6px; margin: 6px 0; background: var(--card); }
+summary { cursor: pointer; padding: 6px 10px; font-weight: 600; }
+pre { font: 12px/1.35 "DejaVu Sans Mono", Menlo, Consolas, monospace; overflow-x: auto; padding: 8px 10px; margin: 0; background: #fff; white-space: pre; }
+pre mark { background: #fff3b0; }
+code { font: 12px "DejaVu Sans Mono", Menlo, Consolas, monospace; background: #f3f3f3; padding: 1px 4px; border-radius: 3px; word-break: break-all; }
+.kv td:first-child { width: 260px; color: var(--muted); }
+@media print { body { max-width: none; padding: 0; } .chart { break-inside: avoid; } details { break-inside: avoid; } }
+`;
+
+/** Opens every <details> before printing, so plans are on paper too. */
+const PRINT_SCRIPT = `window.addEventListener('beforeprint', () => document.querySelectorAll('details').forEach((d) => (d.open = true)));`;
+
+function page(title: string, body: string, charts: ChartSpec[]): string {
+  const data = Object.fromEntries(charts.map((c) => [c.id, c.config]));
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<title>${esc(title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+${body}
+<script type="application/json" id="chart-data">${jsonForScript(data)}</script>
+<script>${chartJsSource().replace(/<\/script/gi, '<\\/script')}</script>
+<script type="module">
+${runtimeSource().replace(/<\/script/gi, '<\\/script')}
+const configs = JSON.parse(document.getElementById('chart-data').textContent);
+for (const canvas of document.querySelectorAll('canvas[data-chart]')) {
+  const config = prepareChart(configs[canvas.dataset.chart]);
+  new Chart(canvas.getContext('2d'), config);
+}
+${PRINT_SCRIPT}
+</script>
+</body>
+</html>
+`;
+}
+
+function chartBlock(c: ChartSpec): string {
+  return `<div class="chart"><canvas data-chart="${esc(c.id)}" width="540" height="300" aria-label="${esc(c.title)}"></canvas></div>`;
+}
+
+function swatch(variant: string): string {
+  return `<span class="swatch" style="background:${variantColor(variant)}"></span>${esc(variant)}`;
+}
+
+function environment(env: RunEnvironment, extra: Array<[string, string]>, command: string): string {
+  const rows: Array<[string, string]> = [
+    ['command to reproduce', `<code>${esc(command)}</code>`],
+    ['chatbench', `${esc(env.versions.chatbench)} (commit ${esc(env.versions.gitCommit ?? 'unknown')})`],
+    ['Node.js', esc(env.versions.node)],
+    ['PostgreSQL', esc(env.versions.postgres)],
+    ['server', `${esc(env.target)} (${env.targetKind === 'embedded' ? 'embedded' : 'given by URL'})`],
+    ['machine', `${env.machine.cores} cores, ${esc(formatBytes(env.machine.memBytes))} memory, ${esc(env.machine.cpuModel)}, ${esc(env.machine.platform)}`],
+    ...extra.map(([k, v]): [string, string] => [esc(k), v]),
+  ];
+  const settings = Object.entries(env.serverSettings).sort(([a], [b]) => a.localeCompare(b));
+  return `<h2 id="environment">Environment</h2>
+<table class="kv">${rows.map(([k, v]) => `<tr><td class="l">${k}</td><td class="l">${v}</td></tr>`).join('')}</table>
+<details><summary>Server settings (${settings.length})</summary><table class="kv">${settings.map(([k, v]) => `<tr><td class="l">${esc(k)}</td><td class="l">${esc(v)}</td></tr>`).join('')}</table></details>`;
+}
+
+function header(kind: string, title: string, r: Results): string {
+  return `<h1>${esc(title)}${r.partial ? '<span class="badge partial">partial: the run was interrupted</span>' : ''}</h1>
+<div class="muted">chatbench ${esc(kind)} report · run ${esc(r.runId)} · ${esc(r.startedAt)} → ${esc(r.finishedAt)}</div>`;
+}
+
+// ---- scenario ---------------------------------------------------------------------------------
+
+function verdictTable(rows: VerdictRow[], variants: string[]): string {
+  const head = `<tr><th class="l">operation</th><th class="l">fastest (p50)</th>${variants.map((v) => `<th>${swatch(v)}<br>p50 · p99</th>`).join('')}<th class="l">note</th></tr>`;
+  const body = rows
+    .map((row) => {
+      const cells = variants.map((v) => {
+        const c = row.cells.find((x) => x.variant === v);
+        if (!c) return '<td class="muted">–</td>';
+        const r50 = c.variant === row.fastestP50 ? '<span class="win">fastest</span>' : `<span class="${c.withinNoiseP50 ? 'noise' : ''}">${c.ratioP50.toFixed(2)}×</span>`;
+        const r99 = c.variant === row.fastestP99 ? '<span class="win">fastest</span>' : `<span class="${c.withinNoiseP99 ? 'noise' : ''}">${c.ratioP99.toFixed(2)}×</span>`;
+        return `<td>${esc(formatUs(c.p50.value))} · ${esc(formatUs(c.p99.value))}<br>${r50} · ${r99}</td>`;
+      });
+      return `<tr data-operation="${esc(row.operation)}"><td class="l">${esc(row.operation)}</td><td class="l">${swatch(row.fastestP50)}</td>${cells.join('')}<td class="l muted">${esc(row.note)}</td></tr>`;
+    })
+    .join('');
+  return `<table id="verdict"><thead>${head}</thead><tbody>${body}</tbody></table>
+<p class="muted">Ratios are latency relative to the fastest variant (1.50× = 50% slower). Italic ratios are within noise: the 95% confidence bands of the two percentiles, from their sample counts, overlap.</p>`;
+}
+
+function highlightPlan(text: string): string {
+  return esc(text)
+    .split('\n')
+    .map((line) => (/_p\d{8}\b|_default\b|Subplans Removed/.test(line) ? `<mark>${line}</mark>` : line))
+    .join('\n');
+}
+
+export function scenarioPage(r: ScenarioResults, charts: ChartSpec[]): string {
+  const variants = r.variants.map((v) => v.variant);
+  const rows = verdict(r);
+  const shape = r.config.executor === 'open' ? `open loop at ${r.config.ratePerSec}/s (${esc(r.config.arrivals)} arrivals), latency from the scheduled start` : `closed loop, ${r.config.concurrency} virtual users`;
+  const ops = r.scenario.operations;
+  const byId = (id: string) => charts.find((c) => c.id === id);
+  const spectra = charts.filter((c) => c.id.startsWith('spectrum-'));
+  const bars = charts.filter((c) => c.id.startsWith('bars-'));
+  const timelines = charts.filter((c) => c.id.startsWith('timeline-'));
+  const storage = byId('storage');
+
+  const opTable = `<table><thead><tr><th class="l">variant</th><th class="l">operation</th><th>ok</th><th>failed</th><th>dropped</th><th>ops/s</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>service p99</th>${r.config.executor === 'open' ? '<th>lag p99</th>' : ''}</tr></thead><tbody>${r.variants
+    .flatMap((v) =>
+      v.operations.map(
+        (o) =>
+          `<tr><td class="l">${swatch(v.variant)}</td><td class="l">${esc(o.name)}${o.note ? `<div class="muted">${esc(o.note)}</div>` : ''}</td><td>${formatCount(o.ok)}</td><td>${formatCount(o.failed)}</td><td>${formatCount(o.dropped)}</td><td>${formatCount(o.ok / Math.max(0.001, v.durationMs / 1000))}</td><td>${esc(formatUs(o.latencyUs.p50))}</td><td>${esc(formatUs(o.latencyUs.p90))}</td><td>${esc(formatUs(o.latencyUs.p99))}</td><td>${esc(formatUs(o.latencyUs.p999))}</td><td>${esc(formatUs(o.latencyUs.max))}</td><td>${esc(formatUs(o.serviceUs.p99))}</td>${o.lagUs ? `<td>${esc(formatUs(o.lagUs.p99))}</td>` : ''}</tr>`,
+      ),
+    )
+    .join('')}</tbody></table>`;
+
+  const errors = r.variants.flatMap((v) => v.operations.flatMap((o) => Object.entries(o.errors).map(([code, e]) => ({ v: v.variant, op: o.name, code, ...e }))));
+  const dropped = r.variants.flatMap((v) => v.operations.filter((o) => o.dropped > 0).map((o) => ({ v: v.variant, op: o.name, n: o.dropped })));
+  const errorSection = `<h2 id="errors">Errors and dropped operations</h2>${
+    errors.length
+      ? `<table><thead><tr><th class="l">variant</th><th class="l">operation</th><th class="l">SQLSTATE</th><th class="l">condition</th><th>count</th><th class="l">example</th></tr></thead><tbody>${errors.map((e) => `<tr><td class="l">${swatch(e.v)}</td><td class="l">${esc(e.op)}</td><td class="l"><code>${esc(e.code)}</code></td><td class="l">${esc(e.name)}</td><td>${formatCount(e.count)}</td><td class="l">${esc(e.example)}</td></tr>`).join('')}</tbody></table>`
+      : '<p>No operation failed.</p>'
+  }${dropped.length ? `<table><thead><tr><th class="l">variant</th><th class="l">operation</th><th>dropped (not started in time)</th></tr></thead><tbody>${dropped.map((d) => `<tr><td class="l">${swatch(d.v)}</td><td class="l">${esc(d.op)}</td><td>${formatCount(d.n)}</td></tr>`).join('')}</tbody></table>` : '<p>No operation was dropped.</p>'}`;
+
+  const bad = r.answerChecks.filter((c) => !c.ok);
+  const checks = `<h2 id="answer-checks">Answer checks</h2>${
+    r.answerChecks.length === 0
+      ? '<p class="muted">One variant only: nothing to compare answers with.</p>'
+      : `<p>${r.answerChecks.length - bad.length} of ${r.answerChecks.length} reads returned identical rows on every variant <span class="badge ${bad.length ? 'bad' : 'good'}">${bad.length ? `${bad.length} mismatches` : 'all identical'}</span></p>
+<details${bad.length ? ' open' : ''}><summary>Checked reads</summary><table><thead><tr><th class="l">operation</th><th class="l">parameters</th><th class="l">reference</th><th class="l">result</th></tr></thead><tbody>${r.answerChecks
+          .map((c) => `<tr><td class="l">${esc(c.operation)}</td><td class="l"><code>${esc(JSON.stringify(c.params))}</code></td><td class="l">${esc(c.reference.variant)}: ${c.reference.rows} rows <code>${esc(c.reference.digest)}</code></td><td class="l">${c.ok ? 'identical' : c.mismatches.map((m) => `<b>differs on ${esc(m.variant)}</b>: ${m.rows} rows <code>${esc(m.digest)}</code>`).join('<br>')}</td></tr>`)
+          .join('')}</tbody></table></details>`
+  }`;
+
+  const evidence = `<h2 id="server">Server evidence</h2>
+<table><thead><tr><th class="l">variant</th><th>buffer hit ratio</th><th>WAL written</th><th>temp bytes</th><th>deadlocks</th><th>commits</th><th>rollbacks</th><th>client stalls p99 · max</th></tr></thead><tbody>${r.variants
+    .map((v) => `<tr><td class="l">${swatch(v.variant)}</td><td>${v.server.hitRatio === null ? '–' : `${(v.server.hitRatio * 100).toFixed(2)}%`}</td><td>${esc(formatBytes(v.server.walBytes))}</td><td>${esc(formatBytes(v.server.tempBytes))}</td><td>${v.server.deadlocks}</td><td>${formatCount(v.server.commits)}</td><td>${formatCount(v.server.rollbacks)}</td><td>${v.client ? `${esc(formatUs(v.client.eventLoopDelayUs.p99))} · ${esc(formatUs(v.client.eventLoopDelayUs.max))}` : '–'}</td></tr>`)
+    .join('')}</tbody></table>
+<p class="muted">Client stalls: how long chatbench's own event loop was blocked (garbage collection, result parsing) while measuring. Latency percentiles near these values are partly the client's.</p>
+<h3>pg_stat_statements during the measured phase</h3>
+<table><thead><tr><th class="l">variant</th><th class="l">operation</th><th>calls</th><th>chatbench ok</th><th>mean exec</th><th>max exec</th><th>shared hit</th><th>shared read</th><th>rows</th></tr></thead><tbody>${r.variants
+    .flatMap((v) => v.operations.filter((o) => o.server).map((o) => `<tr><td class="l">${swatch(v.variant)}</td><td class="l">${esc(o.name)}</td><td>${formatCount(o.server!.calls)}</td><td>${formatCount(o.ok)}</td><td>${esc(formatUs(o.server!.meanExecMs * 1000))}</td><td>${Number.isFinite(o.server!.maxExecMs) ? esc(formatUs(o.server!.maxExecMs * 1000)) : '–'}</td><td>${formatCount(o.server!.sharedHit)}</td><td>${formatCount(o.server!.sharedRead)}</td><td>${formatCount(o.server!.rows)}</td></tr>`))
+    .join('')}</tbody></table>
+<h3>Plans: EXPLAIN (ANALYZE, BUFFERS) with representative parameters</h3>
+${ops
+    .map((op) =>
+      r.variants
+        .map((v) => {
+          const o = v.operations.find((x) => x.name === op.name);
+          if (!o?.plan) return '';
+          const parts = o.plan.partitionsTotal ? ` · ${o.plan.partitionsScanned} of ${o.plan.partitionsTotal} partitions scanned` : '';
+          return `<details data-plan="${esc(op.name)}"><summary>${esc(op.name)} on ${swatch(v.variant)}${esc(parts)}</summary><pre>${highlightPlan(o.plan.text)}</pre><div class="muted" style="padding:4px 10px">parameters: <code>${esc(JSON.stringify(o.plan.params))}</code></div></details>`;
+        })
+        .join(''),
+    )
+    .join('')}
+<details><summary>The SQL of each operation</summary>${ops.map((o) => `<h3>${esc(o.name)} <span class="badge">${esc(o.kind)}</span></h3><pre>${esc(o.sql)}</pre>`).join('')}</details>`;
+
+  const sizeRows = r.variants.map((v) => {
+    const idx = Object.entries(v.server.indexBytes).filter(([k]) => k.startsWith('messages_'));
+    return `<tr><td class="l">${swatch(v.variant)}</td><td>${esc(formatBytes(v.server.tableBytes.messages ?? 0))}</td><td>${esc(formatBytes(v.server.indexBytes.messages_created_at_idx ?? 0))}</td><td class="l">${idx.map(([k, b]) => `${esc(k)} ${esc(formatBytes(b))}`).join('<br>')}</td><td>${v.seed ? esc(formatMs(v.seed.steps.reduce((a, s) => a + s.ms, 0))) : '–'}</td><td>${v.seed?.loadRowsPerSec ? formatCount(v.seed.loadRowsPerSec) : '–'}</td></tr>`;
+  });
+  const storageSection = `<h2 id="storage">Storage and seeding</h2>
+<table><thead><tr><th class="l">variant</th><th>messages table</th><th>created_at index</th><th class="l">messages indexes</th><th>seed time</th><th>load rows/s</th></tr></thead><tbody>${sizeRows.join('')}</tbody></table>
+${r.variants.some((v) => v.seed) ? `<details><summary>Seed steps per variant</summary><table><thead><tr><th class="l">variant</th>${[...new Set(r.variants.flatMap((v) => v.seed?.steps.map((s) => s.name) ?? []))].map((s) => `<th>${esc(s)}</th>`).join('')}</tr></thead><tbody>${r.variants.map((v) => `<tr><td class="l">${swatch(v.variant)}</td>${[...new Set(r.variants.flatMap((x) => x.seed?.steps.map((s) => s.name) ?? []))].map((s) => `<td>${esc(formatMs(v.seed?.steps.find((x) => x.name === s)?.ms ?? 0))}</td>`).join('')}</tr>`).join('')}</tbody></table></details>` : ''}
+${storage ? `<div class="charts">${chartBlock(storage)}</div>` : ''}`;
+
+  const seed = r.seed;
+  const body = `${header('scenario', `${r.scenario.name}: ${variants.join(' vs ')}`, r)}
+<p class="question"><b>Question.</b> ${esc(r.scenario.question)}</p>
+<p class="muted">${esc(r.scenario.description)}</p>
+<p>${shape}; ${formatMs(r.config.durationMs)} measured per variant after ${formatMs(r.config.warmupMs)} of warm-up; ${r.config.connections} connections; parameters seeded with ${r.config.seed}${seed ? `; data: ${formatCount(seed.messages)} messages, seed ${seed.seed}` : ''}.</p>
+<h2 id="verdict-section">Verdict</h2>
+${verdictTable(rows, variants)}
+<h2 id="latency">Latency</h2>
+<div class="charts">${spectra.map(chartBlock).join('')}</div>
+<div class="charts">${bars.map(chartBlock).join('')}</div>
+${opTable}
+<h2 id="over-time">Throughput and p99 over time</h2>
+<div class="charts">${timelines.map(chartBlock).join('')}</div>
+${errorSection}
+${checks}
+${evidence}
+${storageSection}
+${environment(r.environment, [
+    ['variants', variants.map((v) => swatch(v)).join(', ')],
+    ['seed of the data', seed ? `${seed.seed} (${formatCount(seed.messages)} messages, ${formatCount(seed.users)} users, ${formatCount(seed.servers)} servers, ${seed.days} days from ${new Date(seed.startMs).toISOString().slice(0, 10)})` : 'unknown'],
+    ['row counts', seed ? Object.entries(seed.rows).map(([t, n]) => `${esc(t)} ${formatCount(n)}`).join(', ') : '–'],
+  ], r.command)}`;
+  return page(`chatbench ${r.scenario.name}`, body, charts);
+}
+
+// ---- seed --------------------------------------------------------------------------------------
+
+export function seedPage(r: SeedResults, charts: ChartSpec[]): string {
+  const tables = [...new Set(r.variants.flatMap((v) => Object.keys(v.facts.tables)))];
+  const checksumsAgree = tables.every((t) => new Set(r.variants.map((v) => v.facts.tables[t]?.checksum)).size <= 1);
+  const body = `${header('seed', `seed: ${formatCount(r.plan.messages)} messages into ${r.variants.map((v) => v.variant).join(', ') || 'no variant'}`, r)}
+<p>Seed ${r.plan.seed}: ${formatCount(r.plan.messages)} messages, ${formatCount(r.plan.users)} users, ${formatCount(r.plan.servers)} servers over ${r.plan.days} days from ${new Date(r.plan.startMs).toISOString().slice(0, 10)}; ${r.config.jobs} COPY streams, ${esc(r.config.format)} format.</p>
+<h2>Steps</h2>
+<table><thead><tr><th class="l">variant</th><th class="l">steps</th><th>total</th><th>load rows/s</th><th>load MB/s</th><th>on disk</th></tr></thead><tbody>${r.variants
+    .map((v) => `<tr><td class="l">${swatch(v.variant)}${v.resumed ? '<span class="badge">resumed</span>' : ''}</td><td class="l">${v.steps.map((s) => `${esc(s.name)} ${esc(formatMs(s.ms))}${s.detail ? ` <span class="muted">(${esc(s.detail)})</span>` : ''}`).join('<br>')}</td><td>${esc(formatMs(v.steps.reduce((a, s) => a + s.ms, 0)))}</td><td>${v.facts.loadRowsPerSec ? formatCount(v.facts.loadRowsPerSec) : '–'}</td><td>${v.facts.loadBytesPerSec ? (v.facts.loadBytesPerSec / 1e6).toFixed(1) : '–'}</td><td>${esc(formatBytes(v.facts.totalBytes))}</td></tr>`)
+    .join('')}</tbody></table>
+<div class="charts">${charts.map(chartBlock).join('')}</div>
+<h2>Tables</h2>
+<p>Content checksums ${checksumsAgree ? '<span class="badge good">identical in every variant</span>' : '<span class="badge bad">differ between variants</span>'}</p>
+<table><thead><tr><th class="l">table</th>${r.variants.map((v) => `<th>${swatch(v.variant)}<br>rows · heap · indexes</th>`).join('')}<th class="l">checksum</th></tr></thead><tbody>${tables
+    .map((t) => `<tr><td class="l">${esc(t)}</td>${r.variants.map((v) => {
+      const f = v.facts.tables[t];
+      return f ? `<td>${formatCount(f.rows)} · ${esc(formatBytes(f.tableBytes))} · ${esc(formatBytes(Object.values(f.indexes).reduce((a, b) => a + b, 0)))}</td>` : '<td>–</td>';
+    }).join('')}<td class="l"><code>${esc(r.variants[0]?.facts.tables[t]?.checksum ?? '')}</code></td></tr>`)
+    .join('')}</tbody></table>
+<details><summary>Indexes</summary><table><thead><tr><th class="l">variant</th><th class="l">index</th><th>bytes</th></tr></thead><tbody>${r.variants.flatMap((v) => Object.values(v.facts.tables).flatMap((f) => Object.entries(f.indexes).map(([k, b]) => `<tr><td class="l">${swatch(v.variant)}</td><td class="l">${esc(k)}</td><td>${esc(formatBytes(b))}</td></tr>`))).join('')}</tbody></table></details>
+${environment(r.environment, [['distribution parameters', `<code>${esc(JSON.stringify(r.plan.distribution))}</code>`]], r.command)}`;
+  return page('chatbench seed', body, charts);
+}
+
+// ---- bench ---------------------------------------------------------------------------------------
+
+export function benchPage(r: BenchResults, charts: ChartSpec[]): string {
+  const body = `${header('bench', `bench: ${r.bench}`, r)}
+<p>Each figure was measured side by side with its peer, in one run, on the same server and data; the ratio is what holds on a shared machine.</p>
+<table id="comparisons"><thead><tr><th class="l">comparison</th><th class="l">peer</th><th>peer</th><th>chatbench</th><th>ratio</th><th>target</th><th class="l">detail</th></tr></thead><tbody>${r.comparisons
+    .map((c) => `<tr><td class="l">${esc(c.name)}</td><td class="l">${esc(c.peer)}</td><td>${esc(formatCount(c.peerValue))} ${esc(c.unit)}</td><td>${esc(formatCount(c.chatbenchValue))} ${esc(c.unit)}</td><td><b>${c.ratio.toFixed(2)}×</b></td><td>${c.target === undefined ? '–' : `≥ ${c.target}× <span class="badge ${c.met ? 'good' : 'bad'}">${c.met ? 'met' : 'not met'}</span>`}</td><td class="l muted">${esc(c.detail ?? '')}</td></tr>`)
+    .join('')}</tbody></table>
+<div class="charts">${charts.map(chartBlock).join('')}</div>
+${r.extra ? `<details><summary>Details</summary><pre>${esc(JSON.stringify(r.extra, null, 2))}</pre></details>` : ''}
+${environment(r.environment, [['configuration', `<code>${esc(JSON.stringify(r.config))}</code>`]], r.command)}`;
+  return page(`chatbench bench ${r.bench}`, body, charts);
+}
+
+export { page, chartBlock, swatch, environment };

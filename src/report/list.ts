@@ -1,0 +1,58 @@
+// `report list`: the runs under reports/, newest first, with their headline figures.
+import fs from 'node:fs';
+import path from 'node:path';
+import { formatCount, formatUs } from '../metrics/format.ts';
+import { readResults } from '../results/io.ts';
+import type { Results } from '../results/types.ts';
+
+export interface RunSummary {
+  dir: string;
+  runId: string;
+  kind: Results['kind'];
+  name: string;
+  startedAt: string;
+  variants: string[];
+  partial: boolean;
+  headline: string;
+}
+
+function headline(r: Results): string {
+  if (r.kind === 'scenario') {
+    return r.variants
+      .map((v) => {
+        const worst = v.operations.reduce((a, o) => (o.latencyUs.p99 > a ? o.latencyUs.p99 : a), 0);
+        return `${v.variant} ${formatCount(v.throughputPerSec)} ops/s, worst p99 ${formatUs(worst)}`;
+      })
+      .join('; ');
+  }
+  if (r.kind === 'seed') return r.variants.map((v) => `${v.variant} ${formatCount(v.rows.messages ?? 0)} msgs${v.facts.loadRowsPerSec ? ` at ${formatCount(v.facts.loadRowsPerSec)} rows/s` : ''}`).join('; ');
+  return r.comparisons.map((c) => `${c.name} ${c.ratio.toFixed(2)}×`).join('; ');
+}
+
+export function listRuns(reportsDir: string): { runs: RunSummary[]; unreadable: string[] } {
+  const runs: RunSummary[] = [];
+  const unreadable: string[] = [];
+  if (!fs.existsSync(reportsDir)) return { runs, unreadable };
+  for (const entry of fs.readdirSync(reportsDir, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const dir = path.join(reportsDir, entry.name);
+    if (!fs.existsSync(path.join(dir, 'results.json'))) continue;
+    try {
+      const r = readResults(dir);
+      runs.push({
+        dir,
+        runId: r.runId,
+        kind: r.kind,
+        name: r.kind === 'scenario' ? r.scenario.name : r.kind === 'bench' ? r.bench : 'seed',
+        startedAt: r.startedAt,
+        variants: r.kind === 'bench' ? [] : r.variants.map((v) => v.variant),
+        partial: r.partial,
+        headline: headline(r),
+      });
+    } catch {
+      unreadable.push(dir);
+    }
+  }
+  runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  return { runs, unreadable };
+}

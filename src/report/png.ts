@@ -1,0 +1,38 @@
+// charts/*.png: the main charts drawn server-side with Chart.js on @napi-rs/canvas (prebuilt
+// binaries from npm, no native build), for pasting into issues and docs.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createCanvas } from '@napi-rs/canvas';
+import { Chart, registerables } from 'chart.js';
+import { prepareChart } from './chart-runtime.js';
+import type { ChartSpec } from './charts.ts';
+
+let registered = false;
+
+export const PNG_WIDTH = 1000;
+export const PNG_HEIGHT = 500;
+
+/** Renders the specs that name a PNG into dir/charts/; returns the files written (relative to dir). */
+export async function renderPngs(dir: string, charts: ChartSpec[]): Promise<string[]> {
+  if (!registered) {
+    Chart.register(...registerables);
+    registered = true;
+  }
+  const out: string[] = [];
+  const chartsDir = path.join(dir, 'charts');
+  fs.mkdirSync(chartsDir, { recursive: true });
+  for (const spec of charts.filter((c) => c.png)) {
+    const canvas = createCanvas(PNG_WIDTH, PNG_HEIGHT);
+    const ctx = canvas.getContext('2d');
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, PNG_WIDTH, PNG_HEIGHT);
+    const chart = new Chart(ctx as never, prepareChart(spec.config) as never);
+    try {
+      fs.writeFileSync(path.join(chartsDir, spec.png!), await canvas.encode('png'));
+      out.push(path.join('charts', spec.png!));
+    } finally {
+      chart.destroy();
+    }
+  }
+  return out;
+}
