@@ -39,6 +39,7 @@ export function buildParser(ctx: CliContext, args: string[], setGlobals: (g: Glo
         verbose: Boolean(argv.verbose) || ctx.env.CHATBENCH_DEBUG === '1',
       });
     })
+    .parserConfiguration({ 'populate--': true })
     .strict()
     .demandCommand(1, 'missing command')
     .recommendCommands()

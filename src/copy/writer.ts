@@ -291,7 +291,7 @@ export class TextRowWriter extends BaseWriter implements RowWriter {
         buf[p++] = HEX[(w >>> shift) & 15];
         if ((k === 1 || k === 2) && shift === 16) buf[p++] = 45; // 8-4-4-4-12
       }
-      if (k === 0) buf[p++] = 45;
+      if (k <= 1) buf[p++] = 45;
     }
     this.pos = p;
     this.sep();

@@ -184,7 +184,8 @@ async function ensureEmbeddedDatabase(target: Target): Promise<void> {
     const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [target.params.database]);
     if (!rowCount) {
       await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(target.params.database)}`).catch((e) => {
-        if ((e as { code?: string }).code !== '42P04') throw e; // another command created it first
+        // Another command created it first: duplicate_database, or the catalog's unique index when both raced.
+        if (!['42P04', '23505'].includes((e as { code?: string }).code ?? '')) throw e;
       });
     }
   } finally {

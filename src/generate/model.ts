@@ -116,7 +116,12 @@ function rolesFor(size: number): number {
   return Math.min(12, 2 + Math.floor(Math.log2(size + 1) / 2));
 }
 
-export function buildModel(params: ModelParams, pools: Pools = buildPools(params.seed)): Model {
+/** The model of a data set, with its pools built (faker is loaded on the way). */
+export async function loadModel(params: ModelParams): Promise<Model> {
+  return buildModel(params, await buildPools(params.seed));
+}
+
+export function buildModel(params: ModelParams, pools: Pools): Model {
   const { seed, users, servers, startMs, days } = params;
   const keys: Record<string, number> = {};
   for (const k of ['perm', 'layout', 'conv', 'chan', 'chan2', 'author', 'time', 'msg', 'react', 'attach', 'edit', 'user', 'server', 'member', 'role', 'friend', 'gdm', 'read', 'presence', 'overwrite', 'burst']) {

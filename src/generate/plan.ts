@@ -1,7 +1,7 @@
 // A data plan: the documented parameters of one data set, with counts derived from --messages.
 // Recorded with every seed so scenarios rebuild the same model and reports show what was loaded.
 import { DEFAULT_DAYS, DEFAULT_SEED, DEFAULT_START_MS } from './defaults.ts';
-import { buildModel, DISTRIBUTION, SNOWFLAKE_EPOCH_MS, SNOWFLAKE_MAX_MS, type Model, type ModelParams } from './model.ts';
+import { DISTRIBUTION, SNOWFLAKE_EPOCH_MS, SNOWFLAKE_MAX_MS, type Model, type ModelParams } from './model.ts';
 import { TABLES, type TableName } from './tables.ts';
 
 /** Bump when the generator's output changes: a resume refuses chunks made by another version. */
@@ -57,7 +57,7 @@ export function maxMessages(days: number): number {
 export const TIME_LIMITS = { minStartMs: SNOWFLAKE_EPOCH_MS, maxEndMs: SNOWFLAKE_MAX_MS };
 
 /** The plan with row counts: exact for most tables; the message children are expected values. */
-export function buildPlan(params: ModelParams, model: Model = buildModel(params)): DataPlan {
+export function buildPlan(params: ModelParams, model: Model): DataPlan {
   const rows = {} as Record<TableName, number>;
   const exact: TableName[] = [];
   const D = DISTRIBUTION;

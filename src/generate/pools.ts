@@ -1,7 +1,7 @@
 // Pools of names, words and phrases, built with faker once per seed (faker costs microseconds a
 // call; per-row work only picks from these pools). Each entry is pre-encoded to UTF-8, and to
 // COPY text format when it needs escaping, and knows its length in characters.
-import { fakerDE, fakerEN, fakerES, fakerFR, fakerJA, fakerRU, fakerZH_CN, type Faker } from '@faker-js/faker';
+import type { Faker } from '@faker-js/faker';
 
 export interface PoolEntry {
   text: string;
@@ -108,8 +108,12 @@ function collect(f: Faker, n: number, make: (f: Faker) => string, accept: (s: st
 
 const hasNonAscii = (s: string) => /[^\x00-\x7f]/.test(s);
 
-/** Builds every pool from faker seeded with `seed`: same seed, same pools, in the same order. */
-export function buildPools(seed: number): Pools {
+/**
+ * Builds every pool from faker seeded with `seed`: same seed, same pools, in the same order. Faker
+ * takes a third of a second to import, so it is loaded here, when pools are built, not at startup.
+ */
+export async function buildPools(seed: number): Promise<Pools> {
+  const { fakerDE, fakerEN, fakerES, fakerFR, fakerJA, fakerRU, fakerZH_CN } = await import('@faker-js/faker');
   const fakers = [fakerEN, fakerFR, fakerDE, fakerES, fakerJA, fakerZH_CN, fakerRU];
   fakers.forEach((f, i) => f.seed(seed + i * 7919));
   const words = collect(fakerEN, 2500, (f) => (f.number.int(3) === 0 ? f.lorem.word() : f.word.sample()), (s) => !/\s/.test(s));

@@ -2,22 +2,19 @@
 // binaries from npm, no native build), for pasting into issues and docs.
 import fs from 'node:fs';
 import path from 'node:path';
-import { createCanvas } from '@napi-rs/canvas';
-import { Chart, registerables } from 'chart.js';
 import { prepareChart } from './chart-runtime.js';
 import type { ChartSpec } from './charts.ts';
 
-let registered = false;
 
 export const PNG_WIDTH = 1000;
 export const PNG_HEIGHT = 500;
 
 /** Renders the specs that name a PNG into dir/charts/; returns the files written (relative to dir). */
 export async function renderPngs(dir: string, charts: ChartSpec[]): Promise<string[]> {
-  if (!registered) {
-    Chart.register(...registerables);
-    registered = true;
-  }
+  // Loaded on first use: most commands never draw a PNG.
+  const { createCanvas } = await import('@napi-rs/canvas');
+  const { Chart, registerables } = await import('chart.js');
+  Chart.register(...registerables);
   const out: string[] = [];
   const chartsDir = path.join(dir, 'charts');
   fs.mkdirSync(chartsDir, { recursive: true });

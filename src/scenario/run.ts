@@ -6,7 +6,7 @@ import { runEnvironment, relationSizes } from '../db/facts.ts';
 import { connectClient, type Target } from '../db/target.ts';
 import { toDatabaseError } from '../db/sqlstate.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
-import { buildModel, type ModelParams } from '../generate/model.ts';
+import { loadModel, type Model, type ModelParams } from '../generate/model.ts';
 import { hash2 } from '../generate/random.ts';
 import { encodeHistogram, percentiles, spectrum } from '../metrics/histogram.ts';
 import type { OperationStats } from '../metrics/counters.ts';
@@ -137,7 +137,7 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
       if (skipped.length) onEvent({ type: 'log', message: `not seeded, skipped: ${skipped.join(', ')}` });
     }
     const { plan, virtualNowMs, seedOf } = await seededState(admin, cfg.variants);
-    const model = buildModel({ seed: plan.seed, messages: plan.messages, users: plan.users, servers: plan.servers, startMs: plan.startMs, days: plan.days });
+    const model = await loadModel({ seed: plan.seed, messages: plan.messages, users: plan.users, servers: plan.servers, startMs: plan.startMs, days: plan.days });
     const ops: Op[] = cfg.scenario.operations.map((def, index) => ({ def, index, statement: `cb_${cfg.scenario.name}_${def.name}`.replace(/[^a-z0-9_]/gi, '_') }));
     // Virtual time starts after everything written so far, on every variant alike.
     const vStart = virtualNowMs + 1000;
@@ -211,7 +211,7 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
   }
 }
 
-async function loadVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, model: ReturnType<typeof buildModel>, ops: Op[], vStart: number, vEnd: number, onEvent: (e: RunEvent) => void, signal: AbortSignal): Promise<VariantScenarioResult> {
+async function loadVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, model: Model, ops: Op[], vStart: number, vEnd: number, onEvent: (e: RunEvent) => void, signal: AbortSignal): Promise<VariantScenarioResult> {
   const info = variantInfo(v);
   const vus = cfg.shape.kind === 'closed' ? cfg.shape.concurrency : cfg.connections;
   const clients = await openClients(target, v.schema, Math.min(cfg.connections, vus));
@@ -318,7 +318,7 @@ async function loadVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, m
   }
 }
 
-async function microVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, model: ReturnType<typeof buildModel>, ops: Op[], vStart: number, onEvent: (e: RunEvent) => void, signal: AbortSignal): Promise<VariantScenarioResult> {
+async function microVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, model: Model, ops: Op[], vStart: number, onEvent: (e: RunEvent) => void, signal: AbortSignal): Promise<VariantScenarioResult> {
   const client = await connectClient(target, { schema: v.schema, applicationName: 'chatbench micro' });
   const t0 = performance.now();
   try {

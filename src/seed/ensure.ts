@@ -3,7 +3,7 @@
 import type { Target } from '../db/target.ts';
 import { connectClient } from '../db/target.ts';
 import { UsageError } from '../errors.ts';
-import { buildModel, type Model, type ModelParams } from '../generate/model.ts';
+import { loadModel, type Model, type ModelParams } from '../generate/model.ts';
 import { META_SCHEMA } from '../schema/meta.ts';
 import type { Variant } from '../schema/variants.ts';
 import { seedVariant, type SeedEvent } from './seed.ts';
@@ -37,7 +37,7 @@ export async function ensureSeeded(target: Target, variants: Variant[], params: 
   const plans = await completePlans(target);
   const existing = variants.map((v) => plans.get(v.name)).find((p) => p?.status === 'complete');
   const use: ModelParams = existing ? { seed: existing.plan.seed, messages: existing.plan.messages, users: existing.plan.users, servers: existing.plan.servers, startMs: existing.plan.startMs, days: existing.plan.days } : params;
-  const model = buildModel(use);
+  const model = await loadModel(use);
   const out: Ensured = { params: use, model, seeded: [], reused: [] };
   for (const v of variants) {
     const p = plans.get(v.name);

@@ -8,7 +8,7 @@ import { REPORTS_DIR, SCHEMAS_DIR } from '../../config/paths.ts';
 import { parseCount, parseDuration, parseInteger, parseRate } from '../../config/parse.ts';
 import { runEnvironment } from '../../db/facts.ts';
 import { connectClient } from '../../db/target.ts';
-import { buildModel } from '../../generate/model.ts';
+import { loadModel } from '../../generate/model.ts';
 import { planParams } from '../../generate/plan.ts';
 import { formatCount } from '../../metrics/format.ts';
 import { newRunId, runDir, writeResults } from '../../results/io.ts';
@@ -52,14 +52,14 @@ export const benchCommand: CommandFactory = (ctx) => ({
       const env = await runEnvironment(target, admin);
       const params = planParams({ messages });
       if (which === 'generator' || which === 'all') {
-        const model = buildModel(params);
+        const model = await loadModel(params);
         const g = await benchGenerator(model, admin, Math.min(messages, 2_000_000), ctx.log);
         comparisons.push(...g.comparisons);
         extra.generator = g.extra;
       }
       if (which === 'ingest' || which === 'all') {
         ctx.throwIfAborted();
-        const i = await benchIngest(target, variant, buildModel(params), jobs, ctx.log);
+        const i = await benchIngest(target, variant, await loadModel(params), jobs, ctx.log);
         comparisons.push(...i.comparisons);
         extra.ingest = i.extra;
       }

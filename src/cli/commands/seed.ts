@@ -9,7 +9,7 @@ import { runEnvironment } from '../../db/facts.ts';
 import { connectClient } from '../../db/target.ts';
 import { RuntimeError } from '../../errors.ts';
 import { DEFAULT_DAYS, DEFAULT_SEED } from '../../generate/defaults.ts';
-import { buildModel, DISTRIBUTION } from '../../generate/model.ts';
+import { loadModel, DISTRIBUTION, type Model } from '../../generate/model.ts';
 import { buildPlan, type DataPlan } from '../../generate/plan.ts';
 import { formatBytes, formatCount, formatMs, shortCount } from '../../metrics/format.ts';
 import { newRunId, runDir, writeResults } from '../../results/io.ts';
@@ -61,7 +61,7 @@ export const seedCommand: CommandFactory = (ctx) => ({
     );
     const spec = targetSpec(ctx.globals.db, ctx.env); // validates --db / DATABASE_URL before building anything
     ctx.log(`building the data model (${formatCount(cfg.params.messages)} messages, seed ${cfg.params.seed})...`);
-    const model = buildModel(cfg.params);
+    const model = await loadModel(cfg.params);
     const plan = buildPlan(cfg.params, model);
     const canConnect = spec.kind === 'url' || embeddedStatus(spec.paths).initialised;
     const cal: Calibration = { ...calibrateGenerator(model), serverRowsPerSec: {} };
@@ -80,7 +80,7 @@ function planLines(plan: DataPlan): string[] {
   return lines;
 }
 
-async function dryRun(ctx: CliContext, cfg: SeedConfig, plan: DataPlan, cal: Calibration, canConnect: boolean, home: string | undefined, model: ReturnType<typeof buildModel>): Promise<void> {
+async function dryRun(ctx: CliContext, cfg: SeedConfig, plan: DataPlan, cal: Calibration, canConnect: boolean, home: string | undefined, model: Model): Promise<void> {
   let serverNote = 'server calibration skipped: the embedded server is not initialised yet (nothing is created by --dry-run)';
   if (canConnect) {
     const target = await ctx.target();
@@ -107,7 +107,7 @@ async function dryRun(ctx: CliContext, cfg: SeedConfig, plan: DataPlan, cal: Cal
   ctx.result({ schemaVersion: 1, dryRun: true, plan, calibration: cal, estimates, freeBytes: free ?? null }, lines.join('\n'));
 }
 
-async function runSeed(ctx: CliContext, cfg: SeedConfig, plan: DataPlan, model: ReturnType<typeof buildModel>, cal: Calibration, home: string | undefined, argv: string[]): Promise<void> {
+async function runSeed(ctx: CliContext, cfg: SeedConfig, plan: DataPlan, model: Model, cal: Calibration, home: string | undefined, argv: string[]): Promise<void> {
   // Space first: stop before creating anything if it cannot fit.
   if (home) {
     const need = cfg.variants.map((v) => estimateVariant(v, plan, cal)).reduce((a, e) => a + e.totalBytes, 0);

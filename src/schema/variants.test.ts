@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { SCHEMAS_DIR } from '../config/paths.ts';
+import { UsageError } from '../errors.ts';
+import { findVariant, loadVariants, pickVariants, renderFragment, schemaNameOf, type VariantManifest } from './variants.ts';
+
+const base: VariantManifest = { name: 'x', summary: 's', hypothesis: 'h'.repeat(50), partitioning: null, timeIndex: 'btree', features: { fullTextSearch: false, messageCountTrigger: true } };
+
+describe('variants', () => {
+  it('ships the five layouts and their hypotheses', () => {
+    const names = loadVariants(SCHEMAS_DIR).map((v) => v.name);
+    for (const n of ['btree-unpartitioned', 'btree-monthly', 'btree-weekly', 'brin-monthly', 'brin-weekly']) expect(names).toContain(n);
+    expect(names[0]).toBe('btree-unpartitioned');
+  });
+  it('split migrations into phases: tables before the load, keys and triggers after', () => {
+    const v = findVariant(loadVariants(SCHEMAS_DIR), 'brin-weekly');
+    expect(v.migrations.filter((m) => m.phase === 'pre-load').map((m) => m.name)).toEqual(['01_functions', '02_tables', '03_messages', '04_retention']);
+    expect(v.migrations.find((m) => m.name === '06_time_index_brin')?.up).toContain('USING brin');
+    expect(v.migrations.find((m) => m.name === '03_messages')?.up).toContain('PARTITION BY RANGE (created_at)');
+    expect(v.schema).toBe('chatbench_brin_weekly');
+    expect(schemaNameOf('btree-monthly-fts')).toBe('chatbench_btree_monthly_fts');
+  });
+  it('render conditional blocks and the partition unit, and refuse unknown tags', () => {
+    const sql = 'A{{#partitioned}} P {{partition_unit}}{{/partitioned}}{{^partitioned}} U{{/partitioned}}';
+    expect(renderFragment(sql, base, 'f')).toBe('A U\n');
+    expect(renderFragment(sql, { ...base, partitioning: { unit: 'week' } }, 'f')).toBe('A P week\n');
+    expect(() => renderFragment('{{oops}}', base, 'f')).toThrow('unknown template tag {{oops}}');
+  });
+  it('reject unknown names, listing the valid ones', () => {
+    const all = loadVariants(SCHEMAS_DIR);
+    expect(() => pickVariants(all, 'btree-monthly,nope')).toThrow(UsageError);
+    expect(() => pickVariants(all, 'nope')).toThrow(/expected one or more of btree-unpartitioned, /);
+    expect(pickVariants(all, 'all')).toHaveLength(all.length);
+  });
+});

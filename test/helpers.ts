@@ -1,0 +1,70 @@
+// Helpers for integration tests: run the real CLI as a child process, and give each test file a
+// database of its own on the shared embedded server (so files never see each other's variants).
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { PROJECT_ROOT } from '../src/config/paths.ts';
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export const MAIN = path.join(PROJECT_ROOT, 'src', 'cli', 'main.ts');
+
+/** Runs `chatbench ...args`; env defaults to the current one without DATABASE_URL. */
+export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; onSpawn?: (pid: number) => void } = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, NO_COLOR: '1', ...opts.env };
+    if (!opts.env || !('DATABASE_URL' in opts.env)) delete (env as NodeJS.ProcessEnv).DATABASE_URL;
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    opts.onSpawn?.(child.pid!);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 300_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** A fresh database on the shared test server; returns its URL (with the password). */
+export async function freshDatabase(name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: inject('adminUrl') });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(inject('adminUrl'));
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>, schema?: string): Promise<T> {
+  const c = new pg.Client({ connectionString: url, options: schema ? `-c search_path=${schema},public` : undefined });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** The one-line error contract: a single line on stderr, starting "chatbench:", no stack trace. */
+export function oneLineError(stderr: string): string {
+  const lines = stderr.trim().split('\n').filter(Boolean);
+  if (lines.length !== 1) throw new Error(`expected one line on stderr, got ${lines.length}:\n${stderr}`);
+  if (!lines[0].startsWith('chatbench: ')) throw new Error(`expected "chatbench: ..." on stderr, got: ${lines[0]}`);
+  if (/\n\s+at |Error: .*\n/.test(stderr)) throw new Error(`stack trace on stderr:\n${stderr}`);
+  return lines[0];
+}
