@@ -165,9 +165,8 @@ function literal(text: string): string {
  * Builds a variant in a throwaway schema inside the caller's open transaction, for auditing a
  * variant that is not applied; the caller rolls the transaction back, leaving nothing.
  */
-export async function applyScratch(client: pg.ClientBase, variant: Variant, schema: string, range: PartitionRange): Promise<void> {
+export async function applyScratch(client: pg.ClientBase, variant: Variant, schema: string, range: PartitionRange, phases: Phase[] = ['pre-load', 'post-load']): Promise<void> {
   await client.query(`CREATE SCHEMA ${quoteIdent(schema)}`);
   await setSchemaPath(client, schema);
-  await runMigrations(client, variant, 'pre-load', range);
-  await runMigrations(client, variant, 'post-load', range);
+  for (const phase of phases) await runMigrations(client, variant, phase, range);
 }

@@ -20,7 +20,7 @@ export async function catalogSnapshot(client: pg.ClientBase, schema: string): Pr
   };
   return {
     relations: await q(`
-      SELECT c.relname || ' ' || c.relkind || ' ' || c.relpersistence
+      SELECT c.relname || ' ' || c.relkind::text || ' ' || c.relpersistence::text
              || coalesce(' partition by ' || pg_get_partkeydef(c.oid), '')
              || coalesce(' bound ' || pg_get_expr(c.relpartbound, c.oid), '') AS line
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -29,15 +29,15 @@ export async function catalogSnapshot(client: pg.ClientBase, schema: string): Pr
       SELECT c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
              || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
              || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
-             || CASE a.attidentity WHEN '' THEN '' ELSE ' identity ' || a.attidentity END
-             || CASE a.attgenerated WHEN '' THEN '' ELSE ' generated ' || a.attgenerated END AS line
+             || CASE a.attidentity WHEN '' THEN '' ELSE ' identity ' || a.attidentity::text END
+             || CASE a.attgenerated WHEN '' THEN '' ELSE ' generated ' || a.attgenerated::text END AS line
         FROM pg_attribute a
         JOIN pg_class c ON c.oid = a.attrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace
         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
        WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND a.attnum > 0 AND NOT a.attisdropped`),
     constraints: await q(`
-      SELECT c.relname || ' ' || con.conname || ' ' || con.contype || ' ' || pg_get_constraintdef(con.oid) AS line
+      SELECT c.relname || ' ' || con.conname || ' ' || con.contype::text || ' ' || pg_get_constraintdef(con.oid) AS line
         FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
        WHERE n.nspname = $1`),
     indexes: await q(`
@@ -50,7 +50,7 @@ export async function catalogSnapshot(client: pg.ClientBase, schema: string): Pr
        WHERE n.nspname = $1 AND NOT t.tgisinternal`),
     functions: await q(`
       SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ') ' || pg_get_function_result(p.oid)
-             || ' ' || p.provolatile || ' ' || md5(p.prosrc) AS line
+             || ' ' || p.provolatile::text || ' ' || md5(p.prosrc) AS line
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
        WHERE n.nspname = $1`),
     comments: await q(`

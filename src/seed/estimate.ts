@@ -74,7 +74,8 @@ function heapRowBytes(copyBytes: number, rows: number, fields: number): number {
 export async function calibrateServer(client: pg.Client, variant: Variant, model: Model, plan: DataPlan): Promise<number> {
   await client.query('BEGIN');
   try {
-    await applyScratch(client, variant, `chatbench_estimate_${process.pid}`, { fromMs: plan.startMs, toMs: plan.endMs });
+    // The load phase's schema: tables without keys, as the seeder loads them.
+    await applyScratch(client, variant, `chatbench_estimate_${process.pid}`, { fromMs: plan.startMs, toMs: plan.endMs }, ['pre-load']);
     // seed_chunks marks need the bookkeeping table; a temporary one shadows nothing outside this transaction.
     await client.query('CREATE TEMP TABLE seed_chunks (variant text, table_name text, chunk int, row_count bigint, bytes bigint) ON COMMIT DROP');
     const from = Math.floor(model.params.messages / 2);

@@ -40,12 +40,15 @@ function postLoadStepName(migration: string): string {
   return 'triggers';
 }
 
-function sameData(a: DataPlan, b: DataPlan): boolean {
-  const keys: Array<keyof DataPlan> = ['generatorVersion', 'seed', 'messages', 'users', 'servers', 'startMs', 'days'];
+/** What identifies a data set: the generator version and the model parameters. */
+type DataKey = ModelParams & { generatorVersion: number };
+
+function sameData(a: DataKey, b: DataKey): boolean {
+  const keys: Array<keyof DataKey> = ['generatorVersion', 'seed', 'messages', 'users', 'servers', 'startMs', 'days'];
   return keys.every((k) => a[k] === b[k]);
 }
 
-function describePlan(p: DataPlan): string {
+function describePlan(p: DataKey): string {
   return `seed ${p.seed}, ${p.messages} messages, ${p.users} users, ${p.servers} servers, ${p.days} days from ${new Date(p.startMs).toISOString().slice(0, 10)}`;
 }
 
@@ -95,27 +98,39 @@ export async function seedVariant(opts: SeedOptions): Promise<VariantSeedResult>
   }
 }
 
+/**
+ * What seeding a variant that may already hold data means: start fresh, resume the same partial
+ * seed, or drop and start over (--force); anything else is refused with what to do instead.
+ */
+export async function seedDecision(client: pg.ClientBase, variant: Variant, data: DataKey, opts: { force: boolean; resume: boolean }): Promise<'fresh' | 'resume' | 'replace'> {
+  const applied = await appliedVariant(client, variant.name);
+  if (!applied) return 'fresh';
+  if (opts.force) return 'replace';
+  const existing = await seedRow(client, variant.name);
+  if (existing && existing.status === 'loading' && sameData(existing.plan, data) && applied.definitionHash === variant.definitionHash) return 'resume';
+  if (existing && existing.status === 'complete' && opts.resume && sameData(existing.plan, data)) {
+    throw new UsageError(`variant ${variant.name} is already completely seeded with ${describePlan(existing.plan)}: nothing to resume (use --force to seed it again)`);
+  }
+  if (existing) {
+    const what = existing.status === 'complete' ? 'already holds a seed' : 'holds a partial seed';
+    throw new UsageError(
+      `variant ${variant.name} ${what} (${describePlan(existing.plan)})${sameData(existing.plan, data) ? '' : ', not the one asked for'}: ` +
+        `pass --force to drop it and seed again${existing.status === 'loading' && sameData(existing.plan, data) ? ', or run the same command to resume' : ''}`,
+    );
+  }
+  if (await holdsRows(client, variant.schema)) {
+    throw new UsageError(`variant ${variant.name} is applied and holds rows chatbench did not seed: pass --force to drop schema ${variant.schema} and seed it`);
+  }
+  return 'replace'; // applied by "schema apply" and empty: re-created for the load
+}
+
 async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan): Promise<VariantSeedResult> {
   const { variant, model } = opts;
   const steps: StepResult[] = [];
+  const decision = await seedDecision(client, variant, plan, opts);
+  const resumed = decision === 'resume';
   let applied = await appliedVariant(client, variant.name);
-  const existing = applied ? await seedRow(client, variant.name) : undefined;
-  let resumed = false;
-  if (applied && !opts.force) {
-    if (existing && existing.status === 'loading' && sameData(existing.plan, plan) && applied.definitionHash === variant.definitionHash) {
-      resumed = true; // the same command again continues from the committed chunks
-    } else if (existing && existing.status === 'complete' && opts.resume && sameData(existing.plan, plan)) {
-      throw new UsageError(`variant ${variant.name} is already completely seeded with ${describePlan(existing.plan)}: nothing to resume (use --force to seed it again)`);
-    } else if (existing) {
-      const what = existing.status === 'complete' ? 'already holds a seed' : 'holds a partial seed';
-      throw new UsageError(
-        `variant ${variant.name} ${what} (${describePlan(existing.plan)})${sameData(existing.plan, plan) ? '' : ', not the one asked for'}: ` +
-          `pass --force to drop it and seed again${existing.status === 'loading' && sameData(existing.plan, plan) ? ', or run the same command to resume' : ''}`,
-      );
-    } else if (await holdsRows(client, variant.schema)) {
-      throw new UsageError(`variant ${variant.name} is applied and holds rows chatbench did not seed: pass --force to drop schema ${variant.schema} and seed it`);
-    }
-  }
+  const existing = resumed ? await seedRow(client, variant.name) : undefined;
   if (applied && !resumed) {
     // --force, or an empty variant left by "schema apply": start over in a fresh schema.
     await timed(opts, steps, 'drop', () => revertVariant(client, variant, { force: opts.force }));

@@ -10,13 +10,13 @@ import { connectClient } from '../../db/target.ts';
 import { RuntimeError } from '../../errors.ts';
 import { DEFAULT_DAYS, DEFAULT_SEED } from '../../generate/defaults.ts';
 import { loadModel, DISTRIBUTION, type Model } from '../../generate/model.ts';
-import { buildPlan, type DataPlan } from '../../generate/plan.ts';
+import { buildPlan, GENERATOR_VERSION, type DataPlan } from '../../generate/plan.ts';
 import { formatBytes, formatCount, formatMs, shortCount } from '../../metrics/format.ts';
 import { newRunId, runDir, writeResults } from '../../results/io.ts';
 import type { SeedResults, VariantSeedResult } from '../../results/types.ts';
 import { loadVariants } from '../../schema/variants.ts';
 import { calibrateGenerator, calibrateServer, estimateVariant, freeBytes, type Calibration, type VariantEstimate } from '../../seed/estimate.ts';
-import { seedVariant, type SeedEvent } from '../../seed/seed.ts';
+import { seedDecision, seedVariant, type SeedEvent } from '../../seed/seed.ts';
 import { renderRun } from '../../report/render.ts';
 import type { CommandFactory } from '../app.ts';
 import type { CliContext } from '../context.ts';
@@ -60,6 +60,16 @@ export const seedCommand: CommandFactory = (ctx) => ({
       loadVariants(SCHEMAS_DIR),
     );
     const spec = targetSpec(ctx.globals.db, ctx.env); // validates --db / DATABASE_URL before building anything
+    if (!cfg.dryRun) {
+      // Refuse existing data before spending time on the model (seedVariant checks again, under its lock).
+      const target = await ctx.target();
+      const client = await connectClient(target);
+      try {
+        for (const v of cfg.variants) await seedDecision(client, v, { ...cfg.params, generatorVersion: GENERATOR_VERSION }, cfg);
+      } finally {
+        await client.end();
+      }
+    }
     ctx.log(`building the data model (${formatCount(cfg.params.messages)} messages, seed ${cfg.params.seed})...`);
     const model = await loadModel(cfg.params);
     const plan = buildPlan(cfg.params, model);

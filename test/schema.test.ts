@@ -1,0 +1,162 @@
+// Variants apply and revert cleanly (the catalog is as before), refuse a second apply, export to
+// sqlx migrations that build the same catalog, and the audit catches a broken schema.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SCHEMAS_DIR } from '../src/config/paths.ts';
+import { applyVariant, revertVariant } from '../src/schema/apply.ts';
+import { catalogSnapshot, diffSnapshots } from '../src/schema/snapshot.ts';
+import { exportMigrations } from '../src/schema/export.ts';
+import { loadVariants } from '../src/schema/variants.ts';
+import { freshDatabase, oneLineError, runCli, withClient } from './helpers.ts';
+
+const variants = loadVariants(SCHEMAS_DIR);
+const RANGE = { fromMs: Date.UTC(2026, 0, 1), toMs: Date.UTC(2026, 2, 1) };
+let url = '';
+
+beforeAll(async () => {
+  url = await freshDatabase('cbtest_schema');
+});
+
+/** Every object of the database outside the system schemas, for before/after comparisons. */
+async function wholeCatalog(c: pg.Client): Promise<string[]> {
+  const r = await c.query(`
+    SELECT 'schema ' || nspname AS o FROM pg_namespace WHERE nspname NOT LIKE 'pg_%' AND nspname <> 'information_schema'
+    UNION ALL SELECT 'rel ' || n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT LIKE 'pg_%' AND n.nspname <> 'information_schema'
+    UNION ALL SELECT 'proc ' || n.nspname || '.' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname NOT LIKE 'pg_%' AND n.nspname <> 'information_schema'
+    UNION ALL SELECT 'type ' || n.nspname || '.' || t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname NOT LIKE 'pg_%' AND n.nspname <> 'information_schema'
+    ORDER BY 1`);
+  return r.rows.map((x) => x.o);
+}
+
+describe('apply and revert', () => {
+  it.each(variants.map((v) => v.name))('%s: up then down leaves the catalog as it was; up twice is refused', async (name) => {
+    const v = variants.find((x) => x.name === name)!;
+    await withClient(url, async (c) => {
+      const before = await wholeCatalog(c);
+      await applyVariant(c, v, RANGE);
+      const during = await wholeCatalog(c);
+      expect(during.length).toBeGreaterThan(before.length + 20);
+      await expect(applyVariant(c, v, RANGE)).rejects.toThrow(/already applied/);
+      expect(await wholeCatalog(c)).toEqual(during); // the refused apply changed nothing
+      expect((await revertVariant(c, v)).reverted).toBe(true);
+      expect(await wholeCatalog(c)).toEqual(before);
+    });
+  });
+
+  it('never drops a schema it did not create, and a revert fails rather than drop foreign objects', async () => {
+    const v = variants.find((x) => x.name === 'btree-monthly')!;
+    await withClient(url, async (c) => {
+      await c.query(`CREATE SCHEMA ${v.schema}`);
+      await c.query(`CREATE TABLE ${v.schema}.precious (x int)`);
+      await expect(applyVariant(c, v, RANGE)).rejects.toThrow(/was not created by chatbench/);
+      await expect(revertVariant(c, v)).rejects.toThrow(/was not created by chatbench/);
+      expect((await c.query(`SELECT count(*)::int AS n FROM ${v.schema}.precious`)).rows[0].n).toBe(0);
+      await c.query(`DROP SCHEMA ${v.schema} CASCADE`);
+      await applyVariant(c, v, RANGE);
+      await c.query(`CREATE TABLE ${v.schema}.mine (x int)`);
+      await expect(revertVariant(c, v)).rejects.toThrow(/still holds objects chatbench did not create/);
+      await c.query(`DROP TABLE ${v.schema}.mine`);
+      expect((await revertVariant(c, v)).reverted).toBe(true);
+    });
+  });
+
+  it('the CLI applies, lists and reverts', async () => {
+    const apply = await runCli(['schema', 'apply', '--variant', 'brin-weekly', '--db', url]);
+    expect(apply.code, apply.stderr).toBe(0);
+    const list = await runCli(['schema', 'list', '--db', url, '--json']);
+    expect(JSON.parse(list.stdout).variants.find((v: { name: string }) => v.name === 'brin-weekly').state).toBe('applied (empty)');
+    const twice = await runCli(['schema', 'apply', '--variant', 'brin-weekly', '--db', url]);
+    expect(twice.code).toBe(2);
+    expect(oneLineError(twice.stderr)).toMatch(/already applied .*revert it first/);
+    const revert = await runCli(['schema', 'revert', '--variant', 'all', '--db', url]);
+    expect(revert.code, revert.stderr).toBe(0);
+  });
+});
+
+describe('sqlx export', () => {
+  it.each(['btree-unpartitioned', 'brin-weekly', 'btree-monthly-fts'])('%s: the exported folder, applied file by file, builds the catalog the variant builds', async (name) => {
+    const v = variants.find((x) => x.name === name)!;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatbench-export-'));
+    const out = path.join(dir, 'migrations');
+    const r = await runCli(['schema', 'export', '--variant', name, '--out', out, '--start', '2026-01-01', '--days', '59']);
+    expect(r.code, r.stderr).toBe(0);
+    const files = fs.readdirSync(out).sort();
+    expect(files.every((f) => /^\d{14}_[a-z_]+\.(up|down)\.sql$/.test(f))).toBe(true);
+    expect(files.filter((f) => f.endsWith('.up.sql')).length).toBe(files.filter((f) => f.endsWith('.down.sql')).length);
+    // refuses to overwrite
+    const again = await runCli(['schema', 'export', '--variant', name, '--out', out]);
+    expect(again.code).toBe(2);
+    expect(oneLineError(again.stderr)).toMatch(/not empty/);
+    await withClient(url, async (c) => {
+      await applyVariant(c, v, RANGE);
+      // as sqlx runs them: in version order, each in its own transaction, in a fresh schema
+      await c.query('DROP SCHEMA IF EXISTS sqlx_target CASCADE');
+      await c.query('CREATE SCHEMA sqlx_target');
+      for (const f of files.filter((x) => x.endsWith('.up.sql'))) {
+        await c.query('BEGIN');
+        await c.query('SET LOCAL search_path TO sqlx_target, public');
+        await c.query(fs.readFileSync(path.join(out, f), 'utf8'));
+        await c.query('COMMIT');
+      }
+      const direct = await catalogSnapshot(c, v.schema);
+      const exported = await catalogSnapshot(c, 'sqlx_target');
+      expect(diffSnapshots(direct, exported)).toEqual([]);
+      // and the downs, in reverse, empty it again
+      for (const f of files.filter((x) => x.endsWith('.down.sql')).reverse()) {
+        await c.query('BEGIN');
+        await c.query('SET LOCAL search_path TO sqlx_target, public');
+        await c.query(fs.readFileSync(path.join(out, f), 'utf8'));
+        await c.query('COMMIT');
+      }
+      const left = await c.query(`SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'sqlx_target'`);
+      expect(left.rows[0].n).toBe(0);
+      await c.query('DROP SCHEMA sqlx_target');
+      await revertVariant(c, v);
+    });
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('the audit', () => {
+  it('passes every shipped variant (built in a throwaway schema), leaving nothing behind', async () => {
+    const before = await withClient(url, wholeCatalog);
+    const r = await runCli(['check', '--db', url, '--json']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.passed).toBe(true);
+    expect(out.reports.length).toBe(variants.length);
+    for (const rep of out.reports) expect(rep.checked['soft-delete-filter']).toBeGreaterThan(5);
+    expect(await withClient(url, wholeCatalog)).toEqual(before);
+  });
+
+  it('reports a foreign key without an index and a timestamp column, and exits 1', async () => {
+    await withClient(url, async (c) => {
+      await c.query('DROP SCHEMA IF EXISTS broken CASCADE');
+      await c.query(`CREATE SCHEMA broken;
+        CREATE TABLE broken.users (id bigint PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now());
+        CREATE TABLE broken.posts (id bigint PRIMARY KEY, author_id bigint REFERENCES broken.users (id), posted timestamp, created_at timestamptz NOT NULL DEFAULT now());`);
+    });
+    const r = await runCli(['check', '--schema', 'broken', '--db', url]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/fk-index\s+posts\(author_id\)\s+foreign key posts_author_id_fkey has no index/);
+    expect(r.stdout).toMatch(/timestamptz\s+posts\(posted\)\s+posts\.posted is timestamp without time zone/);
+    expect(r.stdout).toMatch(/fix: CREATE INDEX ON posts \(author_id\);/);
+    expect(oneLineError(r.stderr)).toMatch(/the schema audit found 2 problem/);
+    const json = await runCli(['check', '--schema', 'broken', '--db', url, '--json']);
+    expect(JSON.parse(json.stdout).reports[0].findings.map((f: { rule: string }) => f.rule).sort()).toEqual(['fk-index', 'timestamptz']);
+  });
+
+  it('db url --variant lands in the variant\'s tables', async () => {
+    expect((await runCli(['schema', 'apply', '--variant', 'btree-weekly', '--db', url])).code).toBe(0);
+    const u = await runCli(['db', 'url', '--variant', 'btree-weekly', '--db', url]);
+    expect(u.code).toBe(0);
+    const env = { ...process.env, PGPASSWORD: decodeURIComponent(new URL(url).password) };
+    const r = spawnSync('psql', ['-X', '-At', u.stdout.trim(), '-c', 'select count(*) from messages'], { encoding: 'utf8', env });
+    expect(r.stdout.trim(), r.stderr).toBe('0');
+    await runCli(['schema', 'revert', '--variant', 'btree-weekly', '--db', url]);
+  });
+});
