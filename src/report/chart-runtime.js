@@ -58,14 +58,15 @@ export function prepareChart(json) {
       if (scale.unit === 'nines') scale.ticks.stepSize = 0.5;
     }
     if (scale.type === 'logarithmic' && fmt) {
-      // Keep a readable number of ticks on log axes: powers of ten and their halves.
-      // (over a narrow range, every tick is labelled).
+      // Keep log axes readable: label 1, 2 and 5 times powers of ten (all ticks if that leaves fewer than two).
       const inner = fmt;
+      const nice = (v) => {
+        const m = v / 10 ** Math.floor(Math.log10(v) + 1e-9);
+        return [1, 2, 5].some((k) => Math.abs(m - k) < 1e-6);
+      };
       scale.ticks.callback = (v, _i, ticks) => {
-        const values = ticks.map((t) => t.value).filter((x) => x > 0);
-        if (Math.log10(Math.max(...values) / Math.min(...values)) < 1.5) return inner(v);
-        const lg = Math.log10(v);
-        return Math.abs(lg - Math.round(lg)) < 1e-9 || Math.abs(Math.log10(v / 3) - Math.round(Math.log10(v / 3))) < 1e-9 ? inner(v) : '';
+        const labelled = ticks.filter((t) => t.value > 0 && nice(t.value)).length;
+        return labelled >= 2 ? (nice(v) ? inner(v) : '') : inner(v);
       };
     }
   }

@@ -8,8 +8,9 @@ import { makeVirtualUser, nextOp, runQuery, weightOf, type Op } from './executor
 import type { AnyScenario } from './registry.ts';
 import { vuKey } from './world.ts';
 
-const CHECK_USERS = 3;
-const STEPS_PER_USER = 8;
+/** Four users: scenarios give users roles by id modulo 4 (send-burst's readers are every fourth). */
+const CHECK_USERS = 4;
+const STEPS_PER_USER = 6;
 
 function digest(rows: unknown[][]): string {
   const text = JSON.stringify(rows, (_k, v) => (v instanceof Date ? v.toISOString() : typeof v === 'bigint' ? v.toString() : v));

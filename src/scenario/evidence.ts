@@ -12,6 +12,28 @@ export interface StatementCounters {
   rows: number;
 }
 
+/**
+ * Whether pg_stat_statements can be read here. When the server preloads it but this database lacks
+ * the extension, it is created (an additive change, reported by the caller through `created`).
+ */
+export async function ensurePgss(client: pg.ClientBase): Promise<{ available: boolean; created: boolean; why?: string }> {
+  const r = await client.query(
+    `SELECT to_regclass('pg_stat_statements') IS NOT NULL AS installed,
+            current_setting('shared_preload_libraries') ~ 'pg_stat_statements' AS preloaded,
+            EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_stat_statements') AS shipped`,
+  );
+  const { installed, preloaded, shipped } = r.rows[0];
+  if (installed) return { available: await pgssAvailable(client), created: false };
+  if (!shipped) return { available: false, created: false, why: 'pg_stat_statements is not installed on this server' };
+  if (!preloaded) return { available: false, created: false, why: 'pg_stat_statements is not in shared_preload_libraries' };
+  try {
+    await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    return { available: true, created: true };
+  } catch (e) {
+    return { available: false, created: false, why: `cannot create the pg_stat_statements extension: ${(e as Error).message}` };
+  }
+}
+
 export async function pgssAvailable(client: pg.ClientBase): Promise<boolean> {
   const r = await client.query(`SELECT to_regclass('pg_stat_statements') IS NOT NULL AS ok`);
   if (!r.rows[0].ok) return false;

@@ -15,7 +15,7 @@ import { META_SCHEMA } from '../schema/meta.ts';
 import type { Variant } from '../schema/variants.ts';
 import type { VariantInfo } from './api.ts';
 import { answerChecks, plain } from './checks.ts';
-import { explain, partitionMap, resetStatements, snapshotDatabase, snapshotStatements, statementDelta, statementIds, walBytesBetween, type ExplainResult } from './evidence.ts';
+import { ensurePgss, explain, partitionMap, resetStatements, snapshotDatabase, snapshotStatements, statementDelta, statementIds, walBytesBetween, type ExplainResult } from './evidence.ts';
 import { makeVirtualUser, runPhase, type LoadShape, type Op, type PhaseResult } from './executor.ts';
 import { microBench } from './micro.ts';
 import type { AnyScenario } from './registry.ts';
@@ -104,8 +104,9 @@ async function openClients(target: Target, schema: string, n: number): Promise<p
   return clients;
 }
 
+/** Whole seconds only: a last, partial second would show as a false drop in throughput. */
 function timelinePoints(phase: PhaseResult, offsetS: number): TimelinePoint[] {
-  return phase.seconds.map((s, k) => ({ t: k + offsetS, ops: s.ops, errors: s.errors, p99Us: s.hist.totalCount ? s.hist.getValueAtPercentile(99) : 0 }));
+  return phase.seconds.slice(0, Math.max(1, Math.floor(phase.elapsedMs / 1000))).map((s, k) => ({ t: k + offsetS, ops: s.ops, errors: s.errors, p99Us: s.hist.totalCount ? s.hist.getValueAtPercentile(99) : 0 }));
 }
 
 function operationResult(op: Op, stats: OperationStats, open: boolean): OperationResult {
@@ -129,6 +130,9 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
   const admin = await connectClient(target, { applicationName: 'chatbench scenario admin' });
   try {
     const env = await runEnvironment(target, admin);
+    const pgss = await ensurePgss(admin);
+    if (pgss.created) onEvent({ type: 'log', message: `created the pg_stat_statements extension in ${target.display} for server evidence` });
+    if (!pgss.available) onEvent({ type: 'log', message: `no pg_stat_statements evidence: ${pgss.why}` });
     if (cfg.onlySeeded) {
       const seeded = await seededVariantNames(admin);
       const skipped = cfg.variants.filter((v) => !seeded.has(v.name)).map((v) => v.name);
@@ -294,7 +298,7 @@ async function loadVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, m
       warmupMs: cfg.warmupMs,
       throughputPerSec: totalOk / (measured.elapsedMs / 1000),
       operations,
-      timeline: [...(warm ? timelinePoints(warm, -warm.seconds.length) : []), ...timelinePoints(measured, 0)],
+      timeline: [...(warm ? timelinePoints(warm, -Math.max(1, Math.floor(warm.elapsedMs / 1000))) : []), ...timelinePoints(measured, 0)],
       client: { eventLoopDelayUs: measured.eventLoopDelayUs },
       server: {
         hitRatio: db1.blksHit + db1.blksRead - db0.blksHit - db0.blksRead > 0 ? (db1.blksHit - db0.blksHit) / (db1.blksHit + db1.blksRead - db0.blksHit - db0.blksRead) : null,

@@ -10,6 +10,7 @@ import { runScenario, type RunEvent } from '../../scenario/run.ts';
 import { loadVariants } from '../../schema/variants.ts';
 import type { CommandFactory } from '../app.ts';
 import { ProgressLine } from '../progress.ts';
+import { InterruptedError } from '../../errors.ts';
 import { terminalTable } from '../../report/terminal.ts';
 import path from 'node:path';
 
@@ -88,5 +89,6 @@ export const scenarioCommand: CommandFactory = (ctx) => ({
       },
       text,
     );
+    if (results.partial) throw new InterruptedError(`interrupted: partial results written to ${dir}`);
   },
 });

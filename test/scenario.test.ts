@@ -1,0 +1,115 @@
+// The scenario runner on real data: every shipped scenario on every variant (200K messages),
+// answer checks, counter identities, pg_stat_statements agreeing with chatbench's counts, open-loop
+// latency that includes a stall, and Ctrl-C writing partial results.
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SCHEMAS_DIR } from '../src/config/paths.ts';
+import { checkIdentities, readResults } from '../src/results/io.ts';
+import type { ScenarioResults } from '../src/results/types.ts';
+import { scenarioNames } from '../src/scenario/registry.ts';
+import { loadVariants } from '../src/schema/variants.ts';
+import { freshDatabase, oneLineError, runCli, withClient } from './helpers.ts';
+
+const variants = loadVariants(SCHEMAS_DIR).map((v) => v.name);
+let url = '';
+
+beforeAll(async () => {
+  url = await freshDatabase('cbtest_scenario');
+  const r = await runCli(['seed', '--db', url, '--messages', '200K', '--variants', 'all', '--quiet']);
+  expect(r.code, r.stderr).toBe(0);
+});
+
+async function scenario(name: string, args: string[]): Promise<{ json: { reportDir: string }; results: ScenarioResults; stdout: string }> {
+  const r = await runCli(['scenario', name, '--db', url, '--json', '--quiet', ...args]);
+  expect(r.code, `${name}: ${r.stderr}`).toBe(0);
+  const json = JSON.parse(r.stdout);
+  return { json, results: readResults(json.reportDir) as ScenarioResults, stdout: r.stdout };
+}
+
+describe('every scenario on every variant', () => {
+  it.each(scenarioNames())('%s: runs 2 s on each variant without errors, and its answers agree', async (name) => {
+    const { results } = await scenario(name, ['--variants', 'all', '--duration', '2s', '--warmup', '0s']);
+    expect(results.variants.map((v) => v.variant)).toEqual(variants);
+    checkIdentities(results); // attempted = ok + failed + dropped; errors by SQLSTATE sum to failed
+    for (const v of results.variants) {
+      const total = v.operations.reduce((a, o) => a + o.ok, 0);
+      expect(total, `${name} on ${v.variant}`).toBeGreaterThan(0);
+      for (const o of v.operations) expect(o.failed, `${name}/${o.name} on ${v.variant}: ${JSON.stringify(o.errors)}`).toBe(0);
+    }
+    const mismatches = results.answerChecks.filter((c) => !c.ok);
+    expect(mismatches, JSON.stringify(mismatches.slice(0, 2))).toEqual([]);
+    if (results.scenario.operations.some((o) => o.kind === 'read')) expect(results.answerChecks.length).toBeGreaterThan(0);
+  }, 600_000);
+});
+
+describe('measurement truth', () => {
+  it('counts what pg_stat_statements counts, and explains with partitions', async () => {
+    const { results, stdout } = await scenario('history-scroll', ['--variants', 'btree-unpartitioned,btree-weekly', '--duration', '3s', '--warmup', '500ms']);
+    for (const v of results.variants) {
+      for (const o of v.operations) {
+        expect(o.server, `${v.variant}/${o.name}`).toBeDefined();
+        expect(o.server!.calls).toBe(o.ok);
+        expect(o.plan?.text).toMatch(/Index|Limit/);
+      }
+    }
+    const weekly = results.variants.find((v) => v.variant === 'btree-weekly')!;
+    expect(weekly.operations[0].plan!.partitionsTotal).toBeGreaterThan(10);
+    const out = JSON.parse(stdout);
+    expect(out.variants[0].operations[0]).toMatchObject({ name: 'open-channel' });
+    expect(Object.keys(out.variants[0].operations[0].latencyUs)).toEqual(['p50', 'p90', 'p99', 'p999', 'max']);
+  });
+
+  it('open loop: latency counts from the scheduled start, so a 2 s stall shows in p99 (service time stays apart)', async () => {
+    // another session locks the table for 2 s, one second into the measured phase
+    const lock = (async () => {
+      await new Promise((r) => setTimeout(r, 3500)); // CLI start, answer checks, warm-up
+      await withClient(url, async (c) => {
+        await c.query('BEGIN');
+        await c.query('LOCK TABLE chatbench_btree_unpartitioned.messages IN ACCESS EXCLUSIVE MODE');
+        await new Promise((r) => setTimeout(r, 2000));
+        await c.query('COMMIT');
+      });
+    })();
+    const { results } = await scenario('history-scroll', ['--variants', 'btree-unpartitioned', '--rate', '50', '--connections', '2', '--duration', '8s', '--warmup', '0s', '--no-explain']);
+    await lock;
+    const ops = results.variants[0].operations;
+    const worstLatency = Math.max(...ops.map((o) => o.latencyUs.p99));
+    const worstLag = Math.max(...ops.map((o) => o.lagUs!.p99));
+    expect(worstLatency).toBeGreaterThanOrEqual(1_500_000);
+    expect(worstLag).toBeGreaterThanOrEqual(1_000_000);
+    for (const o of ops) expect(o.serviceUs.p50).toBeLessThan(o.latencyUs.p99);
+    expect(results.config.executor).toBe('open');
+  });
+
+  it('micro mode measures each query alone with tinybench', async () => {
+    const { results } = await scenario('permissions', ['--variants', 'btree-unpartitioned', '--mode', 'micro', '--duration', '1s', '--warmup', '100ms']);
+    const o = results.variants[0].operations[0];
+    expect(o.ok).toBeGreaterThan(10);
+    expect(o.note).toMatch(/tinybench: mean/);
+  });
+});
+
+describe('errors and interruptions', () => {
+  it('a variant that was never seeded is a one-line error with the command to run', async () => {
+    const fresh = await freshDatabase('cbtest_scenario_empty');
+    const r = await runCli(['scenario', 'history-scroll', '--variants', 'brin-monthly', '--db', fresh, '--duration', '1s']);
+    expect(r.code).toBe(2);
+    expect(oneLineError(r.stderr)).toMatch(/not seeded yet: run "npm run seed -- --variants brin-monthly"/);
+  });
+
+  it('Ctrl-C stops cleanly and still writes the partial results, marked partial', async () => {
+    let pid = 0;
+    const run = runCli(['scenario', 'history-scroll', '--db', url, '--variants', 'btree-unpartitioned,brin-weekly', '--duration', '30s', '--warmup', '0s', '--json', '--quiet'], { onSpawn: (p) => (pid = p) });
+    await new Promise((r) => setTimeout(r, 6000));
+    process.kill(pid, 'SIGINT');
+    const r = await run;
+    expect(r.code).toBe(130);
+    const out = JSON.parse(r.stdout);
+    expect(out.partial).toBe(true);
+    const results = readResults(out.reportDir) as ScenarioResults;
+    expect(results.partial).toBe(true);
+    expect(results.variants.length).toBeGreaterThanOrEqual(1);
+    expect(fs.existsSync(path.join(out.reportDir, 'index.html'))).toBe(true);
+  });
+});
