@@ -96,7 +96,10 @@ export const checkCommand: CommandFactory = (ctx) => ({
     checkOptions(y)
       .example('$0 check', 'audit every variant (seeded ones on their data, others in a throwaway schema)')
       .example('$0 check --schema public', 'audit your own chat schema')
-      .epilogue(`Rules:\n${Object.entries(RULES).map(([k, v]) => `  ${k.padEnd(20)} ${v}`).join('\n')}\n\nExit code 1 when any rule fails.`),
+      .epilogue(
+        `Rules:\n${Object.entries(RULES).map(([k, v]) => `  ${k.padEnd(20)} ${v}`).join('\n')}\n\nExit code 1 when any rule fails.\n\n` +
+          `Variants (npm run schema -- list for their hypotheses):\n${loadVariants(SCHEMAS_DIR).map((v) => `  ${v.name.padEnd(26)} ${v.summary}`).join('\n')}`,
+      ),
   handler: async (argv) => check(ctx, loadVariants(SCHEMAS_DIR), argv),
 });
 
