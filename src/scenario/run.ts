@@ -130,9 +130,6 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
   const admin = await connectClient(target, { applicationName: 'chatbench scenario admin' });
   try {
     const env = await runEnvironment(target, admin);
-    const pgss = await ensurePgss(admin);
-    if (pgss.created) onEvent({ type: 'log', message: `created the pg_stat_statements extension in ${target.display} for server evidence` });
-    if (!pgss.available) onEvent({ type: 'log', message: `no pg_stat_statements evidence: ${pgss.why}` });
     if (cfg.onlySeeded) {
       const seeded = await seededVariantNames(admin);
       const skipped = cfg.variants.filter((v) => !seeded.has(v.name)).map((v) => v.name);
@@ -141,6 +138,9 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
       if (skipped.length) onEvent({ type: 'log', message: `not seeded, skipped: ${skipped.join(', ')}` });
     }
     const { plan, virtualNowMs, seedOf } = await seededState(admin, cfg.variants);
+    const pgss = await ensurePgss(admin);
+    if (pgss.created) onEvent({ type: 'log', message: `created the pg_stat_statements extension in ${target.display} for server evidence` });
+    if (!pgss.available) onEvent({ type: 'log', message: `no pg_stat_statements evidence: ${pgss.why}` });
     const model = await loadModel({ seed: plan.seed, messages: plan.messages, users: plan.users, servers: plan.servers, startMs: plan.startMs, days: plan.days });
     const ops: Op[] = cfg.scenario.operations.map((def, index) => ({ def, index, statement: `cb_${cfg.scenario.name}_${def.name}`.replace(/[^a-z0-9_]/gi, '_') }));
     // Virtual time starts after everything written so far, on every variant alike.
