@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../src/config/paths.ts';
 import { resolvePaths, stopEmbedded } from '../src/db/embedded.ts';
-import { oneLineError, runCli, withClient } from './helpers.ts';
+import { oneLineError, runCli } from './helpers.ts';
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'chatbench-lifecycle-'));
 fs.chmodSync(base, 0o755);

@@ -9,7 +9,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMAS_DIR } from '../src/config/paths.ts';
 import { applyVariant, revertVariant } from '../src/schema/apply.ts';
 import { catalogSnapshot, diffSnapshots } from '../src/schema/snapshot.ts';
-import { exportMigrations } from '../src/schema/export.ts';
 import { loadVariants } from '../src/schema/variants.ts';
 import { freshDatabase, oneLineError, runCli, withClient } from './helpers.ts';
 

@@ -311,20 +311,28 @@ export class BinaryRowWriter extends BaseWriter implements RowWriter {
   }
   beginRow(fields: number): void {
     this.ensure(2);
-    this.buf.writeInt16BE(fields, this.pos);
-    this.pos += 2;
+    this.buf[this.pos++] = fields >>> 8;
+    this.buf[this.pos++] = fields & 255;
   }
   endRow(): void {}
+  /** Big-endian 32 bits by hand: Buffer#writeInt32BE's argument checks cost more than the write. */
+  private u32(v: number): void {
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = v >>> 24;
+    b[p + 1] = (v >>> 16) & 255;
+    b[p + 2] = (v >>> 8) & 255;
+    b[p + 3] = v & 255;
+    this.pos = p + 4;
+  }
   private len(n: number): void {
     this.ensure(4 + Math.max(n, 0));
-    this.buf.writeInt32BE(n, this.pos);
-    this.pos += 4;
+    this.u32(n >>> 0);
   }
   private int64(n: number): void {
     const hi = Math.floor(n / TWO32);
-    this.buf.writeInt32BE(hi, this.pos);
-    this.buf.writeUInt32BE(n - hi * TWO32, this.pos + 4);
-    this.pos += 8;
+    this.u32(hi >>> 0);
+    this.u32((n - hi * TWO32) >>> 0);
   }
   null(): void {
     this.len(-1);
@@ -332,12 +340,10 @@ export class BinaryRowWriter extends BaseWriter implements RowWriter {
   int(n: number, bytes: 2 | 4 | 8): void {
     this.len(bytes);
     if (bytes === 8) this.int64(n);
-    else if (bytes === 4) {
-      this.buf.writeInt32BE(n, this.pos);
-      this.pos += 4;
-    } else {
-      this.buf.writeInt16BE(n, this.pos);
-      this.pos += 2;
+    else if (bytes === 4) this.u32(n >>> 0);
+    else {
+      this.buf[this.pos++] = (n >>> 8) & 255;
+      this.buf[this.pos++] = n & 255;
     }
   }
   bool(b: boolean): void {
@@ -375,7 +381,10 @@ export class BinaryRowWriter extends BaseWriter implements RowWriter {
     this.putDigits(n);
   }
   endText(): void {
-    this.buf.writeInt32BE(this.pos - this.textStart - 4, this.textStart);
+    const end = this.pos;
+    this.pos = this.textStart;
+    this.u32(end - this.textStart - 4);
+    this.pos = end;
   }
   jsonb(json: string): void {
     const n = Buffer.byteLength(json);

@@ -1,6 +1,5 @@
 // The database a command works on: a server given by URL, or the embedded one. Opens clients and
 // pools with chatbench's per-client type parsing, and shows every address with the password redacted.
-import fs from 'node:fs';
 import pg from 'pg';
 import { DatabaseError } from '../errors.ts';
 import { acquireEmbedded, type EmbeddedPaths, type Lease } from './embedded.ts';
@@ -205,13 +204,4 @@ export function withDatabase(p: ConnectionParams, database: string): ConnectionP
   const copy: ConnectionParams = { ...p, database, query: new URLSearchParams(p.query) };
   Object.defineProperty(copy, 'password', { value: p.password, enumerable: false });
   return copy;
-}
-
-/** True if a passfile path exists and is private (libpq ignores group- or world-readable ones). */
-export function passfileUsable(file: string): boolean {
-  try {
-    return (fs.statSync(file).mode & 0o077) === 0;
-  } catch {
-    return false;
-  }
 }

@@ -4,7 +4,7 @@
 // number of workers, and regenerated to resume, always giving the same bytes.
 import type { RowWriter } from '../copy/writer.ts';
 import { entry, REACTION_EMOJI } from './pools.ts';
-import { RowRng, fmix32, hash2, unit, zipfRank } from './random.ts';
+import { RowRng, ZipfSampler, fmix32, hash2, unit } from './random.ts';
 import {
   DISTRIBUTION,
   conversationChannel,
@@ -623,7 +623,7 @@ export function writeMessageFamily(m: Model, ws: MessageWriters, from: number, t
       const n = Math.min(20, 1 + Math.floor(Math.log(1 - rng.next()) / Math.log(0.55)));
       const seen: number[] = [];
       for (let k = 0; k < n; k++) {
-        const emoji = zipfRank(rng.next(), REACTION_EMOJI_ENTRIES.length, 1.2);
+        const emoji = EMOJI_RANK.draw(rng.next());
         const s = m.channelServer[c];
         const user = s >= 0 ? memberAt(m, s, m.reactorRank[s].draw(rng.next())) : dmMembers(m, c)![rng.int(2)];
         const key = emoji * 4294967296 + user;
@@ -643,7 +643,7 @@ export function writeMessageFamily(m: Model, ws: MessageWriters, from: number, t
 
     for (let k = 0; k < attachments; k++) {
       const a = ws.attachments;
-      const [type, ext, visual] = CONTENT_TYPES[zipfRank(rng.next(), CONTENT_TYPES.length, 1.3)];
+      const [type, ext, visual] = CONTENT_TYPES[CONTENT_TYPE_RANK.draw(rng.next())];
       const w0 = fmix32(hash2(m.keys.attach, i * 4 + k));
       const w1 = (fmix32(w0 ^ 0x1234567) & 0xffff0fff) | 0x4000; // version 4
       const w2 = (fmix32(w0 ^ 0x89abcdef) & 0x3fffffff) | 0x80000000; // RFC 4122 variant
@@ -673,6 +673,8 @@ export function writeMessageFamily(m: Model, ws: MessageWriters, from: number, t
 }
 
 const REACTION_EMOJI_ENTRIES = REACTION_EMOJI.map((t) => entry(t));
+const EMOJI_RANK = new ZipfSampler(REACTION_EMOJI_ENTRIES.length, 1.2);
+const CONTENT_TYPE_RANK = new ZipfSampler(CONTENT_TYPES.length, 1.3);
 
 /** Writes the rows of units [from, to) of a table that is not in the message family. */
 export function writeTableRows(m: Model, table: TableName, w: RowWriter, from: number, to: number): number {

@@ -108,7 +108,7 @@ class Timeline {
 }
 
 /** Executes one operation for a user and records it; returns after the answer (or error). */
-async function execute(o: ExecutorOptions, client: pg.Client, vu: VirtualUser<unknown>, op: Op, stats: OperationStats, timeline: Timeline, intendedUs?: number): Promise<void> {
+async function execute(client: pg.Client, vu: VirtualUser<unknown>, op: Op, stats: OperationStats, timeline: Timeline, intendedUs?: number): Promise<void> {
   let params: unknown[];
   try {
     params = op.def.params(vu);
@@ -162,7 +162,7 @@ export async function runPhase(o: ExecutorOptions): Promise<PhaseResult> {
     ? (async () => {
         await sleepUntilUs(t0 + o.event!.atMs * 1000, o.signal);
         if (o.signal.aborted) return;
-        await execute(o, o.event!.client, o.event!.vu, o.event!.op, stats[o.event!.op.index], timeline);
+        await execute(o.event!.client, o.event!.vu, o.event!.op, stats[o.event!.op.index], timeline);
       })()
     : Promise.resolve();
 
@@ -176,7 +176,7 @@ export async function runPhase(o: ExecutorOptions): Promise<PhaseResult> {
           const wantUs = nowUs();
           const client = await pool.acquire();
           try {
-            await execute(o, client, vu, op, stats[op.index], timeline, pool.size < o.vus.length ? wantUs : undefined);
+            await execute(client, vu, op, stats[op.index], timeline, pool.size < o.vus.length ? wantUs : undefined);
           } finally {
             pool.release(client);
           }
@@ -220,7 +220,7 @@ async function openLoop(o: ExecutorOptions, shape: Extract<LoadShape, { kind: 'o
         stats[item.op.index].droppedOne();
         continue;
       }
-      await execute(o, client, o.vus[k], item.op, stats[item.op.index], timeline, item.dueUs);
+      await execute(client, o.vus[k], item.op, stats[item.op.index], timeline, item.dueUs);
     }
     busy[k] = false;
   };

@@ -15,7 +15,7 @@ import { formatBytes, formatCount, formatMs, shortCount } from '../../metrics/fo
 import { newRunId, runDir, writeResults } from '../../results/io.ts';
 import type { SeedResults, VariantSeedResult } from '../../results/types.ts';
 import { loadVariants } from '../../schema/variants.ts';
-import { calibrateGenerator, calibrateServer, estimateVariant, freeBytes, type Calibration, type VariantEstimate } from '../../seed/estimate.ts';
+import { calibrateGenerator, calibrateServer, estimateVariant, freeBytes, type Calibration } from '../../seed/estimate.ts';
 import { seedDecision, seedVariant, type SeedEvent } from '../../seed/seed.ts';
 import { renderRun } from '../../report/render.ts';
 import type { CommandFactory } from '../app.ts';
