@@ -2,6 +2,7 @@
 // digits, from 1 µs to an hour. Encoded as compressed base64 so runs can be stored and merged;
 // percentiles are computed once, after merging. A leaf module.
 import * as hdr from 'hdr-histogram-js';
+import type { Percentiles } from '../results/types.ts';
 
 export type Histogram = hdr.Histogram;
 
@@ -30,17 +31,7 @@ export function mergeHistograms(hs: Histogram[]): Histogram {
   return out;
 }
 
-export interface PercentileSummary {
-  p50: number;
-  p90: number;
-  p95: number;
-  p99: number;
-  p999: number;
-  max: number;
-  mean: number;
-}
-
-export function percentiles(h: Histogram): PercentileSummary {
+export function percentiles(h: Histogram): Percentiles {
   if (h.totalCount === 0) return { p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0, mean: 0 };
   return {
     p50: h.getValueAtPercentile(50),
