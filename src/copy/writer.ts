@@ -49,7 +49,9 @@ export interface RowWriter {
   int8Array(values: readonly number[]): void;
   /** uuid from four 32-bit words. */
   uuid(w0: number, w1: number, w2: number, w3: number): void;
-  /** The bytes written since the last take(), as a new Buffer; the writer keeps its memory. */
+  /** Bytes as they are (the header and trailer of a COPY stream). */
+  raw(bytes: Buffer): void;
+  /** The bytes written since the last take(); the writer continues in a fresh buffer. */
   take(): Buffer;
   /** Bytes that must follow the last row (binary trailer). */
   trailer(): Buffer;
@@ -130,6 +132,9 @@ abstract class BaseWriter {
       buf[--p] = DIGIT_PAIRS[x * 2 + 1];
       buf[--p] = DIGIT_PAIRS[x * 2];
     } else buf[--p] = 48 + x;
+  }
+  raw(bytes: Buffer): void {
+    if (bytes.length) this.putBytes(bytes);
   }
   protected putRange(src: Uint8Array, from: number, to: number): void {
     const n = to - from;

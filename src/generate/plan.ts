@@ -4,8 +4,11 @@ import { DEFAULT_DAYS, DEFAULT_SEED, DEFAULT_START_MS } from './defaults.ts';
 import { DISTRIBUTION, SNOWFLAKE_EPOCH_MS, SNOWFLAKE_MAX_MS, type Model, type ModelParams } from './model.ts';
 import { TABLES, type TableName } from './tables.ts';
 
-/** Bump when the generator's output changes: a resume refuses chunks made by another version. */
-export const GENERATOR_VERSION = 1;
+/**
+ * Bump when the generator's output or its chunking changes: a resume refuses chunks made by
+ * another version, and results say which one made the data.
+ */
+export const GENERATOR_VERSION = 2;
 
 export interface DataPlan extends ModelParams {
   generatorVersion: number;

@@ -99,10 +99,10 @@ export const TABLES: Record<TableName, TableSpec> = {
   friendships: { name: 'friendships', columns: ['user_low', 'user_high', 'requested_by', 'status', 'created_at', 'updated_at'], units: (m) => m.params.users * m.friendsPerUser, unitsPerChunk: 250_000, exactRows: true },
   read_states: { name: 'read_states', columns: ['user_id', 'channel_id', 'last_read_message_id', 'mention_count', 'created_at', 'updated_at'], units: (m) => m.memberOffset[m.params.servers] + m.dmCount + m.groupDmCount, unitsPerChunk: 100_000, exactRows: false },
   user_presence: { name: 'user_presence', columns: ['user_id', 'status', 'activity', 'last_seen_at', 'expires_at', 'created_at', 'updated_at'], units: (m) => m.params.users, unitsPerChunk: 250_000, exactRows: false },
-  messages: { name: 'messages', columns: ['id', 'channel_id', 'author_id', 'content', 'reply_to_id', 'thread_id', 'mention_user_ids', 'mention_everyone', 'attachment_count', 'metadata', 'created_at', 'edited_at', 'deleted_at'], units: (m) => m.params.messages, unitsPerChunk: 50_000, exactRows: true },
-  message_edits: { name: 'message_edits', columns: ['message_id', 'message_created_at', 'revision', 'content', 'created_at'], units: (m) => m.params.messages, unitsPerChunk: 50_000, exactRows: false },
-  reactions: { name: 'reactions', columns: ['message_id', 'message_created_at', 'user_id', 'emoji', 'created_at'], units: (m) => m.params.messages, unitsPerChunk: 50_000, exactRows: false },
-  attachments: { name: 'attachments', columns: ['id', 'message_id', 'message_created_at', 'filename', 'url', 'content_type', 'size_bytes', 'width', 'height', 'created_at'], units: (m) => m.params.messages, unitsPerChunk: 50_000, exactRows: false },
+  messages: { name: 'messages', columns: ['id', 'channel_id', 'author_id', 'content', 'reply_to_id', 'thread_id', 'mention_user_ids', 'mention_everyone', 'attachment_count', 'metadata', 'created_at', 'edited_at', 'deleted_at'], units: (m) => m.params.messages, unitsPerChunk: 25_000, exactRows: true },
+  message_edits: { name: 'message_edits', columns: ['message_id', 'message_created_at', 'revision', 'content', 'created_at'], units: (m) => m.params.messages, unitsPerChunk: 25_000, exactRows: false },
+  reactions: { name: 'reactions', columns: ['message_id', 'message_created_at', 'user_id', 'emoji', 'created_at'], units: (m) => m.params.messages, unitsPerChunk: 25_000, exactRows: false },
+  attachments: { name: 'attachments', columns: ['id', 'message_id', 'message_created_at', 'filename', 'url', 'content_type', 'size_bytes', 'width', 'height', 'created_at'], units: (m) => m.params.messages, unitsPerChunk: 25_000, exactRows: false },
 };
 
 /** Tables in load order (parents first); the message family last, loaded chunk by chunk together. */

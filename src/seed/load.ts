@@ -47,24 +47,29 @@ export function planChunks(model: Model, unitsPerChunk: Partial<Record<TableName
 export function generateChunk(model: Model, chunk: Chunk, format: CopyFormat, only?: readonly TableName[]): { table: TableName; bytes: Buffer; rows: number }[] {
   if (chunk.key === 'messages') {
     const ws = {
-      messages: createWriter(format, 1 << 22),
-      message_edits: createWriter(format, 1 << 18),
-      reactions: createWriter(format, 1 << 20),
-      attachments: createWriter(format, 1 << 19),
+      messages: framedWriter(format, 1 << 22),
+      message_edits: framedWriter(format, 1 << 17),
+      reactions: framedWriter(format, 1 << 19),
+      attachments: framedWriter(format, 1 << 18),
     };
     const rows = writeMessageFamily(model, ws, chunk.from, chunk.to);
-    return MESSAGE_FAMILY.filter((t) => !only || only.includes(t)).map((t) => ({ table: t, bytes: framed(ws[t as keyof typeof ws]), rows: rows[t as keyof typeof rows] }));
+    return MESSAGE_FAMILY.filter((t) => !only || only.includes(t)).map((t) => ({ table: t, bytes: finish(ws[t as keyof typeof ws]), rows: rows[t as keyof typeof rows] }));
   }
-  const w = createWriter(format, 1 << 20);
+  const w = framedWriter(format, 1 << 20);
   const rows = writeTableRows(model, chunk.key, w, chunk.from, chunk.to);
-  return [{ table: chunk.key, bytes: framed(w), rows }];
+  return [{ table: chunk.key, bytes: finish(w), rows }];
 }
 
-function framed(w: RowWriter): Buffer {
-  const body = w.take();
-  const header = w.header();
-  const trailer = w.trailer();
-  return header.length || trailer.length ? Buffer.concat([header, body, trailer]) : body;
+/** A writer that already holds the format's header, so the chunk is one buffer, never copied again. */
+function framedWriter(format: CopyFormat, initialBytes: number): RowWriter {
+  const w = createWriter(format, initialBytes);
+  w.raw(w.header());
+  return w;
+}
+
+function finish(w: RowWriter): Buffer {
+  w.raw(w.trailer());
+  return w.take();
 }
 
 /** Slices a buffer so COPY streams it with backpressure instead of one giant write. */
