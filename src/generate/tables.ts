@@ -676,32 +676,25 @@ const REACTION_EMOJI_ENTRIES = REACTION_EMOJI.map((t) => entry(t));
 const EMOJI_RANK = new ZipfSampler(REACTION_EMOJI_ENTRIES.length, 1.2);
 const CONTENT_TYPE_RANK = new ZipfSampler(CONTENT_TYPES.length, 1.3);
 
-/** Writes the rows of units [from, to) of a table that is not in the message family. */
+type TableWriter = (m: Model, w: RowWriter, from: number, to: number) => number;
+
+const TABLE_WRITERS: Partial<Record<TableName, TableWriter>> = {
+  users: writeUsers,
+  servers: writeServers,
+  server_members: writeServerMembers,
+  roles: writeRoles,
+  member_roles: writeMemberRoles,
+  channels: writeChannels,
+  channel_permission_overwrites: writeOverwrites,
+  dm_participants: writeDmParticipants,
+  friendships: writeFriendships,
+  read_states: writeReadStates,
+  user_presence: writePresence,
+};
+
+/** Writes the rows of units [from, to) of a table that is not in the message family; returns the row count. */
 export function writeTableRows(m: Model, table: TableName, w: RowWriter, from: number, to: number): number {
-  switch (table) {
-    case 'users':
-      return writeUsers(m, w, from, to);
-    case 'servers':
-      return writeServers(m, w, from, to);
-    case 'server_members':
-      return writeServerMembers(m, w, from, to);
-    case 'roles':
-      return writeRoles(m, w, from, to);
-    case 'member_roles':
-      return writeMemberRoles(m, w, from, to);
-    case 'channels':
-      return writeChannels(m, w, from, to);
-    case 'channel_permission_overwrites':
-      return writeOverwrites(m, w, from, to);
-    case 'dm_participants':
-      return writeDmParticipants(m, w, from, to);
-    case 'friendships':
-      return writeFriendships(m, w, from, to);
-    case 'read_states':
-      return writeReadStates(m, w, from, to);
-    case 'user_presence':
-      return writePresence(m, w, from, to);
-    default:
-      throw new Error(`${table} is generated with the message family`);
-  }
+  const write = TABLE_WRITERS[table];
+  if (!write) throw new Error(`${table} is generated with the message family`);
+  return write(m, w, from, to);
 }
