@@ -43,24 +43,20 @@ export default defineScenario<Record<string, never>>({
          FROM messages WHERE created_at >= $1 AND created_at < $2`,
       [start, end],
     );
-    await client.query(
-      `INSERT INTO reactions (message_id, message_created_at, user_id, emoji, created_at)
-       SELECT ${shifted('message_id')}, message_created_at - interval '30 days', user_id, emoji, created_at - interval '30 days'
-         FROM reactions WHERE message_created_at >= $1 AND message_created_at < $2`,
-      [start, end],
-    );
-    await client.query(
-      `INSERT INTO attachments (message_id, message_created_at, filename, url, content_type, size_bytes, width, height, created_at)
-       SELECT ${shifted('message_id')}, message_created_at - interval '30 days', filename, url, content_type, size_bytes, width, height, created_at - interval '30 days'
-         FROM attachments WHERE message_created_at >= $1 AND message_created_at < $2`,
-      [start, end],
-    );
-    await client.query(
-      `INSERT INTO message_edits (message_id, message_created_at, revision, content, created_at)
-       SELECT ${shifted('message_id')}, message_created_at - interval '30 days', revision, content, created_at - interval '30 days'
-         FROM message_edits WHERE message_created_at >= $1 AND message_created_at < $2`,
-      [start, end],
-    );
+    // The rows that hang off those messages, shifted the same way (attachments get new UUIDs).
+    const children: Array<[string, string]> = [
+      ['reactions', 'user_id, emoji'],
+      ['attachments', 'filename, url, content_type, size_bytes, width, height'],
+      ['message_edits', 'revision, content'],
+    ];
+    for (const [table, cols] of children) {
+      await client.query(
+        `INSERT INTO ${table} (message_id, message_created_at, ${cols}, created_at)
+         SELECT ${shifted('message_id')}, message_created_at - interval '30 days', ${cols}, created_at - interval '30 days'
+           FROM ${table} WHERE message_created_at >= $1 AND message_created_at < $2`,
+        [start, end],
+      );
+    }
     if (replica) await client.query('RESET session_replication_role');
     await client.query('ANALYZE messages');
     log(`added a month of history before ${start.toISOString().slice(0, 10)}: ${r.rowCount} messages`);
