@@ -1,8 +1,14 @@
 // jump-to-message: open a channel at a message in the middle of its history (a link, a search hit, a reply).
-import { defineScenario } from '../src/scenario/api.ts';
+import { defineScenario, type VirtualUser } from '../src/scenario/api.ts';
 
 const HALF = 25;
 const COLUMNS = 'id, author_id, content, created_at';
+
+/** A seeded message, and the newest id the client knows (the end of the data for answer checks). */
+function around(vu: VirtualUser<Record<string, never>>): unknown[] {
+  const m = vu.world.message(vu.rng);
+  return [m.channelId, m.id, vu.world.idFloor(vu.mode === 'check' ? vu.world.endMs : vu.world.nowMs() + 1)];
+}
 
 export default defineScenario<Record<string, never>>({
   name: 'jump-to-message',
@@ -25,10 +31,7 @@ export default defineScenario<Record<string, never>>({
                WHERE channel_id = $1 AND id > $2 AND id <= $3 AND thread_id IS NULL AND deleted_at IS NULL
                ORDER BY id ASC LIMIT ${HALF})
             ORDER BY id`,
-      params(vu) {
-        const m = vu.world.message(vu.rng);
-        return [m.channelId, m.id, vu.world.idFloor(vu.mode === 'check' ? vu.world.endMs : vu.world.nowMs() + 1)];
-      },
+      params: around,
     },
     {
       name: 'jump-with-time',
@@ -43,10 +46,7 @@ export default defineScenario<Record<string, never>>({
                WHERE channel_id = $1 AND id > $2 AND id <= $3 AND created_at >= snowflake_time($2) AND thread_id IS NULL AND deleted_at IS NULL
                ORDER BY id ASC LIMIT ${HALF})
             ORDER BY id`,
-      params(vu) {
-        const m = vu.world.message(vu.rng);
-        return [m.channelId, m.id, vu.world.idFloor(vu.mode === 'check' ? vu.world.endMs : vu.world.nowMs() + 1)];
-      },
+      params: around,
     },
   ],
 });

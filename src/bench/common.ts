@@ -1,10 +1,10 @@
 // What every benchmark shares: scratch schemas of its own (marked, dropped after), running the
 // peers (psql, pgbench) as child processes, and the results file of a bench run.
 import { spawn } from 'node:child_process';
-import type pg from 'pg';
+import pg from 'pg';
 import { RuntimeError } from '../errors.ts';
 import type { BenchComparison, BenchResults, RunEnvironment } from '../results/types.ts';
-import { quoteIdent, setSchemaPath } from '../schema/apply.ts';
+import { setSchemaPath } from '../schema/apply.ts';
 import type { Phase, Variant } from '../schema/variants.ts';
 
 const BENCH_MARK = 'chatbench bench scratch schema';
@@ -19,15 +19,15 @@ export async function scratchSchema(client: pg.Client, name: string): Promise<st
   const r = await client.query(`SELECT obj_description(oid, 'pg_namespace') AS c FROM pg_namespace WHERE nspname = $1`, [schema]);
   if (r.rowCount) {
     if (r.rows[0].c !== BENCH_MARK) throw new RuntimeError(`schema ${schema} exists and was not created by chatbench's benchmarks: it is left alone; drop or rename it to run this benchmark`);
-    await client.query(`DROP SCHEMA ${quoteIdent(schema)} CASCADE`);
+    await client.query(`DROP SCHEMA ${pg.escapeIdentifier(schema)} CASCADE`);
   }
-  await client.query(`CREATE SCHEMA ${quoteIdent(schema)}`);
-  await client.query(`COMMENT ON SCHEMA ${quoteIdent(schema)} IS '${BENCH_MARK}'`);
+  await client.query(`CREATE SCHEMA ${pg.escapeIdentifier(schema)}`);
+  await client.query(`COMMENT ON SCHEMA ${pg.escapeIdentifier(schema)} IS '${BENCH_MARK}'`);
   return schema;
 }
 
 export async function dropScratch(client: pg.Client, schema: string): Promise<void> {
-  await client.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
+  await client.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
 }
 
 /** Runs a variant's migrations of one phase (optionally only some) in a schema, outside bookkeeping. */

@@ -380,31 +380,49 @@ export function channelTypeName(m: Model, c: number): ChannelType {
   return CHANNEL_TYPES[m.channelType[c]];
 }
 
-/** The two users (ids) of friendship f. */
-export function friendPair(m: Model, f: number): [number, number] {
+/** Member k (0 = the lower id, 1 = the higher) of friendship f: no array, it is on the generator's hot path. */
+export function friendMember(m: Model, f: number, k: number): number {
   const u = Math.floor(f / m.friendsPerUser);
   const j = f % m.friendsPerUser;
   const base = hash2(m.keys.friend, u) % Math.max(1, m.friendSpan - m.friendsPerUser + 1);
   const v = (u + 1 + base + j) % m.params.users;
-  return u < v ? [u + 1, v + 1] : [v + 1, u + 1];
+  return (k === 0) === u < v ? u + 1 : v + 1;
+}
+
+/** The two users (ids) of friendship f, lower id first. */
+export function friendPair(m: Model, f: number): [number, number] {
+  return [friendMember(m, f, 0), friendMember(m, f, 1)];
+}
+
+function groupDmSize(m: Model, g: number): number {
+  return Math.min(m.params.users, 3 + (hash2(m.keys.gdm, g) % 4));
+}
+
+function groupDmMember(m: Model, g: number, k: number): number {
+  const first = fmix32(hash2(m.keys.gdm, g)) % m.params.users;
+  return ((first + k) % m.params.users) + 1;
 }
 
 /** Members (user ids) of group DM g. */
 export function groupDmMembers(m: Model, g: number): number[] {
-  const h = hash2(m.keys.gdm, g);
-  const size = Math.min(m.params.users, 3 + (h % 4));
-  const first = fmix32(h) % m.params.users;
-  const out: number[] = [];
-  for (let k = 0; k < size; k++) out.push(((first + k) % m.params.users) + 1);
-  return out;
+  return Array.from({ length: groupDmSize(m, g) }, (_, k) => groupDmMember(m, g, k));
 }
 
-/** Participants of a channel for DMs (both users), group DMs (members); undefined for server channels. */
-export function dmMembers(m: Model, c: number): number[] | undefined {
+/** How many people a DM (2) or group DM has; 0 for server channels. */
+export function dmMemberCount(m: Model, c: number): number {
   const t = m.channelType[c];
-  if (t === T_DM) return friendPair(m, 2 * (c - m.serverChannelCount));
-  if (t === T_GROUP) return groupDmMembers(m, c - m.serverChannelCount - m.dmCount);
-  return undefined;
+  return t === T_DM ? 2 : t === T_GROUP ? groupDmSize(m, c - m.serverChannelCount - m.dmCount) : 0;
+}
+
+/** Participant k of a DM or group DM channel (k < dmMemberCount). */
+export function dmMember(m: Model, c: number, k: number): number {
+  return m.channelType[c] === T_DM ? friendMember(m, 2 * (c - m.serverChannelCount), k) : groupDmMember(m, c - m.serverChannelCount - m.dmCount, k);
+}
+
+/** Participants of a DM or group DM channel; undefined for server channels. */
+export function dmMembers(m: Model, c: number): number[] | undefined {
+  const n = dmMemberCount(m, c);
+  return n ? Array.from({ length: n }, (_, k) => dmMember(m, c, k)) : undefined;
 }
 
 export function isTextLike(m: Model, c: number): boolean {
@@ -460,8 +478,8 @@ export function conversationChannel(m: Model, conv: number): number {
 
 /** Participant k (user id) of a conversation in channel c. */
 export function participant(m: Model, conv: number, c: number, k: number): number {
-  const members = dmMembers(m, c);
-  if (members) return members[(hash2(m.keys.author, conv) + k) % members.length];
+  const n = dmMemberCount(m, c);
+  if (n) return dmMember(m, c, (hash2(m.keys.author, conv) + k) % n);
   const s = m.channelServer[c];
   return memberAt(m, s, m.speakerRank[s].draw(unit(hash2(m.keys.author, conv * 8 + k))));
 }

@@ -8,7 +8,7 @@ import { TABLES, type TableName } from './tables.ts';
  * Bump when the generator's output or its chunking changes: a resume refuses chunks made by
  * another version, and results say which one made the data.
  */
-export const GENERATOR_VERSION = 2;
+export const GENERATOR_VERSION = 3;
 
 export interface DataPlan extends ModelParams {
   generatorVersion: number;

@@ -9,6 +9,8 @@ import {
   DISTRIBUTION,
   conversationChannel,
   ConversationCursor,
+  dmMember,
+  dmMemberCount,
   dmMembers,
   friendPair,
   groupDmMembers,
@@ -625,7 +627,7 @@ export function writeMessageFamily(m: Model, ws: MessageWriters, from: number, t
       for (let k = 0; k < n; k++) {
         const emoji = EMOJI_RANK.draw(rng.next());
         const s = m.channelServer[c];
-        const user = s >= 0 ? memberAt(m, s, m.reactorRank[s].draw(rng.next())) : dmMembers(m, c)![rng.int(2)];
+        const user = s >= 0 ? memberAt(m, s, m.reactorRank[s].draw(rng.next())) : dmMember(m, c, rng.int(dmMemberCount(m, c)));
         const key = emoji * 4294967296 + user;
         if (seen.includes(key)) continue;
         seen.push(key);

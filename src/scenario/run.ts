@@ -11,7 +11,7 @@ import { hash2 } from '../generate/random.ts';
 import { encodeHistogram, percentiles, spectrum } from '../metrics/histogram.ts';
 import type { OperationStats } from '../metrics/counters.ts';
 import type { OperationResult, ScenarioResults, SeedPlanSummary, TimelinePoint, VariantScenarioResult } from '../results/types.ts';
-import { META_SCHEMA } from '../schema/meta.ts';
+import { META_SCHEMA, seedRecords } from '../schema/meta.ts';
 import type { Variant } from '../schema/variants.ts';
 import type { VariantInfo } from './api.ts';
 import { answerChecks, plain } from './checks.ts';
@@ -52,13 +52,6 @@ export function variantInfo(v: Variant): VariantInfo {
   };
 }
 
-async function seededVariantNames(client: pg.Client): Promise<Set<string>> {
-  const meta = await client.query(`SELECT to_regclass('${META_SCHEMA}.seeds') IS NOT NULL AS ok`);
-  if (!meta.rows[0].ok) return new Set();
-  const r = await client.query(`SELECT variant FROM ${META_SCHEMA}.seeds WHERE status = 'complete'`);
-  return new Set(r.rows.map((x) => x.variant as string));
-}
-
 interface SeedState {
   plan: SeedPlanSummary & ModelParams;
   virtualNowMs: number;
@@ -67,14 +60,7 @@ interface SeedState {
 
 /** Every variant must be seeded, with the same data; returns the plan and the latest virtual time. */
 async function seededState(client: pg.Client, variants: Variant[]): Promise<SeedState> {
-  const missing = async () => new UsageError(`variant(s) not seeded yet: run "npm run seed -- --variants ${variants.map((v) => v.name).join(',')}" first`);
-  const meta = await client.query(`SELECT to_regclass('${META_SCHEMA}.seeds') IS NOT NULL AS ok`);
-  if (!meta.rows[0].ok) throw await missing();
-  const r = await client.query(
-    `SELECT s.variant, s.plan, s.status, s.steps, s.facts, c.virtual_now FROM ${META_SCHEMA}.seeds s LEFT JOIN ${META_SCHEMA}.clock c USING (variant) WHERE s.variant = ANY($1)`,
-    [variants.map((v) => v.name)],
-  );
-  const byName = new Map(r.rows.map((x) => [x.variant as string, x]));
+  const byName = await seedRecords(client, variants.map((v) => v.name));
   const unseeded = variants.filter((v) => byName.get(v.name)?.status !== 'complete').map((v) => v.name);
   if (unseeded.length) throw new UsageError(`variant(s) ${unseeded.join(', ')} not seeded (or their seed did not finish): run "npm run seed -- --variants ${unseeded.join(',')}" first`);
   const plans = variants.map((v) => byName.get(v.name)!.plan as SeedState['plan']);
@@ -83,11 +69,11 @@ async function seededState(client: pg.Client, variants: Variant[]): Promise<Seed
   if (differ.length) {
     throw new UsageError(`variants ${variants[0].name} and ${differ.join(', ')} hold different data sets: seed them with the same command so the comparison means something`);
   }
-  const virtualNowMs = Math.max(plans[0].endMs, ...variants.map((v) => new Date(byName.get(v.name)!.virtual_now ?? plans[0].endMs).getTime()));
+  const virtualNowMs = Math.max(plans[0].endMs, ...variants.map((v) => new Date(byName.get(v.name)!.virtualNow ?? plans[0].endMs).getTime()));
   const seedOf = new Map(
     variants.map((v) => {
       const row = byName.get(v.name)!;
-      return [v.name, { steps: row.steps ?? [], loadRowsPerSec: row.facts?.loadRowsPerSec ?? 0, totalBytes: row.facts?.totalBytes ?? 0 }];
+      return [v.name, { steps: row.steps, loadRowsPerSec: row.facts?.loadRowsPerSec ?? 0, totalBytes: row.facts?.totalBytes ?? 0 }];
     }),
   );
   return { plan: plans[0], virtualNowMs, seedOf };
@@ -131,7 +117,7 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
   try {
     const env = await runEnvironment(target, admin);
     if (cfg.onlySeeded) {
-      const seeded = await seededVariantNames(admin);
+      const seeded = new Set([...(await seedRecords(admin)).values()].filter((r) => r.status === 'complete').map((r) => r.variant));
       const skipped = cfg.variants.filter((v) => !seeded.has(v.name)).map((v) => v.name);
       cfg = { ...cfg, variants: cfg.variants.filter((v) => seeded.has(v.name)) };
       if (cfg.variants.length === 0) throw new UsageError('no variant is seeded yet: run "npm run seed -- --messages 200K" (or choose --variants) first');

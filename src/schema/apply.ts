@@ -1,7 +1,7 @@
 // Applies and reverts variants, each phase in one transaction: a variant is never half-applied.
 // A variant lives in its own schema, marked as chatbench's; nothing chatbench did not create is
 // ever dropped (revert runs the down migrations, then drops the schema only if it is then empty).
-import type pg from 'pg';
+import pg from 'pg';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { appliedVariant, dropMetaIfEmpty, ensureMeta, lockDdl, META_SCHEMA } from './meta.ts';
 import type { Phase, Variant } from './variants.ts';
@@ -31,12 +31,9 @@ async function inTransaction<T>(client: pg.ClientBase, fn: () => Promise<T>): Pr
 }
 
 export async function setSchemaPath(client: pg.ClientBase, schema: string, local = true): Promise<void> {
-  await client.query(`SET ${local ? 'LOCAL ' : ''}search_path TO ${quoteIdent(schema)}, public`);
+  await client.query(`SET ${local ? 'LOCAL ' : ''}search_path TO ${pg.escapeIdentifier(schema)}, public`);
 }
 
-export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
 
 async function schemaComment(client: pg.ClientBase, schema: string): Promise<string | null | undefined> {
   const r = await client.query(
@@ -100,8 +97,8 @@ async function applyPhaseInTransaction(client: pg.ClientBase, variant: Variant, 
   if (phase === 'pre-load') {
     if (exists) throw new UsageError(`variant ${variant.name} is already applied (schema ${variant.schema}): revert it first with "schema revert --variant ${variant.name}"`);
     await ensureMeta(client);
-    await client.query(`CREATE SCHEMA ${quoteIdent(variant.schema)}`);
-    await client.query(`COMMENT ON SCHEMA ${quoteIdent(variant.schema)} IS ${literal(`${SCHEMA_MARK} ${variant.name}: created by chatbench, removed by "chatbench schema revert --variant ${variant.name}"`)}`);
+    await client.query(`CREATE SCHEMA ${pg.escapeIdentifier(variant.schema)}`);
+    await client.query(`COMMENT ON SCHEMA ${pg.escapeIdentifier(variant.schema)} IS ${pg.escapeLiteral(`${SCHEMA_MARK} ${variant.name}: created by chatbench, removed by "chatbench schema revert --variant ${variant.name}"`)}`);
   } else if (!state || state.phase !== 'pre-load') {
     throw new RuntimeError(`variant ${variant.name} is ${state ? 'already indexed' : 'not created'}: cannot run its post-load phase`);
   }
@@ -132,7 +129,7 @@ export async function revertVariant(client: pg.ClientBase, variant: Variant, opt
         throw new RuntimeError(`variant ${variant.name} was applied from an older definition of schemas/ (${state.definitionHash}, now ${variant.definitionHash}), so its down migrations may not match: pass --force to drop schema ${variant.schema} and everything in it`);
       }
       // Asked to: the schema is marked as chatbench's, and the user accepted losing its contents.
-      await client.query(`DROP SCHEMA ${quoteIdent(variant.schema)} CASCADE`);
+      await client.query(`DROP SCHEMA ${pg.escapeIdentifier(variant.schema)} CASCADE`);
       await client.query(`DELETE FROM ${META_SCHEMA}.variants WHERE variant = $1`, [variant.name]);
       await dropMetaIfEmpty(client);
       return { reverted: true };
@@ -143,7 +140,7 @@ export async function revertVariant(client: pg.ClientBase, variant: Variant, opt
       if (applied.has(m.name)) await client.query(m.down);
     }
     try {
-      await client.query(`DROP SCHEMA ${quoteIdent(variant.schema)} RESTRICT`);
+      await client.query(`DROP SCHEMA ${pg.escapeIdentifier(variant.schema)} RESTRICT`);
     } catch (e) {
       const err = e as { code?: string; detail?: string };
       if (err.code === '2BP01') {
@@ -157,16 +154,12 @@ export async function revertVariant(client: pg.ClientBase, variant: Variant, opt
   });
 }
 
-function literal(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
-}
-
 /**
  * Builds a variant in a throwaway schema inside the caller's open transaction, for auditing a
  * variant that is not applied; the caller rolls the transaction back, leaving nothing.
  */
 export async function applyScratch(client: pg.ClientBase, variant: Variant, schema: string, range: PartitionRange, phases: Phase[] = ['pre-load', 'post-load']): Promise<void> {
-  await client.query(`CREATE SCHEMA ${quoteIdent(schema)}`);
+  await client.query(`CREATE SCHEMA ${pg.escapeIdentifier(schema)}`);
   await setSchemaPath(client, schema);
   for (const phase of phases) await runMigrations(client, variant, phase, range);
 }

@@ -1,6 +1,7 @@
 // The schema audit: the rules a PostgreSQL reviewer applies to a chat schema, checked against the
 // catalog and the planner of the applied schema (never by reading SQL text, except for OFFSET).
-import type pg from 'pg';
+import pg from 'pg';
+import { setSchemaPath } from './apply.ts';
 
 export type Rule =
   | 'fk-index'
@@ -64,7 +65,7 @@ export async function auditSchema(client: pg.ClientBase, schema: string, opts: A
   const q: Q = async (sql, params = []) => (await client.query(sql, params)).rows;
   const findings: Finding[] = [];
   const checked = Object.fromEntries(Object.keys(RULES).map((r) => [r, 0])) as Record<Rule, number>;
-  await client.query(`SET LOCAL search_path TO "${schema.replaceAll('"', '""')}", public`);
+  await setSchemaPath(client, schema);
   if (!opts.seeded) await client.query('SET LOCAL enable_seqscan = off');
 
   // fk-index
@@ -174,7 +175,7 @@ export async function auditSchema(client: pg.ClientBase, schema: string, opts: A
   const messageRelationRows = await q<{ name: string; pages: number }>(
     `SELECT c.relname AS name, c.relpages AS pages FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = $1 AND (c.relname = 'messages' OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = to_regclass($2)))`,
-    [schema, `"${schema}".messages`],
+    [schema, `${pg.escapeIdentifier(schema)}.messages`],
   );
   const messageRelations = new Set(messageRelationRows.map((r) => r.name));
   // On seeded data a sequential scan of an (almost) empty relation, such as an unused default
@@ -268,7 +269,7 @@ async function partitionFindings(client: pg.ClientBase, schema: string, range: {
     }
     const dflt = parts.rows.find((r) => r.parent === parent && r.is_default);
     if (dflt) {
-      const n = await client.query(`SELECT EXISTS (SELECT 1 FROM "${schema}"."${dflt.child}") AS strays`);
+      const n = await client.query(`SELECT EXISTS (SELECT 1 FROM ${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(dflt.child)}) AS strays`);
       if (n.rows[0].strays) {
         findings.push({ rule: 'partition-coverage', table: dflt.child, message: `${dflt.child} holds rows: their period has no partition`, fix: 'create the missing partitions, then move the rows out of the default partition' });
       }

@@ -92,3 +92,30 @@ export async function dropMetaIfEmpty(client: pg.ClientBase): Promise<void> {
   const r = await client.query(`SELECT count(*)::int AS n FROM ${META_SCHEMA}.variants`);
   if (r.rows[0].n === 0) await client.query(`DROP SCHEMA ${META_SCHEMA} CASCADE`);
 }
+
+/** What chatbench recorded about a variant's seed (the plan is the seed's DataPlan, as JSON). */
+export interface SeedRecord {
+  variant: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  plan: any;
+  status: 'loading' | 'complete';
+  steps: Array<{ name: string; ms: number; detail?: string }>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  facts: any;
+  /** The virtual time scenarios have written up to (null before any scenario). */
+  virtualNow: string | null;
+}
+
+/** The seed records of every variant (or of those named), by variant; empty before any seed. */
+export async function seedRecords(client: pg.ClientBase, variants?: string[]): Promise<Map<string, SeedRecord>> {
+  if (!(await metaExists(client))) return new Map();
+  const r = await client.query(
+    `SELECT s.variant, s.plan, s.status, s.steps, s.facts, c.virtual_now
+       FROM ${META_SCHEMA}.seeds s LEFT JOIN ${META_SCHEMA}.clock c USING (variant)
+      WHERE $1::text[] IS NULL OR s.variant = ANY($1)`,
+    [variants ?? null],
+  );
+  return new Map(
+    r.rows.map((x) => [x.variant as string, { variant: x.variant, plan: x.plan, status: x.status, steps: x.steps ?? [], facts: x.facts, virtualNow: x.virtual_now }]),
+  );
+}

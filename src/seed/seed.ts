@@ -1,7 +1,7 @@
 // Seeding one variant, as pgbench initialises: named, ordered, timed steps. create (schema and
 // partitions) -> load (COPY, resumable) -> indexes -> foreign keys -> triggers -> reconcile
 // counters -> vacuum analyze -> checksums -> sizes. Safe to interrupt and run again.
-import type pg from 'pg';
+import pg from 'pg';
 import type { CopyFormat } from '../copy/writer.ts';
 import { relationSizes } from '../db/facts.ts';
 import { connectClient, type Target } from '../db/target.ts';
@@ -9,8 +9,8 @@ import { RuntimeError, UsageError } from '../errors.ts';
 import type { Model, ModelParams } from '../generate/model.ts';
 import { buildPlan, type DataPlan } from '../generate/plan.ts';
 import { TABLES, type TableName } from '../generate/tables.ts';
-import { applyPhase, revertVariant, type MigrationTiming } from '../schema/apply.ts';
-import { appliedVariant, META_SCHEMA } from '../schema/meta.ts';
+import { applyPhase, revertVariant, setSchemaPath, type MigrationTiming } from '../schema/apply.ts';
+import { appliedVariant, META_SCHEMA, seedRecords } from '../schema/meta.ts';
 import type { Variant } from '../schema/variants.ts';
 import type { SeedFacts, StepResult, TableFacts, VariantSeedResult } from '../results/types.ts';
 import { committedChunks, loadChunks, planChunks, type ChunkDone } from './load.ts';
@@ -41,9 +41,9 @@ function postLoadStepName(migration: string): string {
 }
 
 /** What identifies a data set: the generator version and the model parameters. */
-type DataKey = ModelParams & { generatorVersion: number };
+export type DataKey = ModelParams & { generatorVersion: number };
 
-function sameData(a: DataKey, b: DataKey): boolean {
+export function sameData(a: DataKey, b: DataKey): boolean {
   const keys: Array<keyof DataKey> = ['generatorVersion', 'seed', 'messages', 'users', 'servers', 'startMs', 'days'];
   return keys.every((k) => a[k] === b[k]);
 }
@@ -52,23 +52,10 @@ function describePlan(p: DataKey): string {
   return `seed ${p.seed}, ${p.messages} messages, ${p.users} users, ${p.servers} servers, ${p.days} days from ${new Date(p.startMs).toISOString().slice(0, 10)}`;
 }
 
-interface SeedRow {
-  plan: DataPlan;
-  status: 'loading' | 'complete';
-  steps: StepResult[];
-}
-
-async function seedRow(client: pg.ClientBase, variant: string): Promise<SeedRow | undefined> {
-  const r = await client.query(`SELECT to_regclass('${META_SCHEMA}.seeds') IS NOT NULL AS ok`);
-  if (!r.rows[0].ok) return undefined;
-  const s = await client.query(`SELECT plan, status, steps FROM ${META_SCHEMA}.seeds WHERE variant = $1`, [variant]);
-  return s.rows[0] as SeedRow | undefined;
-}
-
 /** True if any of the variant's main tables holds a row (someone loaded data chatbench did not record). */
 async function holdsRows(client: pg.ClientBase, schema: string): Promise<boolean> {
   for (const t of ['users', 'messages']) {
-    const r = await client.query(`SELECT EXISTS (SELECT 1 FROM "${schema}".${t}) AS any`);
+    const r = await client.query(`SELECT EXISTS (SELECT 1 FROM ${pg.escapeIdentifier(schema)}.${t}) AS any`);
     if (r.rows[0].any) return true;
   }
   return false;
@@ -106,7 +93,7 @@ export async function seedDecision(client: pg.ClientBase, variant: Variant, data
   const applied = await appliedVariant(client, variant.name);
   if (!applied) return 'fresh';
   if (opts.force) return 'replace';
-  const existing = await seedRow(client, variant.name);
+  const existing = (await seedRecords(client, [variant.name])).get(variant.name);
   if (existing && existing.status === 'loading' && sameData(existing.plan, data) && applied.definitionHash === variant.definitionHash) return 'resume';
   if (existing && existing.status === 'complete' && opts.resume && sameData(existing.plan, data)) {
     throw new UsageError(`variant ${variant.name} is already completely seeded with ${describePlan(existing.plan)}: nothing to resume (use --force to seed it again)`);
@@ -130,7 +117,7 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
   const decision = await seedDecision(client, variant, plan, opts);
   const resumed = decision === 'resume';
   let applied = await appliedVariant(client, variant.name);
-  const existing = resumed ? await seedRow(client, variant.name) : undefined;
+  const existing = resumed ? (await seedRecords(client, [variant.name])).get(variant.name) : undefined;
   if (applied && !resumed) {
     // --force, or an empty variant left by "schema apply": start over in a fresh schema.
     await timed(opts, steps, 'drop', () => revertVariant(client, variant, { force: opts.force }));
@@ -186,7 +173,7 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
     }
     await saveSteps(client, variant.name, steps);
   }
-  await client.query(`SET search_path TO "${variant.schema}", public`);
+  await setSchemaPath(client, variant.schema, false);
   await timed(opts, steps, 'reconcile', async () => (await client.query('SELECT reconcile_channel_counters() AS n')).rows[0].n as number, (n) => `${n} channels updated`);
   await timed(opts, steps, 'sequences', () => resetSequences(client));
   await timed(opts, steps, 'vacuum-analyze', () => vacuumAnalyze(client, variant.schema));
@@ -232,7 +219,7 @@ async function vacuumAnalyze(client: pg.ClientBase, schema: string): Promise<voi
       WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1`,
     [schema],
   );
-  for (const row of r.rows) await client.query(`VACUUM (ANALYZE) "${schema}"."${row.relname}"`);
+  for (const row of r.rows) await client.query(`VACUUM (ANALYZE) ${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(row.relname)}`);
 }
 
 /** Rows and an order-independent checksum of every loaded table's full content (timestamps in UTC). */

@@ -10,7 +10,7 @@ import { formatCount } from '../../metrics/format.ts';
 import { applyScratch, applyVariant, revertVariant, type PartitionRange } from '../../schema/apply.ts';
 import { auditSchema, RULES, type AuditQuery, type AuditResult, type Finding } from '../../schema/audit.ts';
 import { exportMigrations, writeExport } from '../../schema/export.ts';
-import { appliedVariants, META_SCHEMA } from '../../schema/meta.ts';
+import { appliedVariants, seedRecords, type SeedRecord } from '../../schema/meta.ts';
 import { findVariant, loadVariants, pickVariants, type Variant } from '../../schema/variants.ts';
 import { scenarioAuditQueries } from '../../scenario/registry.ts';
 import type { Argv } from 'yargs';
@@ -107,10 +107,10 @@ async function list(ctx: CliContext, variants: Variant[]): Promise<void> {
   const target = await ctx.target();
   const client = await connectClient(target);
   let applied: Awaited<ReturnType<typeof appliedVariants>> = [];
-  let seeded = new Map<string, number>();
+  let seeds = new Map<string, SeedRecord>();
   try {
     applied = await appliedVariants(client);
-    seeded = await seededRows(client);
+    seeds = await seedRecords(client);
   } finally {
     await client.end();
   }
@@ -125,7 +125,7 @@ async function list(ctx: CliContext, variants: Variant[]): Promise<void> {
       timeIndex: v.timeIndex,
       fullTextSearch: v.features.fullTextSearch,
       messageCountTrigger: v.features.messageCountTrigger,
-      state: !a ? 'not applied' : a.phase === 'pre-load' ? 'loading (no indexes yet)' : seeded.has(v.name) ? `seeded, ${formatCount(seeded.get(v.name)!)} messages` : 'applied (empty)',
+      state: !a ? 'not applied' : a.phase === 'pre-load' ? 'loading (no indexes yet)' : seeds.get(v.name)?.status === 'complete' ? `seeded, ${formatCount(seeds.get(v.name)!.plan.messages)} messages` : 'applied (empty)',
     };
   });
   const text = rows
@@ -146,20 +146,6 @@ function wrap(text: string, indent: number, width: number): string {
   }
   if (line) lines.push(line);
   return lines.map((l) => ' '.repeat(indent) + l).join('\n');
-}
-
-async function seededRows(client: pg.Client): Promise<Map<string, number>> {
-  const r = await client.query(`SELECT to_regclass('${META_SCHEMA}.seeds') IS NOT NULL AS ok`);
-  if (!r.rows[0].ok) return new Map();
-  const s = await client.query(`SELECT variant, (plan->'rows'->>'messages')::bigint AS n FROM ${META_SCHEMA}.seeds WHERE status = 'complete'`);
-  return new Map(s.rows.map((x) => [x.variant as string, Number(x.n)]));
-}
-
-async function seededRange(client: pg.Client, variant: string): Promise<PartitionRange | undefined> {
-  const r = await client.query(`SELECT to_regclass('${META_SCHEMA}.seeds') IS NOT NULL AS ok`);
-  if (!r.rows[0].ok) return undefined;
-  const s = await client.query(`SELECT (plan->>'startMs')::float8 AS f, (plan->>'endMs')::float8 AS t FROM ${META_SCHEMA}.seeds WHERE variant = $1 AND status = 'complete'`, [variant]);
-  return s.rowCount ? { fromMs: s.rows[0].f, toMs: s.rows[0].t } : undefined;
 }
 
 interface CheckReport {
@@ -186,7 +172,8 @@ async function check(ctx: CliContext, variants: Variant[], argv: Record<string, 
     for (const v of picked) {
       ctx.throwIfAborted();
       const a = applied.find((x) => x.variant === v.name);
-      const range = a ? await seededRange(client, v.name) : undefined;
+      const seed = a ? (await seedRecords(client, [v.name])).get(v.name) : undefined;
+      const range = seed?.status === 'complete' ? { fromMs: seed.plan.startMs, toMs: seed.plan.endMs } : undefined;
       if (a && a.phase === 'post-load') {
         const how = range ? 'on its seeded data' : 'applied, empty';
         reports.push({ target: v.name, how, result: await inRolledBack(client, () => auditSchema(client, v.schema, { seeded: Boolean(range), range, queries })) });
