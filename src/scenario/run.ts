@@ -62,7 +62,7 @@ interface SeedState {
 async function seededState(client: pg.Client, variants: Variant[]): Promise<SeedState> {
   const byName = await seedRecords(client, variants.map((v) => v.name));
   const unseeded = variants.filter((v) => byName.get(v.name)?.status !== 'complete').map((v) => v.name);
-  if (unseeded.length) throw new UsageError(`variant(s) ${unseeded.join(', ')} not seeded (or their seed did not finish): run "npm run seed -- --variants ${unseeded.join(',')}" first`);
+  if (unseeded.length) throw new UsageError(`variant(s) ${unseeded.join(', ')} not seeded yet: run "npm run seed -- --variants ${unseeded.join(',')}" first (a seed that did not finish resumes with the same command)`);
   const plans = variants.map((v) => byName.get(v.name)!.plan as SeedState['plan']);
   const key = (p: SeedState['plan']) => JSON.stringify([p.seed, p.messages, p.users, p.servers, p.startMs, p.days, p.generatorVersion]);
   const differ = variants.filter((_, i) => key(plans[i]) !== key(plans[0])).map((v) => v.name);
