@@ -16,7 +16,7 @@ export interface CliRun {
 export const MAIN = path.join(PROJECT_ROOT, 'src', 'cli', 'main.ts');
 
 /** Runs `chatbench ...args`; env defaults to the current one without DATABASE_URL. */
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; onSpawn?: (pid: number) => void } = {}): Promise<CliRun> {
+export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; onSpawn?: (pid: number) => void; onStderr?: (soFar: string) => void } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env, NO_COLOR: '1', ...opts.env };
     if (!opts.env || !('DATABASE_URL' in opts.env)) delete (env as NodeJS.ProcessEnv).DATABASE_URL;
@@ -25,7 +25,10 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutM
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      opts.onStderr?.(stderr);
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 300_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Slot } from '../scenario/connections.ts';
 import { connectClient, type Target } from '../db/target.ts';
 import type { Model } from '../generate/model.ts';
 import { messageId } from '../generate/model.ts';
@@ -52,7 +53,8 @@ export async function benchReplay(target: Target, variant: Variant, model: Model
   });
   const ops: Op[] = [{ def: scenario.operations[0] as Op['def'], index: 0, statement: 'cb_bench_replay_page' }];
   const world = buildWorld(model, model.endMs, () => 0);
-  const clients = await Promise.all(Array.from({ length: opts.concurrency }, () => connectClient(target, { schema: variant.schema, applicationName: 'chatbench bench' })));
+  const connect = () => connectClient(target, { schema: variant.schema, applicationName: 'chatbench bench' });
+  const slots = await Promise.all(Array.from({ length: opts.concurrency }, async () => new Slot(connect, await connect())));
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'chatbench-replay-'));
   try {
     const script = path.join(tmp, 'page.sql');
@@ -65,7 +67,7 @@ export async function benchReplay(target: Target, variant: Variant, model: Model
     const seconds = Math.max(1, Math.round(opts.durationMs / 1000));
     const phase = async (shape: LoadShape) => {
       const vus = Array.from({ length: opts.concurrency }, (_, k) => makeVirtualUser(k, 0x5eed + k, world, 'load', scenario));
-      return runPhase({ scenario, ops, vus, clients, shape, durationMs: opts.durationMs, signal: new AbortController().signal, arrivalSeed: 42 });
+      return runPhase({ scenario, ops, vus, slots, shape, durationMs: opts.durationMs, signal: new AbortController().signal, arrivalSeed: 42 });
     };
 
     // Warm both sides' caches and plans identically before measuring.
@@ -103,6 +105,6 @@ export async function benchReplay(target: Target, variant: Variant, model: Model
     };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
-    await Promise.all(clients.map((c) => c.end().catch(() => {})));
+    await Promise.all(slots.map((s) => s.close()));
   }
 }

@@ -4,7 +4,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isChatbenchError, UsageError, DatabaseError } from '../errors.ts';
 import { scrubSecrets } from '../db/redact.ts';
-import { sqlstateName } from '../db/sqlstate.ts';
+import { adviceFor, sqlstateName, toDatabaseError } from '../db/sqlstate.ts';
 import { createContext, type CliContext, type GlobalOptions } from './context.ts';
 import { dbCommand } from './commands/db.ts';
 import { schemaCommand, checkCommand } from './commands/schema.ts';
@@ -89,14 +89,28 @@ export function translateYargsMessage(msg: string, args: string[]): string {
   return msg.split('\n')[0];
 }
 
+/** A node-postgres error that reached the top unwrapped: a server error keeps its SQLSTATE; a lost connection says so. */
+function fromDriver(e: unknown): unknown {
+  if (isChatbenchError(e)) return e;
+  const err = e as { code?: unknown; message?: string };
+  if (typeof err?.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code)) return toDatabaseError(e, 'the server answered with an error');
+  if (/Connection terminated|ECONNRESET|ECONNREFUSED|EPIPE|not queryable/i.test(err?.message ?? '')) {
+    return new DatabaseError(`lost the connection to PostgreSQL (the server stopped, restarted or crashed): ${err.message}`, { cause: e, code: '08006' });
+  }
+  return e;
+}
+
 /** One line for any error: the message, and for server errors their SQLSTATE, detail and hint. */
 export function describeError(e: unknown, secrets: string[]): string {
+  e = fromDriver(e);
   if (e instanceof DatabaseError) {
     const extras = [
       e.code ? `SQLSTATE ${e.code} ${sqlstateName(e.code)}` : '',
       e.detail ? `detail: ${e.detail}` : '',
       e.hint ? `hint: ${e.hint}` : '',
     ].filter(Boolean);
+    const advice = e.code ? adviceFor(e.code) : undefined;
+    if (advice) extras.push(`what to do: ${advice}`);
     return scrubSecrets(`${e.message}${extras.length ? ` (${extras.join('; ')})` : ''}`, secrets).replace(/\s*\n\s*/g, ' ');
   }
   if (isChatbenchError(e)) return scrubSecrets(e.message, secrets).replace(/\s*\n\s*/g, ' ');

@@ -1,6 +1,6 @@
 // Parsers for the values users type on the command line: counts, durations, rates, dates, URLs.
 // Each returns a plain value or throws the one-line UsageError of errors.ts naming the flag.
-import { invalidFlag } from '../errors.ts';
+import { invalidFlag, UsageError } from '../errors.ts';
 import { redactUrlText } from '../db/redact.ts';
 import { formatCount } from '../metrics/format.ts';
 
@@ -118,5 +118,28 @@ export function parseDbUrl(flag: string, raw: unknown): URL {
   if (url.port && !(Number(url.port) > 0 && Number(url.port) < 65536)) {
     throw invalidFlag(flag, redactUrlText(text), `${expected} (port 1-65535)`);
   }
+  for (const [key, value] of url.searchParams) {
+    const rule = URL_PARAMETERS[key];
+    if (!rule) throw new UsageError(`unsupported parameter "${key}" in the --${flag} URL: chatbench understands ${Object.keys(URL_PARAMETERS).join(', ')}`);
+    if (rule !== true && !rule.test(value)) throw new UsageError(`invalid value ${JSON.stringify(key === 'password' ? '***' : value)} for ${key} in the --${flag} URL: expected ${URL_PARAMETER_HELP[key]}`);
+  }
   return url;
 }
+
+/** libpq URL parameters chatbench honours (true: any value). */
+const URL_PARAMETERS: Record<string, RegExp | true> = {
+  sslmode: /^(disable|allow|prefer|require|verify-ca|verify-full)$/,
+  sslrootcert: true,
+  sslcert: true,
+  sslkey: true,
+  options: true,
+  connect_timeout: /^\d{1,6}$/,
+  passfile: true,
+  password: true,
+  user: true,
+  dbname: true,
+};
+const URL_PARAMETER_HELP: Record<string, string> = {
+  sslmode: 'disable, allow, prefer, require, verify-ca or verify-full',
+  connect_timeout: 'whole seconds',
+};

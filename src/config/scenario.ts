@@ -38,6 +38,8 @@ export function scenarioConfig(argv: Record<string, unknown>, scenario: AnyScena
         maxLagMs: argv['max-lag'] === undefined ? undefined : parseDuration('max-lag', argv['max-lag']),
       }
     : { kind: 'closed', concurrency };
+  const opTimeoutMs = argv['op-timeout'] === undefined ? undefined : parseDuration('op-timeout', argv['op-timeout']);
+  if (opTimeoutMs !== undefined && opTimeoutMs < 1) throw invalidFlag('op-timeout', argv['op-timeout'], 'at least 1ms (statement_timeout counts whole milliseconds)');
   const seed = argv.seed === undefined ? DEFAULT_SEED : parseInteger('seed', argv.seed, 0, Number.MAX_SAFE_INTEGER);
   if (argv.out !== undefined && String(argv.out).trim() === '') throw invalidFlag('out', argv.out, 'a folder path');
   return Object.freeze({
@@ -51,6 +53,7 @@ export function scenarioConfig(argv: Record<string, unknown>, scenario: AnyScena
       seed,
       explain: argv.explain === undefined ? durationMs <= 60_000 : Boolean(argv.explain),
       mode,
+      opTimeoutMs,
       onlySeeded: argv.variants === undefined,
     },
     onlySeeded: argv.variants === undefined,

@@ -10,7 +10,7 @@ export function targetSpec(dbFlag: string | undefined, env: NodeJS.ProcessEnv): 
     try {
       return { kind: 'url', url: parseDbUrl('db', env.DATABASE_URL) };
     } catch (e) {
-      throw Object.assign(e as Error, { message: (e as Error).message.replace('for --db', 'for DATABASE_URL') });
+      throw Object.assign(e as Error, { message: (e as Error).message.replace('for --db', 'for DATABASE_URL').replace('the --db URL', 'DATABASE_URL') });
     }
   }
   return { kind: 'embedded', paths: resolvePaths(PROJECT_ROOT, env) };

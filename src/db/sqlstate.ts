@@ -57,6 +57,28 @@ export function sqlstateName(code: string): string {
   return CONDITIONS[code] ?? CLASSES[code.slice(0, 2)] ?? 'unknown';
 }
 
+/** What to do about a server error, for the conditions a user can fix with a setting or a flag. */
+export function adviceFor(code: string): string | undefined {
+  switch (code) {
+    case '53300':
+      return 'the server has no connection slot left: lower --connections (or --concurrency), or raise max_connections in postgresql.conf and restart the server (the embedded server allows 200)';
+    case '53100':
+      return "the server's disk is full: free space on the volume holding its data directory, or seed fewer --messages; what was committed stays, and the same command resumes";
+    case '53200':
+      return 'the server ran out of memory: lower --connections, or work_mem and shared_buffers on the server';
+    case '57P03':
+      return 'the server is starting up, shutting down or recovering: run the command again in a moment';
+    case '57014':
+      return 'the statement was cancelled by statement_timeout: raise --op-timeout, or the statement_timeout set for this user or database';
+    case '28P01':
+      return "the password was refused: check the URL's password, PGPASSWORD or the passfile";
+    case '42501':
+      return 'the user lacks a privilege: chatbench needs to create schemas in this database (CREATE on the database)';
+    default:
+      return undefined;
+  }
+}
+
 /** Client-side failures (no SQLSTATE) are counted under these pseudo codes. */
 export const CLIENT_ERROR_CODES = {
   connection: 'CB001',
@@ -79,5 +101,8 @@ export function toDatabaseError(e: unknown, context: string): DatabaseError {
   const err = (e ?? {}) as PgErrorLike;
   const code = typeof err.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code) ? err.code : undefined;
   const message = err.message || String(e);
+  if (!code && /Connection terminated|ECONNRESET|EPIPE|not queryable/i.test(message)) {
+    return new DatabaseError(`${context}: lost the connection to the server, which stopped, restarted or crashed (${message})`, { cause: e, code: '08006' });
+  }
   return new DatabaseError(`${context}: ${message}`, { cause: e, code, detail: err.detail, hint: err.hint });
 }

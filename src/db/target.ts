@@ -1,5 +1,6 @@
 // The database a command works on: a server given by URL, or the embedded one. Opens clients and
 // pools with chatbench's per-client type parsing, and shows every address with the password redacted.
+import fs from 'node:fs';
 import pg from 'pg';
 import { DatabaseError } from '../errors.ts';
 import { acquireEmbedded, type EmbeddedPaths, type Lease } from './embedded.ts';
@@ -71,19 +72,70 @@ export function paramsFromUrl(url: URL): ConnectionParams {
     database,
     query,
   };
-  const password = url.password ? decodeURIComponent(url.password) : query.get('password') || process.env.PGPASSWORD;
+  const userParam = query.get('user');
+  if (userParam && !url.username) params.user = userParam;
+  query.delete('user');
+  const password = url.password ? decodeURIComponent(url.password) : query.get('password') || passfilePassword(query.get('passfile') ?? process.env.PGPASSFILE, params) || process.env.PGPASSWORD;
   query.delete('password');
   Object.defineProperty(params, 'password', { value: password, enumerable: false });
   return params;
+}
+
+/** The password for these params from a libpq passfile (host:port:db:user:password, * matches anything). */
+function passfilePassword(file: string | undefined, p: ConnectionParams): string | undefined {
+  if (!file) return undefined;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined; // like libpq: an unreadable passfile is no password
+  }
+  const want = [p.host, String(p.port), p.database, p.user];
+  for (const line of text.split('\n')) {
+    if (!line.trim() || line.startsWith('#')) continue;
+    const fields = line.split(/(?<!\\):/).map((f) => f.replace(/\\([:\\])/g, '$1'));
+    if (fields.length < 5) continue;
+    if (want.every((w, i) => fields[i] === '*' || fields[i] === w)) return fields.slice(4).join(':');
+  }
+  return undefined;
 }
 
 function displayOf(p: ConnectionParams): string {
   return `postgres://${encodeURIComponent(p.user)}@${p.host.includes(':') ? `[${p.host}]` : p.host}:${p.port}/${encodeURIComponent(p.database)}`;
 }
 
+export interface ClientOptions {
+  schema?: string;
+  applicationName?: string;
+  /** statement_timeout for every statement of this client. */
+  statementTimeoutMs?: number;
+}
+
+/**
+ * TLS as libpq's sslmode says: disable, allow and prefer connect in plain text (node-postgres has no
+ * fallback from TLS); require encrypts without checking the certificate; verify-ca and verify-full
+ * check it, against sslrootcert when given.
+ */
+function sslConfig(query: URLSearchParams, sslmode: string | null): pg.ClientConfig['ssl'] {
+  if (!sslmode || sslmode === 'disable' || sslmode === 'allow' || sslmode === 'prefer') return undefined;
+  const read = (key: string) => (query.get(key) ? fs.readFileSync(query.get(key)!, 'utf8') : undefined);
+  return {
+    rejectUnauthorized: sslmode === 'verify-full' || sslmode === 'verify-ca',
+    ca: read('sslrootcert'),
+    cert: read('sslcert'),
+    key: read('sslkey'),
+    // verify-ca checks the chain but not the host name.
+    checkServerIdentity: sslmode === 'verify-ca' ? () => undefined : undefined,
+  };
+}
+
 /** pg client options for these params, landing in `schema` (then public) when given. */
-export function clientConfig(p: ConnectionParams, opts: { schema?: string; applicationName?: string } = {}): pg.ClientConfig {
+export function clientConfig(p: ConnectionParams, opts: ClientOptions = {}): pg.ClientConfig {
   const sslmode = p.query.get('sslmode');
+  // Our settings go after the URL's own options (libpq's "options" parameter), so both apply.
+  const options = [p.query.get('options') ?? '', opts.schema ? `-c search_path=${opts.schema},public` : '', opts.statementTimeoutMs ? `-c statement_timeout=${Math.round(opts.statementTimeoutMs)}` : '']
+    .filter(Boolean)
+    .join(' ');
   return {
     host: p.host,
     port: p.port,
@@ -91,15 +143,15 @@ export function clientConfig(p: ConnectionParams, opts: { schema?: string; appli
     password: p.password,
     database: p.database,
     application_name: opts.applicationName ?? 'chatbench',
-    connectionTimeoutMillis: 10_000,
-    ssl: sslmode && sslmode !== 'disable' && sslmode !== 'prefer' ? { rejectUnauthorized: sslmode === 'verify-full' || sslmode === 'verify-ca' } : undefined,
-    options: opts.schema ? `-c search_path=${opts.schema},public` : undefined,
+    connectionTimeoutMillis: p.query.get('connect_timeout') ? Number(p.query.get('connect_timeout')) * 1000 || 10_000 : 10_000,
+    ssl: sslConfig(p.query, sslmode),
+    options: options || undefined,
     types: chatbenchTypes,
   };
 }
 
 /** Connects one client; a failure names host and port (never the password) and keeps the SQLSTATE. */
-export async function connectClient(target: Target, opts: { schema?: string; applicationName?: string } = {}): Promise<pg.Client> {
+export async function connectClient(target: Target, opts: ClientOptions = {}): Promise<pg.Client> {
   const client = new pg.Client(clientConfig(target.params, opts));
   try {
     await client.connect();

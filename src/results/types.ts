@@ -148,6 +148,18 @@ export interface VariantScenarioResult {
    * parsing): latency the client added. If its p99 nears an operation's, the tail is partly ours.
    */
   client?: { eventLoopDelayUs: { p50: number; p99: number; max: number } };
+  /**
+   * Times the server could not be reached during the measured phase (a restart, a crash): from the
+   * first lost connection to the next success, in ms since the phase started, with the failures in it.
+   */
+  outages?: Array<{ fromMs: number; toMs: number; failures: Record<string, number>; open: boolean }>;
+  /** Connections re-opened by the pool after the server dropped them. */
+  reconnects?: number;
+  /**
+   * Resources sampled during the measured phase: chatbench's own memory, and the server connections
+   * the run holds (null when the server could not be asked). For soaks: both must stay flat.
+   */
+  resources?: Array<{ t: number; rssBytes: number; heapUsedBytes: number; serverConnections: number | null }>;
   /** How the variant was seeded (steps, ingest rate, bytes), from chatbench's bookkeeping. */
   seed?: { steps: StepResult[]; loadRowsPerSec: number; totalBytes: number };
   server: {
@@ -186,6 +198,8 @@ export interface ScenarioResults extends RunBase {
     seed: number;
     explain: boolean;
     mode: 'load' | 'micro';
+    /** statement_timeout of the operations (--op-timeout), if one was set. */
+    opTimeoutMs?: number;
   };
   seed: SeedPlanSummary | null;
   answerChecks: AnswerCheck[];

@@ -3,13 +3,14 @@
 // service time kept apart). Both record into per-operation HDR histograms and a per-second timeline.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type pg from 'pg';
-import { CLIENT_ERROR_CODES, sqlstateName } from '../db/sqlstate.ts';
+import { CLIENT_ERROR_CODES } from '../db/sqlstate.ts';
 import { nowUs, sleepUntilUs } from '../metrics/clock.ts';
 import { OperationStats } from '../metrics/counters.ts';
 import { newHistogram, record, type Histogram } from '../metrics/histogram.ts';
 import { RowRng } from '../generate/random.ts';
 import type { OperationDef, VirtualUser, World } from './api.ts';
 import type { AnyScenario } from './registry.ts';
+import { classify, losesConnection, type Slot } from './connections.ts';
 
 export interface Op {
   def: OperationDef<unknown>;
@@ -24,8 +25,19 @@ export interface Second {
   hist: Histogram;
 }
 
+/** A time the server could not be reached: from the first lost connection to the next success. */
+export interface Outage {
+  fromMs: number;
+  toMs: number;
+  /** Operations that failed in it, by SQLSTATE. */
+  failures: Record<string, number>;
+  /** Whether it was still going when the phase ended. */
+  open: boolean;
+}
+
 export interface PhaseResult {
   stats: OperationStats[];
+  outages: Outage[];
   /** How long the client's own event loop stalled (GC, parsing): latency the harness itself added. */
   eventLoopDelayUs: { p50: number; p99: number; max: number };
   /** One entry per second since the phase started. */
@@ -42,7 +54,7 @@ export interface ExecutorOptions {
   scenario: AnyScenario;
   ops: Op[];
   vus: Array<VirtualUser<unknown>>;
-  clients: pg.Client[];
+  slots: Slot[];
   shape: LoadShape;
   durationMs: number;
   signal: AbortSignal;
@@ -50,7 +62,7 @@ export interface ExecutorOptions {
   arrivalSeed: number;
   onSecond?: (s: { elapsedMs: number; ops: number; errors: number; p99Us: number }) => void;
   /** Runs once at this time into the phase (the scenario's event), on its own connection. */
-  event?: { atMs: number; op: Op; vu: VirtualUser<unknown>; client: pg.Client };
+  event?: { atMs: number; op: Op; vu: VirtualUser<unknown>; slot: Slot };
 }
 
 export function makeVirtualUser(id: number, seedKey: number, world: World, mode: 'load' | 'check', scenario: AnyScenario): VirtualUser<unknown> {
@@ -81,17 +93,39 @@ export function nextOp(scenario: AnyScenario, ops: Op[], vu: VirtualUser<unknown
   return ops[ops.length - 1];
 }
 
-function classify(e: unknown): { code: string; name: string; message: string } {
-  const err = e as { code?: string; message?: string };
-  const message = err?.message ?? String(e);
-  if (typeof err?.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code)) return { code: err.code, name: sqlstateName(err.code), message };
-  if (/Connection terminated|ECONNRESET|ECONNREFUSED|EPIPE|not queryable/i.test(message)) return { code: CLIENT_ERROR_CODES.connection, name: 'connection lost', message };
-  return { code: CLIENT_ERROR_CODES.other, name: 'client error', message };
-}
-
 export async function runQuery(client: pg.Client, op: Op, params: unknown[]): Promise<unknown[][]> {
   const r = await client.query({ name: op.statement, text: op.def.sql, values: params, rowMode: 'array' });
   return r.rows as unknown[][];
+}
+
+/** Opens an outage at the first lost connection and closes it at the next success. */
+class OutageLog {
+  readonly outages: Outage[] = [];
+  private current: Outage | undefined;
+  constructor(private readonly startUs: number) {}
+  failed(atUs: number, code: string): void {
+    if (!this.current && losesConnection(code)) {
+      this.current = { fromMs: (atUs - this.startUs) / 1000, toMs: (atUs - this.startUs) / 1000, failures: {}, open: true };
+      this.outages.push(this.current);
+    }
+    if (this.current) {
+      this.current.failures[code] = (this.current.failures[code] ?? 0) + 1;
+      this.current.toMs = (atUs - this.startUs) / 1000;
+    }
+  }
+  succeeded(atUs: number): void {
+    if (!this.current) return;
+    this.current.toMs = (atUs - this.startUs) / 1000;
+    this.current.open = false;
+    this.current = undefined;
+  }
+}
+
+interface Recorders {
+  stats: OperationStats;
+  timeline: Timeline;
+  outages: OutageLog;
+  signal: AbortSignal;
 }
 
 class Timeline {
@@ -108,30 +142,44 @@ class Timeline {
 }
 
 /** Executes one operation for a user and records it; returns after the answer (or error). */
-async function execute(client: pg.Client, vu: VirtualUser<unknown>, op: Op, stats: OperationStats, timeline: Timeline, intendedUs?: number): Promise<void> {
+async function execute(slot: Slot, vu: VirtualUser<unknown>, op: Op, r: Recorders, intendedUs?: number): Promise<void> {
   let params: unknown[];
   try {
     params = op.def.params(vu);
   } catch (e) {
     const t = nowUs();
-    stats.failedWith(CLIENT_ERROR_CODES.other, 'parameter generator failed', (e as Error).message, 0, 0);
-    timeline.add(t, 0, true);
+    r.stats.failedWith(CLIENT_ERROR_CODES.other, 'parameter generator failed', (e as Error).message, 0, 0);
+    r.timeline.add(t, 0, true);
     return;
   }
   const startUs = nowUs();
   const fromUs = intendedUs ?? startUs;
   const lag = intendedUs === undefined ? undefined : Math.max(0, startUs - intendedUs);
+  const fail = (c: { code: string; name: string; message: string }) => {
+    const endUs = nowUs();
+    r.stats.failedWith(c.code, c.name, c.message, endUs - fromUs, endUs - startUs, lag);
+    r.timeline.add(endUs, endUs - fromUs, true);
+    r.outages.failed(endUs, c.code);
+  };
+  let client: pg.Client;
+  try {
+    client = await slot.get(r.signal);
+  } catch (e) {
+    // Reconnecting failed: the user's operation failed too, with the reason it could not connect.
+    fail(classify(e, true));
+    return;
+  }
   try {
     const rows = await runQuery(client, op, params);
     const endUs = nowUs();
-    stats.succeeded(endUs - fromUs, endUs - startUs, lag);
-    timeline.add(endUs, endUs - fromUs, false);
+    r.stats.succeeded(endUs - fromUs, endUs - startUs, lag);
+    r.timeline.add(endUs, endUs - fromUs, false);
+    r.outages.succeeded(endUs);
     op.def.after?.(vu, rows);
   } catch (e) {
-    const endUs = nowUs();
     const c = classify(e);
-    stats.failedWith(c.code, c.name, c.message, endUs - fromUs, endUs - startUs, lag);
-    timeline.add(endUs, endUs - fromUs, true);
+    if (losesConnection(c.code)) slot.broken();
+    fail(c);
   }
 }
 
@@ -141,6 +189,8 @@ export async function runPhase(o: ExecutorOptions): Promise<PhaseResult> {
   const t0 = nowUs();
   const endUs = t0 + o.durationMs * 1000;
   const timeline = new Timeline(t0);
+  const outages = new OutageLog(t0);
+  const rec = (op: Op): Recorders => ({ stats: stats[op.index], timeline, outages, signal: o.signal });
   const eventOp = o.scenario.event?.operation;
   const loadOps = o.ops.filter((op) => op.def.name !== eventOp);
   const totalWeight = loadOps.reduce((a, op) => a + weightOf(op), 0);
@@ -162,35 +212,35 @@ export async function runPhase(o: ExecutorOptions): Promise<PhaseResult> {
     ? (async () => {
         await sleepUntilUs(t0 + o.event!.atMs * 1000, o.signal);
         if (o.signal.aborted) return;
-        await execute(o.event!.client, o.event!.vu, o.event!.op, stats[o.event!.op.index], timeline);
+        await execute(o.event!.slot, o.event!.vu, o.event!.op, rec(o.event!.op));
       })()
     : Promise.resolve();
 
   if (o.shape.kind === 'closed') {
-    const pool = new ClientPool(o.clients);
+    const pool = new SlotPool(o.slots);
     await Promise.all(
       o.vus.map(async (vu) => {
         while (!stopped()) {
           const op = nextOp(o.scenario, loadOps, vu, totalWeight);
           // With fewer connections than users, waiting for one is part of the latency.
           const wantUs = nowUs();
-          const client = await pool.acquire();
+          const slot = await pool.acquire();
           try {
-            await execute(client, vu, op, stats[op.index], timeline, pool.size < o.vus.length ? wantUs : undefined);
+            await execute(slot, vu, op, rec(op), pool.size < o.vus.length ? wantUs : undefined);
           } finally {
-            pool.release(client);
+            pool.release(slot);
           }
         }
       }),
     );
   } else {
-    await openLoop(o, o.shape, stats, timeline, t0, endUs, loadOps, totalWeight);
+    await openLoop(o, o.shape, stats, rec, t0, endUs, loadOps, totalWeight);
   }
   await eventRun;
   clearInterval(reporter);
   delay.disable();
   const eventLoopDelayUs = { p50: delay.percentile(50) / 1000, p99: delay.percentile(99) / 1000, max: delay.max / 1000 };
-  return { stats, eventLoopDelayUs, seconds: timeline.seconds, elapsedMs: (nowUs() - t0) / 1000, interrupted: o.signal.aborted };
+  return { stats, outages: outages.outages, eventLoopDelayUs, seconds: timeline.seconds, elapsedMs: (nowUs() - t0) / 1000, interrupted: o.signal.aborted };
 }
 
 /**
@@ -199,7 +249,7 @@ export async function runPhase(o: ExecutorOptions): Promise<PhaseResult> {
  * start lag exceeds maxLag is dropped (like pgbench --latency-limit); arrivals still queued when
  * the phase ends were never started and count as dropped.
  */
-async function openLoop(o: ExecutorOptions, shape: Extract<LoadShape, { kind: 'open' }>, stats: OperationStats[], timeline: Timeline, t0: number, endUs: number, loadOps: Op[], totalWeight: number): Promise<void> {
+async function openLoop(o: ExecutorOptions, shape: Extract<LoadShape, { kind: 'open' }>, stats: OperationStats[], rec: (op: Op) => Recorders, t0: number, endUs: number, loadOps: Op[], totalWeight: number): Promise<void> {
   const arrivals = new RowRng().reset(o.arrivalSeed);
   const gapUs = () => (shape.arrivals === 'uniform' ? 1e6 / shape.ratePerSec : (-Math.log(1 - arrivals.next()) * 1e6) / shape.ratePerSec);
   const queues: Array<Array<{ dueUs: number; op: Op }>> = o.vus.map(() => []);
@@ -208,7 +258,7 @@ async function openLoop(o: ExecutorOptions, shape: Extract<LoadShape, { kind: 'o
   const maxLagUs = shape.maxLagMs === undefined ? Infinity : shape.maxLagMs * 1000;
   const drain = async (k: number) => {
     busy[k] = true;
-    const client = o.clients[k % o.clients.length];
+    const slot = o.slots[k % o.slots.length];
     while (queues[k].length && !o.signal.aborted) {
       const item = queues[k].shift()!;
       if (nowUs() - item.dueUs > maxLagUs) {
@@ -220,7 +270,7 @@ async function openLoop(o: ExecutorOptions, shape: Extract<LoadShape, { kind: 'o
         stats[item.op.index].droppedOne();
         continue;
       }
-      await execute(client, o.vus[k], item.op, stats[item.op.index], timeline, item.dueUs);
+      await execute(slot, o.vus[k], item.op, rec(item.op), item.dueUs);
     }
     busy[k] = false;
   };
@@ -244,21 +294,21 @@ async function openLoop(o: ExecutorOptions, shape: Extract<LoadShape, { kind: 'o
 }
 
 /** Connections shared by virtual users when there are fewer connections than users. */
-class ClientPool {
-  private readonly idle: pg.Client[];
-  private readonly waiting: Array<(c: pg.Client) => void> = [];
+class SlotPool {
+  private readonly idle: Slot[];
+  private readonly waiting: Array<(s: Slot) => void> = [];
   readonly size: number;
-  constructor(clients: pg.Client[]) {
-    this.idle = [...clients];
-    this.size = clients.length;
+  constructor(slots: Slot[]) {
+    this.idle = [...slots];
+    this.size = slots.length;
   }
-  acquire(): Promise<pg.Client> {
-    const c = this.idle.pop();
-    return c ? Promise.resolve(c) : new Promise((resolve) => this.waiting.push(resolve));
+  acquire(): Promise<Slot> {
+    const s = this.idle.pop();
+    return s ? Promise.resolve(s) : new Promise((resolve) => this.waiting.push(resolve));
   }
-  release(c: pg.Client): void {
+  release(s: Slot): void {
     const w = this.waiting.shift();
-    if (w) w(c);
-    else this.idle.push(c);
+    if (w) w(s);
+    else this.idle.push(s);
   }
 }

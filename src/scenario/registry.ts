@@ -35,12 +35,46 @@ function validate(def: AnyScenario, file: string): AnyScenario {
   return def;
 }
 
-export async function loadScenario(name: string, dir = SCENARIOS_DIR): Promise<AnyScenario> {
+/**
+ * A scenario by name (scenarios/<name>.ts) or, when the argument is a path to a .ts file, from that
+ * file (a team's own scenarios, kept with their project). Names are checked against the folder, so
+ * nothing but a known name or an existing file is ever imported.
+ */
+export async function loadScenario(nameOrFile: string, dir = SCENARIOS_DIR): Promise<AnyScenario> {
+  if (/[\\/]/.test(nameOrFile) || nameOrFile.endsWith('.ts')) {
+    const file = path.resolve(nameOrFile);
+    if (!file.endsWith('.ts')) throw new UsageError(`invalid scenario file ${JSON.stringify(nameOrFile)}: expected a .ts file`);
+    if (!fs.existsSync(file)) throw new UsageError(`scenario file ${file} does not exist`);
+    return importScenario(file);
+  }
   const names = scenarioNames(dir);
-  if (!names.includes(name)) throw new UsageError(`unknown scenario ${JSON.stringify(name)}: expected one of ${names.join(', ')}`);
-  const file = path.join(dir, `${name}.ts`);
-  const mod = (await import(pathToFileURL(file).href)) as { default: AnyScenario };
+  if (!names.includes(nameOrFile)) throw new UsageError(`unknown scenario ${JSON.stringify(nameOrFile)}: expected one of ${names.join(', ')}, or the path of a scenario .ts file`);
+  return importScenario(path.join(dir, `${nameOrFile}.ts`));
+}
+
+/** Imports a scenario file; a file that does not compile or throws is named with its line. */
+async function importScenario(file: string): Promise<AnyScenario> {
+  let mod: { default: AnyScenario };
+  try {
+    mod = (await import(pathToFileURL(file).href)) as { default: AnyScenario };
+  } catch (e) {
+    throw new ConfigError(`scenario file ${file} failed to load: ${whereAndWhy(e, file)}`, { cause: e });
+  }
   return validate(mod.default, file);
+}
+
+/** "line 3: Unexpected ..." from a compile error (esbuild's) or the top frame of an exception in the file. */
+function whereAndWhy(e: unknown, file: string): string {
+  const err = e as { message?: string; stack?: string; errors?: Array<{ text: string; location?: { line: number; column: number } }> };
+  const first = err?.errors?.[0];
+  if (first?.location) return `line ${first.location.line}:${first.location.column + 1}: ${first.text}`;
+  const message = (err?.message ?? String(e)).split('\n').find((l) => l.trim() && !l.includes('Transform failed')) ?? String(e);
+  const compile = /:(\d+):(\d+): ERROR: (.*)/.exec(err?.message ?? '');
+  if (compile) return `line ${compile[1]}:${compile[2]}: ${compile[3]}`;
+  const base = path.basename(file);
+  const frame = (err?.stack ?? '').split('\n').find((l) => l.includes(base));
+  const at = frame ? /:(\d+):(\d+)\)?\s*$/.exec(frame) : null;
+  return `${at ? `line ${at[1]}:${at[2]}: ` : ''}${message.trim()}`;
 }
 
 export async function loadAllScenarios(dir = SCENARIOS_DIR): Promise<AnyScenario[]> {

@@ -16,6 +16,7 @@ import type { Variant } from '../schema/variants.ts';
 import type { VariantInfo } from './api.ts';
 import { answerChecks, plain } from './checks.ts';
 import { ensurePgss, explain, partitionMap, resetStatements, snapshotDatabase, snapshotStatements, statementDelta, statementIds, walBytesBetween, type ExplainResult } from './evidence.ts';
+import { Slot } from './connections.ts';
 import { makeVirtualUser, runPhase, type LoadShape, type Op, type PhaseResult } from './executor.ts';
 import { microBench } from './micro.ts';
 import type { AnyScenario } from './registry.ts';
@@ -31,6 +32,8 @@ export interface ScenarioRunConfig {
   seed: number;
   explain: boolean;
   mode: 'load' | 'micro';
+  /** statement_timeout for the scenario's operations (--op-timeout); cancelled ones fail with 57014. */
+  opTimeoutMs?: number;
   /** Run on the seeded ones among `variants` (when the user named none). */
   onlySeeded?: boolean;
 }
@@ -79,15 +82,83 @@ async function seededState(client: pg.Client, variants: Variant[]): Promise<Seed
   return { plan: plans[0], virtualNowMs, seedOf };
 }
 
-async function openClients(target: Target, schema: string, n: number): Promise<pg.Client[]> {
-  const clients: pg.Client[] = [];
+const LOAD_APPLICATION = 'chatbench scenario';
+const RESOURCE_SAMPLE_MS = 5000;
+const SERVER_RETURN_MS = 60_000;
+
+/** The run's connections, as slots that reconnect after an outage with the same settings. */
+async function openSlots(target: Target, schema: string, n: number, opTimeoutMs: number | undefined): Promise<Slot[]> {
+  const connect = () => connectClient(target, { schema, applicationName: LOAD_APPLICATION, statementTimeoutMs: opTimeoutMs });
+  const slots: Slot[] = [];
   try {
-    for (let i = 0; i < n; i++) clients.push(await connectClient(target, { schema, applicationName: 'chatbench scenario' }));
+    for (let i = 0; i < n; i++) slots.push(new Slot(connect, await connect()));
   } catch (e) {
-    await Promise.all(clients.map((c) => c.end().catch(() => {})));
+    await Promise.all(slots.map((s) => s.close()));
     throw e;
   }
-  return clients;
+  return slots;
+}
+
+/**
+ * The control connection (evidence, sizes) after the measured phase: if the server restarted
+ * meanwhile, a fresh one. Throws only if the server is still unreachable.
+ */
+async function liveControl(target: Target, schema: string, control: pg.Client): Promise<pg.Client> {
+  try {
+    await control.query('SELECT 1');
+    return control;
+  } catch {
+    control.end().catch(() => {});
+  }
+  // The measured phase may end in an outage: give the server time to come back.
+  const deadline = performance.now() + SERVER_RETURN_MS;
+  for (let waitMs = 100; ; waitMs = Math.min(2000, waitMs * 2)) {
+    try {
+      return await connectClient(target, { schema, applicationName: 'chatbench scenario control' });
+    } catch (e) {
+      if (performance.now() + waitMs > deadline) throw new RuntimeError(`the server did not come back within ${SERVER_RETURN_MS / 1000} s of the end of the measured phase, so its evidence cannot be read: ${(e as Error).message}`);
+      await new Promise((r) => setTimeout(r, waitMs));
+    }
+  }
+}
+
+type Resources = NonNullable<VariantScenarioResult['resources']>;
+
+/**
+ * Samples chatbench's memory and the run's server connections every few seconds of a phase, on a
+ * connection of its own that reconnects after an outage (a sample during one says null).
+ */
+function sampleResources(target: Target, everyMs: number): { stop(): Promise<Resources> } {
+  const t0 = performance.now();
+  const samples: Resources = [];
+  const monitor = new Slot(() => connectClient(target, { applicationName: 'chatbench scenario monitor' }));
+  const idle = new AbortController().signal;
+  let pending = Promise.resolve();
+  const take = () => {
+    pending = pending.then(async () => {
+      const mem = process.memoryUsage();
+      let serverConnections: number | null = null;
+      try {
+        const c = await monitor.get(idle);
+        const r = await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`, [LOAD_APPLICATION]);
+        serverConnections = r.rows[0].n as number;
+      } catch {
+        monitor.broken(); // the server is away: this sample says null, the next one reconnects
+      }
+      samples.push({ t: Math.round((performance.now() - t0) / 100) / 10, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, serverConnections });
+    });
+  };
+  take();
+  const timer = setInterval(take, everyMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      take();
+      await pending;
+      await monitor.close();
+      return samples;
+    },
+  };
 }
 
 /** Whole seconds only: a last, partial second would show as a false drop in throughput. */
@@ -191,6 +262,7 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
         seed: cfg.seed,
         explain: cfg.explain,
         mode: cfg.mode,
+        opTimeoutMs: cfg.opTimeoutMs,
       },
       seed: plan,
       answerChecks: checks,
@@ -204,9 +276,10 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
 async function loadVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, model: Model, ops: Op[], vStart: number, vEnd: number, onEvent: (e: RunEvent) => void, signal: AbortSignal): Promise<VariantScenarioResult> {
   const info = variantInfo(v);
   const vus = cfg.shape.kind === 'closed' ? cfg.shape.concurrency : cfg.connections;
-  const clients = await openClients(target, v.schema, Math.min(cfg.connections, vus));
-  const control = await connectClient(target, { schema: v.schema, applicationName: 'chatbench scenario control' });
-  const eventClient = cfg.scenario.event ? await connectClient(target, { schema: v.schema, applicationName: 'chatbench scenario event' }) : undefined;
+  const slots = await openSlots(target, v.schema, Math.min(cfg.connections, vus), cfg.opTimeoutMs);
+  let control = await connectClient(target, { schema: v.schema, applicationName: 'chatbench scenario control' });
+  const eventConnect = () => connectClient(target, { schema: v.schema, applicationName: 'chatbench scenario event' });
+  const eventSlot = cfg.scenario.event ? new Slot(eventConnect, await eventConnect()) : undefined;
   let phaseStartUs = performance.now() * 1000;
   const world = buildWorld(model, vStart, () => (performance.now() * 1000 - phaseStartUs) / 1000);
   const setupCtx = { client: control, world, variant: info, log: (m: string) => onEvent({ type: 'log', message: `${v.name}: ${m}` }) };
@@ -219,7 +292,7 @@ async function loadVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, m
     }
     const users = Array.from({ length: vus }, (_, k) => makeVirtualUser(k, vuKey(cfg.seed, cfg.scenario.name, k, 'load'), world, 'load', cfg.scenario));
     const eventOp = cfg.scenario.event ? ops.find((o) => o.def.name === cfg.scenario.event!.operation)! : undefined;
-    const base = { scenario: cfg.scenario, ops, vus: users, clients, shape: cfg.shape, signal, arrivalSeed: hash2(cfg.seed, 0xa221) };
+    const base = { scenario: cfg.scenario, ops, vus: users, slots, shape: cfg.shape, signal, arrivalSeed: hash2(cfg.seed, 0xa221) };
     const ids = await statementIds(control, [...new Set(ops.map((o) => o.def.sql))]);
     const idList = [...new Set(ids.values())];
 
@@ -234,12 +307,15 @@ async function loadVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, m
     const stmts0 = await snapshotStatements(control, idList);
     const db0 = await snapshotDatabase(control);
     onEvent({ type: 'phase', variant: v.name, phase: 'measure' });
+    const sampler = sampleResources(target, RESOURCE_SAMPLE_MS);
     const measured = await runPhase({
       ...base,
       durationMs: cfg.durationMs,
       onSecond: (s) => onEvent({ type: 'second', variant: v.name, phase: 'measure', ...s }),
-      event: eventOp && eventClient ? { atMs: cfg.durationMs * cfg.scenario.event!.atFraction, op: eventOp, vu: makeVirtualUser(vus, vuKey(cfg.seed, cfg.scenario.name, vus, 'load'), world, 'load', cfg.scenario), client: eventClient } : undefined,
+      event: eventOp && eventSlot ? { atMs: cfg.durationMs * cfg.scenario.event!.atFraction, op: eventOp, vu: makeVirtualUser(vus, vuKey(cfg.seed, cfg.scenario.name, vus, 'load'), world, 'load', cfg.scenario), slot: eventSlot } : undefined,
     });
+    const resources = await sampler.stop();
+    control = await liveControl(target, v.schema, control);
     const stmts1 = await snapshotStatements(control, idList);
     const db1 = await snapshotDatabase(control);
     onEvent({ type: 'phase', variant: v.name, phase: 'evidence' });
@@ -286,6 +362,9 @@ async function loadVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, m
       operations,
       timeline: [...(warm ? timelinePoints(warm, -Math.max(1, Math.floor(warm.elapsedMs / 1000))) : []), ...timelinePoints(measured, 0)],
       client: { eventLoopDelayUs: measured.eventLoopDelayUs },
+      outages: measured.outages.map((x) => ({ ...x, fromMs: Math.round(x.fromMs), toMs: Math.round(x.toMs) })),
+      reconnects: [...slots, ...(eventSlot ? [eventSlot] : [])].reduce((a, sl) => a + sl.reconnects, 0),
+      resources,
       server: {
         hitRatio: db1.blksHit + db1.blksRead - db0.blksHit - db0.blksRead > 0 ? (db1.blksHit - db0.blksHit) / (db1.blksHit + db1.blksRead - db0.blksHit - db0.blksRead) : null,
         tempBytes: db1.tempBytes - db0.tempBytes,
@@ -304,12 +383,13 @@ async function loadVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, m
       await cfg.scenario.teardown(setupCtx).catch((e) => onEvent({ type: 'log', message: `${v.name}: teardown failed: ${(e as Error).message}` }));
     }
     await control.query(`UPDATE ${META_SCHEMA}.clock SET virtual_now = greatest(virtual_now, $2) WHERE variant = $1`, [v.name, new Date(vEnd)]).catch(() => {});
-    await Promise.all([...clients, control, ...(eventClient ? [eventClient] : [])].map((c) => c.end().catch(() => {})));
+    await Promise.all([...slots, ...(eventSlot ? [eventSlot] : [])].map((sl) => sl.close()));
+    await control.end().catch(() => {});
   }
 }
 
 async function microVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, model: Model, ops: Op[], vStart: number, onEvent: (e: RunEvent) => void, signal: AbortSignal): Promise<VariantScenarioResult> {
-  const client = await connectClient(target, { schema: v.schema, applicationName: 'chatbench micro' });
+  const client = await connectClient(target, { schema: v.schema, applicationName: 'chatbench micro', statementTimeoutMs: cfg.opTimeoutMs });
   const t0 = performance.now();
   try {
     onEvent({ type: 'phase', variant: v.name, phase: 'measure' });

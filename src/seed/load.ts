@@ -3,7 +3,7 @@
 // load resumes exactly where its committed chunks end.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type pg from 'pg';
+import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { copySql, createWriter, type CopyFormat, type RowWriter } from '../copy/writer.ts';
 import { connectClient, type Target } from '../db/target.ts';
@@ -113,6 +113,32 @@ export async function copyChunk(
     throw toDatabaseError(e, `loading ${chunk.key} chunk ${chunk.index} (rows ${chunk.from}-${chunk.to - 1})`);
   }
   return { chunk, rows, bytes, ms: performance.now() - t0 };
+}
+
+/**
+ * Crash recovery empties UNLOGGED tables (presence, typing) while their chunk marks, which are
+ * logged, survive: such a table whose rows no longer match its marks is emptied and its marks
+ * forgotten, so the resumed load writes it again. Returns the tables reset.
+ */
+export async function resetCrashedUnlogged(client: pg.ClientBase, variant: string, schema: string): Promise<string[]> {
+  const r = await client.query<{ table_name: string; marked: string }>(
+    `SELECT m.table_name, sum(m.row_count)::text AS marked
+       FROM ${META_SCHEMA}.seed_chunks m
+       JOIN pg_class c ON c.relname = m.table_name AND c.relnamespace = to_regnamespace($2) AND c.relpersistence = 'u'
+      WHERE m.variant = $1
+      GROUP BY m.table_name`,
+    [variant, schema],
+  );
+  const reset: string[] = [];
+  for (const row of r.rows) {
+    const table = `${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(row.table_name)}`;
+    const n = (await client.query(`SELECT count(*)::text AS n FROM ${table}`)).rows[0].n as string;
+    if (n === row.marked) continue;
+    await client.query(`TRUNCATE ${table}`);
+    await client.query(`DELETE FROM ${META_SCHEMA}.seed_chunks WHERE variant = $1 AND table_name = $2`, [variant, row.table_name]);
+    reset.push(row.table_name);
+  }
+  return reset;
 }
 
 /** Chunk keys (table:index) already committed for a variant. */

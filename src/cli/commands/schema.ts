@@ -197,9 +197,10 @@ async function check(ctx: CliContext, variants: Variant[], argv: Record<string, 
     const n = Object.values(r.result.checked).reduce((a, b) => a + b, 0);
     lines.push(`${r.result.findings.length ? 'FAIL' : 'ok  '} ${r.target} (${r.how}): ${n} checks, ${r.result.findings.length} failed`);
     for (const f of r.result.findings) lines.push(formatFinding(f));
+    for (const why of r.result.skipped) lines.push(`  not checked: ${why}`);
   }
   ctx.result(
-    { schemaVersion: 1, passed: failed === 0, reports: reports.map((r) => ({ target: r.target, how: r.how, checked: r.result.checked, findings: r.result.findings })) },
+    { schemaVersion: 1, passed: failed === 0, reports: reports.map((r) => ({ target: r.target, how: r.how, checked: r.result.checked, skipped: r.result.skipped, findings: r.result.findings })) },
     lines.join('\n'),
   );
   if (failed > 0) throw new GateError(`the schema audit found ${failed} problem(s)`, 1);

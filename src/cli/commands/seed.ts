@@ -7,7 +7,7 @@ import { targetSpec } from '../../config/target.ts';
 import { embeddedStatus } from '../../db/embedded.ts';
 import { runEnvironment } from '../../db/facts.ts';
 import { connectClient } from '../../db/target.ts';
-import { RuntimeError } from '../../errors.ts';
+import { InterruptedError, RuntimeError } from '../../errors.ts';
 import { DEFAULT_DAYS, DEFAULT_SEED } from '../../generate/defaults.ts';
 import { loadModel, DISTRIBUTION, type Model } from '../../generate/model.ts';
 import { buildPlan, GENERATOR_VERSION, type DataPlan } from '../../generate/plan.ts';
@@ -72,6 +72,7 @@ export const seedCommand: CommandFactory = (ctx) => ({
     }
     ctx.log(`building the data model (${formatCount(cfg.params.messages)} messages, seed ${cfg.params.seed})...`);
     const model = await loadModel(cfg.params);
+    ctx.throwIfAborted(); // Ctrl-C while the model was built: nothing was created yet
     const plan = buildPlan(cfg.params, model);
     const canConnect = spec.kind === 'url' || embeddedStatus(spec.paths).initialised;
     const cal: Calibration = { ...calibrateGenerator(model), serverRowsPerSec: {} };
@@ -141,7 +142,10 @@ async function runSeed(ctx: CliContext, cfg: SeedConfig, plan: DataPlan, model: 
   const results: VariantSeedResult[] = [];
   let interrupted: unknown;
   for (const variant of cfg.variants) {
-    if (ctx.signal.aborted) break;
+    if (ctx.signal.aborted) {
+      interrupted = new InterruptedError('seed interrupted: run the same command again to resume from the committed chunks');
+      break;
+    }
     const state = { rows: 0, bytes: 0, chunksDone: 0, chunksTotal: 0, t0: performance.now(), step: '' };
     const rowsTotal = Object.values(plan.rows).reduce((a, b) => a + b, 0);
     const onEvent = (e: SeedEvent) => {
@@ -149,6 +153,8 @@ async function runSeed(ctx: CliContext, cfg: SeedConfig, plan: DataPlan, model: 
         state.chunksDone = e.chunksDone;
         state.chunksTotal = e.chunksTotal;
         if (e.resumed) progress.log(`${variant.name}: resuming: ${e.chunksDone} of ${e.chunksTotal} chunks already committed`);
+      } else if (e.type === 'log') {
+        progress.log(e.message);
       } else if (e.type === 'step') {
         state.step = e.step;
         if (e.phase === 'start' && e.step === 'load') state.t0 = performance.now();

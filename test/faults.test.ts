@@ -1,0 +1,209 @@
+// Faults, on each server version: a restart in the middle of a scenario, a crash in the middle of a
+// seed, statements cancelled by --op-timeout, deadlocks and serialization failures, too many
+// connections, and Ctrl-C at several moments with the embedded server. Each version gets a server of
+// its own here, because these tests stop and kill it.
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { embeddedStatus } from '../src/db/embedded.ts';
+import { checkIdentities, readResults } from '../src/results/io.ts';
+import type { ScenarioResults } from '../src/results/types.ts';
+import { oneLineError, runCli, withClient } from './helpers.ts';
+import { serverKinds, startTestServer, type TestServer } from './servers.ts';
+
+const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'scenarios', 'lock-conflicts.ts');
+
+describe.each(serverKinds().map((k, i) => [k.name, k, i] as const))('faults on %s', (_name, kind, i) => {
+  let server: TestServer;
+  let url = '';
+
+  beforeAll(async () => {
+    server = await startTestServer(kind, path.join(inject('testHome'), `faults-${i}`));
+    await withClient(server.url(), async (c) => {
+      await c.query('DROP DATABASE IF EXISTS faults WITH (FORCE)');
+      await c.query('CREATE DATABASE faults');
+    });
+    url = server.url('faults');
+    const r = await runCli(['seed', '--db', url, '--messages', '30K', '--variants', 'btree-unpartitioned', '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await server?.destroy();
+  });
+
+  it('a server restart mid-scenario: the run goes on, failures are counted by SQLSTATE, the outage is marked', async () => {
+    let restarted: Promise<void> | undefined;
+    const run = runCli(['scenario', 'history-scroll', '--db', url, '--variants', 'btree-unpartitioned', '--rate', '150', '--connections', '4', '--duration', '9s', '--warmup', '0s', '--no-explain', '--json'], {
+      onStderr: (soFar) => {
+        // A fast shutdown and a start, 2 s into the measured phase.
+        if (!restarted && soFar.includes('measure...')) {
+          restarted = new Promise((resolve, reject) => setTimeout(() => server.stop().then(() => server.start()).then(resolve, reject), 2000));
+        }
+      },
+    });
+    const r = await run;
+    await restarted;
+    expect(r.code, r.stderr).toBe(0);
+    const results = readResults(JSON.parse(r.stdout).reportDir) as ScenarioResults;
+    checkIdentities(results); // attempted = ok + failed + dropped still holds
+    const v = results.variants[0];
+    const failures = Object.assign({}, ...v.operations.map((o) => Object.fromEntries(Object.entries(o.errors).map(([code, e]) => [code, e.count]))));
+    expect(Object.keys(failures).some((c) => ['57P01', '08006', '08001', '57P03'].includes(c)), JSON.stringify(failures)).toBe(true);
+    expect(v.outages?.length, JSON.stringify(v.outages)).toBeGreaterThanOrEqual(1);
+    const outage = v.outages![0];
+    expect(outage.open).toBe(false);
+    expect(outage.toMs).toBeGreaterThan(outage.fromMs);
+    expect(v.reconnects).toBeGreaterThanOrEqual(1);
+    // after the outage the run served operations again, without errors
+    const after = v.timeline.filter((p) => p.t * 1000 > outage.toMs + 1000);
+    expect(after.reduce((a, p) => a + p.ops, 0)).toBeGreaterThan(0);
+    expect(after.at(-1)!.errors).toBe(0);
+    // the server connections held by the run came back to the pool's size
+    expect(v.resources!.at(-1)!.serverConnections).toBe(4);
+  });
+
+  it('a server crash mid-seed: one line and exit 1; once the server is back, the same command resumes to exact counts and checksums', async () => {
+    const args = ['seed', '--db', url, '--messages', '150K', '--variants', 'btree-monthly', '--jobs', '1', '--quiet'];
+    let crashed = false;
+    const run = runCli(args, {
+      onSpawn: () => {
+        void (async () => {
+          for (let k = 0; k < 600 && !crashed; k++) {
+            await new Promise((res) => setTimeout(res, 100));
+            const chunks = await withClient(url, async (c) => {
+              const ok = await c.query(`SELECT to_regclass('chatbench.seed_chunks') IS NOT NULL AS ok`);
+              return ok.rows[0].ok ? (await c.query(`SELECT count(*)::int AS n FROM chatbench.seed_chunks WHERE variant = 'btree-monthly' AND table_name = 'messages'`)).rows[0].n : 0;
+            }).catch(() => 0);
+            if (chunks >= 1) {
+              crashed = true;
+              await server.crash();
+            }
+          }
+        })();
+      },
+    });
+    const failed = await run;
+    expect(crashed).toBe(true);
+    expect(failed.code, failed.stderr).toBe(1);
+    expect(oneLineError(failed.stderr)).toMatch(/connection|terminat|shut ?down|57P0|08006/i);
+    await server.start();
+    const resumed = await runCli([...args, '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const seeded = JSON.parse(resumed.stdout) as { variants: Array<{ rows: Record<string, number>; checksums: Record<string, string> }> };
+    expect(seeded.variants[0].rows.messages).toBe(150_000);
+    const reference = await runCli(['seed', '--db', url, '--messages', '150K', '--variants', 'btree-unpartitioned', '--force', '--json', '--quiet']);
+    expect(reference.code, reference.stderr).toBe(0);
+    expect(seeded.variants[0].checksums).toEqual(JSON.parse(reference.stdout).variants[0].checksums);
+    const check = await runCli(['check', '--variant', 'btree-monthly', '--db', url]);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+  });
+
+  it('--op-timeout cancels slow operations (57014), counted as failures, and the open loop keeps its schedule', async () => {
+    const r = await runCli(['scenario', 'time-range-scan', '--db', url, '--variants', 'btree-unpartitioned', '--rate', '100', '--duration', '4s', '--warmup', '0s', '--op-timeout', '1ms', '--no-explain', '--json', '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    const results = readResults(JSON.parse(r.stdout).reportDir) as ScenarioResults;
+    checkIdentities(results);
+    expect(results.config.opTimeoutMs).toBe(1);
+    const ops = results.variants[0].operations;
+    const cancelled = ops.reduce((a, o) => a + (o.errors['57014']?.count ?? 0), 0);
+    expect(cancelled).toBeGreaterThan(0);
+    const attempted = ops.reduce((a, o) => a + o.attempted, 0);
+    expect(attempted).toBeGreaterThan(100 * 4 * 0.6); // Poisson arrivals at 100/s for 4 s
+    expect(attempted).toBeLessThan(100 * 4 * 1.4);
+  });
+
+  it('deadlocks (40P01) and serialization failures (40001) are counted, not fatal; URL options reach the server', async () => {
+    const repeatable = `${url}?options=${encodeURIComponent('-c default_transaction_isolation=repeatable\\ read')}`;
+    const r = await runCli(['scenario', FIXTURE, '--db', repeatable, '--variants', 'btree-unpartitioned', '--duration', '4s', '--json', '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    const results = readResults(JSON.parse(r.stdout).reportDir) as ScenarioResults;
+    checkIdentities(results);
+    const ops = results.variants[0].operations;
+    const count = (code: string) => ops.reduce((a, o) => a + (o.errors[code]?.count ?? 0), 0);
+    expect(count('40P01')).toBeGreaterThan(0);
+    expect(count('40001')).toBeGreaterThan(0);
+    expect(ops.find((o) => o.name === 'bump')!.ok).toBeGreaterThan(0);
+    // the fixture's teardown ran: nothing of it is left in the variant's schema
+    expect(await withClient(url, async (c) => (await c.query(`SELECT to_regclass('chatbench_btree_unpartitioned.cbtest_counter') AS t`)).rows[0].t)).toBeNull();
+  });
+
+  it('too many connections (53300): one line naming the setting to change, nothing left open', async () => {
+    const max = await withClient(url, async (c) => Number((await c.query('SHOW max_connections')).rows[0].max_connections));
+    const r = await runCli(['scenario', 'history-scroll', '--db', url, '--variants', 'btree-unpartitioned', '--concurrency', String(max + 10), '--connections', String(max + 10), '--duration', '2s']);
+    expect(r.code).toBe(1);
+    const line = oneLineError(r.stderr);
+    expect(line).toMatch(/53300|too many|remaining connection slots/i);
+    expect(line).toMatch(/max_connections/);
+    expect(line).toMatch(/--connections/);
+    const left = await withClient(url, async (c) => (await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'chatbench%'`)).rows[0].n);
+    expect(left).toBe(0);
+  });
+
+  it('Ctrl-C at any moment of a seed on the embedded server: exit 130, the server stopped, no variant taken for complete; then it finishes', async () => {
+    await server.stop(); // unpinned: the command starts the server, and must stop it
+    const env = { ...server.env };
+    const args = ['seed', '--messages', '120K', '--variants', 'brin-weekly', '--jobs', '1'];
+    for (const marker of ['building the data model', ': load...', ': indexes, foreign keys', ': checksums...']) {
+      let sent = false;
+      let pid = 0;
+      const r = await runCli(args, {
+        env,
+        onSpawn: (p) => (pid = p),
+        onStderr: (soFar) => {
+          if (!sent && soFar.includes(marker)) {
+            sent = true;
+            process.kill(pid, 'SIGINT');
+          }
+        },
+      });
+      expect(sent, `never saw "${marker}": ${r.stderr}`).toBe(true);
+      expect(r.code, `${marker}: ${r.stderr}`).toBe(130);
+      expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^chatbench: (seed )?interrupted/);
+      const st = embeddedStatus(server.paths);
+      expect(st.running, `server still running after Ctrl-C at ${marker}`).toBe(false);
+      expect(st.leases).toBe(0);
+      const refused = await runCli(['scenario', 'history-scroll', '--variants', 'brin-weekly', '--duration', '1s'], { env });
+      expect(refused.code, `${marker}: ${refused.stderr}`).toBe(2);
+      expect(oneLineError(refused.stderr)).toMatch(/not seeded yet/);
+    }
+    const done = await runCli([...args, '--quiet', '--json'], { env });
+    expect(done.code, done.stderr).toBe(0);
+    expect(JSON.parse(done.stdout).variants[0].rows.messages).toBe(120_000);
+    expect(embeddedStatus(server.paths).running).toBe(false);
+    await server.start();
+  });
+
+  it('Ctrl-C during a scenario on the embedded server: partial results, marked partial; the server stopped', async () => {
+    await server.stop();
+    let pid = 0;
+    let sent = false;
+    const r = await runCli(['scenario', 'history-scroll', '--variants', 'brin-weekly', '--duration', '20s', '--warmup', '0s', '--json'], {
+      env: server.env,
+      onSpawn: (p) => (pid = p),
+      onStderr: (soFar) => {
+        if (!sent && /measure \d+s/.test(soFar)) {
+          sent = true;
+          process.kill(pid, 'SIGINT');
+        }
+      },
+    });
+    expect(r.code, r.stderr).toBe(130);
+    const out = JSON.parse(r.stdout);
+    expect(out.partial).toBe(true);
+    expect((readResults(out.reportDir) as ScenarioResults).partial).toBe(true);
+    expect(fs.existsSync(path.join(out.reportDir, 'index.html'))).toBe(true);
+    expect(embeddedStatus(server.paths).running).toBe(false);
+    await server.start();
+  });
+
+  it('ends with no connection of ours left on the server', async () => {
+    const c = new pg.Client({ connectionString: server.url() });
+    await c.connect();
+    try {
+      expect((await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'chatbench%'`)).rows[0].n).toBe(0);
+    } finally {
+      await c.end();
+    }
+  });
+});

@@ -1,0 +1,80 @@
+// The PostgreSQL versions the integration suite runs against: the embedded 18 (npm binaries) and
+// Debian's 15 (/usr/lib/postgresql/15/bin, installed by .ci/run), each started by the same code as
+// the embedded server, in a throwaway CHATBENCH_HOME, and reached by URL like any user's server.
+import fs from 'node:fs';
+import path from 'node:path';
+import { pinEmbedded, readPassword, resetEmbedded, resolvePaths, stopEmbedded, type EmbeddedPaths } from '../src/db/embedded.ts';
+import { PROJECT_ROOT } from '../src/config/paths.ts';
+
+export interface ServerKind {
+  name: string;
+  /** undefined: the npm package's binaries. */
+  binDir?: string;
+}
+
+const PG15_BIN = process.env.CHATBENCH_TEST_PG15_BIN || '/usr/lib/postgresql/15/bin';
+
+/**
+ * Every version to test. PostgreSQL 15 is skipped with a warning where it is not installed (a
+ * developer's laptop), and required where CHATBENCH_REQUIRE_PG15=1 (.ci/run sets it).
+ */
+export function serverKinds(): ServerKind[] {
+  const kinds: ServerKind[] = [{ name: 'embedded PostgreSQL 18' }];
+  if (fs.existsSync(path.join(PG15_BIN, 'postgres'))) kinds.push({ name: 'PostgreSQL 15', binDir: PG15_BIN });
+  else if (process.env.CHATBENCH_REQUIRE_PG15 === '1') throw new Error(`PostgreSQL 15 is required (CHATBENCH_REQUIRE_PG15=1) and ${PG15_BIN}/postgres is missing: apt-get install postgresql-15`);
+  else console.warn(`PostgreSQL 15 not found in ${PG15_BIN}: the two-version tests run on the embedded 18 only`);
+  return kinds;
+}
+
+export interface TestServer {
+  kind: ServerKind;
+  paths: EmbeddedPaths;
+  env: NodeJS.ProcessEnv;
+  /** postgres://postgres:<password>@127.0.0.1:<port>/<database> */
+  url(database?: string): string;
+  start(): Promise<void>;
+  /** A clean, fast shutdown (pg_ctl stop -m fast): clients get 57P01. */
+  stop(): Promise<void>;
+  /** A crash: SIGQUIT to the postmaster (immediate shutdown, recovery at the next start). */
+  crash(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+export async function startTestServer(kind: ServerKind, home: string): Promise<TestServer> {
+  const env: NodeJS.ProcessEnv = { CHATBENCH_HOME: home, ...(kind.binDir ? { CHATBENCH_PG_BIN: kind.binDir } : {}) };
+  const paths = resolvePaths(PROJECT_ROOT, { ...process.env, CHATBENCH_PG_BIN: '', ...env });
+  let port = 0;
+  const server: TestServer = {
+    kind,
+    paths,
+    env,
+    url(database = 'postgres') {
+      return `postgres://postgres:${encodeURIComponent(readPassword(paths))}@127.0.0.1:${port}/${database}`;
+    },
+    async start() {
+      port = (await pinEmbedded(paths, () => {})).port;
+    },
+    async stop() {
+      await stopEmbedded(paths);
+    },
+    async crash() {
+      const pid = Number(fs.readFileSync(path.join(paths.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      process.kill(pid, 'SIGQUIT');
+      for (let i = 0; i < 200; i++) {
+        try {
+          process.kill(pid, 0);
+        } catch {
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`postmaster ${pid} did not exit after SIGQUIT`);
+    },
+    async destroy() {
+      await stopEmbedded(paths).catch(() => {});
+      await resetEmbedded(paths).catch(() => {});
+    },
+  };
+  await server.start();
+  return server;
+}
