@@ -71,3 +71,35 @@ export function oneLineError(stderr: string): string {
   if (/\n\s+at |Error: .*\n/.test(stderr)) throw new Error(`stack trace on stderr:\n${stderr}`);
   return lines[0];
 }
+
+/**
+ * Runs the CLI's main() inside this process, capturing what it writes: the same code as the real
+ * command without a process start (about a second each), for the long tables of bad input.
+ * Only for commands that end before connecting: output from other tests' async work could mix in.
+ */
+export async function runInProcess(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
+  const { main } = await import('../src/cli/app.ts');
+  const saved: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries({ DATABASE_URL: undefined, NO_COLOR: '1', ...env })) {
+    saved[k] = process.env[k];
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  let stdout = '';
+  let stderr = '';
+  const out = process.stdout.write.bind(process.stdout);
+  const err = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    const code = await main(['node', 'main.ts', ...args]);
+    return { code, signal: null, stdout, stderr };
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}

@@ -32,6 +32,12 @@ export function buildParser(ctx: CliContext, args: string[], setGlobals: (g: Glo
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress or messages on stderr', global: true })
     .option('verbose', { type: 'boolean', default: false, describe: 'show stack traces of errors', global: true })
     .middleware((argv) => {
+      // A flag given twice becomes an array: "--db a --db b" would otherwise reach a parser as "a,b".
+      for (const [key, value] of Object.entries(argv)) {
+        if (Array.isArray(value) && !['_', '--', 'args'].includes(key)) {
+          throw new UsageError(`--${key} was given ${value.length} times: give it once`);
+        }
+      }
       setGlobals({
         db: argv.db as string | undefined,
         json: Boolean(argv.json),

@@ -105,6 +105,8 @@ export function createContext(env: NodeJS.ProcessEnv, stdout: NodeJS.WriteStream
       globals = g;
     },
     async close() {
+      for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSignal);
+      process.off('exit', onExit);
       if (opened) {
         try {
           await opened;

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 /** The folder holding package.json, whatever the current directory is. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export const SCHEMAS_DIR = path.join(PROJECT_ROOT, 'schemas');
+/** schemas/, or a team's own copy of it (CHATBENCH_SCHEMAS): their variants and fragments. */
+export const SCHEMAS_DIR = process.env.CHATBENCH_SCHEMAS ? path.resolve(process.env.CHATBENCH_SCHEMAS) : path.join(PROJECT_ROOT, 'schemas');
 export const SCENARIOS_DIR = path.join(PROJECT_ROOT, 'scenarios');
 export const REPORTS_DIR = path.join(PROJECT_ROOT, 'reports');

@@ -114,6 +114,34 @@ export function scenarioCharts(r: ScenarioResults): ChartSpec[] {
     charts.push(timeline('ops', 'operations per second', 'count', 'throughput.png'));
     charts.push(timeline('p99Us', 'p99 latency per second', 'us', 'p99-over-time.png'));
   }
+  if (r.variants.some((v) => v.timeline.some((p) => p.errors > 0))) {
+    charts.push({
+      id: 'timeline-errors',
+      title: 'failed operations per second',
+      png: 'errors-over-time.png',
+      config: {
+        type: 'line',
+        data: { datasets: r.variants.map((v) => ({ label: v.variant, data: v.timeline.map((p) => ({ x: p.t + 0.5, y: p.errors })), borderColor: variantColor(v.variant), backgroundColor: variantColor(v.variant), pointRadius: 0, borderWidth: 1.5 })) },
+        ...base('failed operations per second (outages, timeouts, conflicts)', { x: axis('seconds since the measured phase began', 'count', { type: 'linear' }), y: axis('failed per second', 'count', { type: 'linear', beginAtZero: true }) }),
+      },
+    });
+  }
+  // A soak's questions: does chatbench's memory stay flat, and does the run hold the same connections?
+  const sampled = r.variants.filter((v) => (v.resources?.length ?? 0) >= 3);
+  if (sampled.length) {
+    const resources = (id: string, title: string, unit: Unit, png: string, pick: (x: NonNullable<typeof sampled[0]['resources']>[0]) => number | null) => ({
+      id,
+      title,
+      png,
+      config: {
+        type: 'line',
+        data: { datasets: sampled.map((v) => ({ label: v.variant, data: v.resources!.map((x) => ({ x: x.t, y: pick(x) })), borderColor: variantColor(v.variant), backgroundColor: variantColor(v.variant), pointRadius: 1, borderWidth: 1.5, spanGaps: false })) },
+        ...base(title, { x: axis('seconds since the measured phase began', 'count', { type: 'linear' }), y: axis(title, unit, { type: 'linear', beginAtZero: true }) }),
+      },
+    });
+    charts.push(resources('resources-rss', 'chatbench memory (RSS)', 'bytes', 'memory-over-time.png', (x) => x.rssBytes));
+    charts.push(resources('resources-connections', 'server connections held by the run', 'count', 'connections-over-time.png', (x) => x.serverConnections));
+  }
   charts.push(storageChart(r.variants.map((v) => ({ variant: v.variant, tableBytes: v.server.tableBytes, indexBytes: v.server.indexBytes }))));
   return charts.filter((c) => c.id !== 'storage' || r.variants.some((v) => Object.keys(v.server.tableBytes).length));
 }

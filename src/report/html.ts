@@ -162,7 +162,7 @@ export function scenarioPage(r: ScenarioResults, charts: ChartSpec[]): string {
     errors.length
       ? `<table><thead><tr><th class="l">variant</th><th class="l">operation</th><th class="l">SQLSTATE</th><th class="l">condition</th><th>count</th><th class="l">example</th></tr></thead><tbody>${errors.map((e) => `<tr><td class="l">${swatch(e.v)}</td><td class="l">${esc(e.op)}</td><td class="l"><code>${esc(e.code)}</code></td><td class="l">${esc(e.name)}</td><td>${formatCount(e.count)}</td><td class="l">${esc(e.example)}</td></tr>`).join('')}</tbody></table>`
       : '<p>No operation failed.</p>'
-  }${dropped.length ? `<table><thead><tr><th class="l">variant</th><th class="l">operation</th><th>dropped (not started in time)</th></tr></thead><tbody>${dropped.map((d) => `<tr><td class="l">${swatch(d.v)}</td><td class="l">${esc(d.op)}</td><td>${formatCount(d.n)}</td></tr>`).join('')}</tbody></table>` : '<p>No operation was dropped.</p>'}`;
+  }${outageList(r)}${dropped.length ? `<table><thead><tr><th class="l">variant</th><th class="l">operation</th><th>dropped (not started in time)</th></tr></thead><tbody>${dropped.map((d) => `<tr><td class="l">${swatch(d.v)}</td><td class="l">${esc(d.op)}</td><td>${formatCount(d.n)}</td></tr>`).join('')}</tbody></table>` : '<p>No operation was dropped.</p>'}`;
 
   const bad = r.answerChecks.filter((c) => !c.ok);
   const checks = `<h2 id="answer-checks">Answer checks</h2>${
@@ -272,3 +272,15 @@ ${environment(r.environment, [['configuration', `<code>${esc(JSON.stringify(r.co
 }
 
 export { page, chartBlock, swatch, environment };
+
+/** Outages (the server unreachable during the measured phase) and reconnections, if there were any. */
+function outageList(r: ScenarioResults): string {
+  // Condition names as the run recorded them with each operation's errors.
+  const names = new Map(r.variants.flatMap((v) => v.operations.flatMap((o) => Object.entries(o.errors).map(([code, e]) => [code, e.name] as const))));
+  const sqlstateLabel = (code: string) => names.get(code) ?? '';
+  const rows = r.variants.flatMap((v) => (v.outages ?? []).map((o) => ({ v: v.variant, o, reconnects: v.reconnects ?? 0 })));
+  if (!rows.length) return '';
+  return `<h3>Server outages</h3><p>Times the server could not be reached, from the first lost connection to the next success; the run went on and the pool reconnected.</p><table><thead><tr><th class="l">variant</th><th>from</th><th>to</th><th>length</th><th class="l">failures in it, by SQLSTATE</th><th>reconnections</th></tr></thead><tbody>${rows
+    .map(({ v, o, reconnects }) => `<tr><td class="l">${swatch(v)}</td><td>${(o.fromMs / 1000).toFixed(1)} s</td><td>${o.open ? 'end of run (still out)' : `${(o.toMs / 1000).toFixed(1)} s`}</td><td>${esc(formatMs(o.toMs - o.fromMs))}</td><td class="l">${Object.entries(o.failures).map(([code, n]) => `<code>${esc(code)}</code> ${esc(sqlstateLabel(code))} ×${formatCount(n)}`).join(', ')}</td><td>${formatCount(reconnects)}</td></tr>`)
+    .join('')}</tbody></table>`;
+}

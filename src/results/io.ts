@@ -48,12 +48,25 @@ export function readResults(dirOrFile: string): Results {
 export function validateResults(raw: unknown, where = 'results'): Results {
   const r = raw as Results;
   if (!r || typeof r !== 'object') throw new ResultsError(`${where}: not a JSON object`);
-  if (r.schemaVersion !== RESULTS_SCHEMA_VERSION) throw new ResultsError(`${where}: schemaVersion ${String(r.schemaVersion)} is not supported (expected ${RESULTS_SCHEMA_VERSION})`);
+  if (typeof r.schemaVersion === 'number' && r.schemaVersion > RESULTS_SCHEMA_VERSION) {
+    throw new ResultsError(`${where}: schemaVersion ${r.schemaVersion} was written by a newer chatbench (this one reads ${RESULTS_SCHEMA_VERSION}): update chatbench to read it`);
+  }
+  if (r.schemaVersion !== RESULTS_SCHEMA_VERSION) throw new ResultsError(`${where}: schemaVersion ${JSON.stringify(r.schemaVersion)} is not supported (expected ${RESULTS_SCHEMA_VERSION})`);
   if (!['seed', 'scenario', 'bench'].includes(r.kind)) throw new ResultsError(`${where}: unknown kind ${String(r.kind)}`);
   for (const k of ['runId', 'startedAt', 'finishedAt', 'command', 'environment'] as const) {
     if (r[k] === undefined) throw new ResultsError(`${where}: missing ${k}`);
   }
-  if (r.kind === 'scenario') checkIdentities(r, where);
+  const required = r.kind === 'scenario' ? (['scenario', 'config', 'variants'] as const) : r.kind === 'seed' ? (['plan', 'variants'] as const) : ([] as const);
+  for (const k of required) {
+    if ((r as unknown as Record<string, unknown>)[k] === undefined) throw new ResultsError(`${where}: missing ${k}`);
+  }
+  if ('variants' in r && !Array.isArray(r.variants)) throw new ResultsError(`${where}: variants must be an array`);
+  if (r.kind === 'scenario') {
+    r.variants.forEach((v, i) => {
+      if (!v || typeof v.variant !== 'string' || !Array.isArray(v.operations)) throw new ResultsError(`${where}: variants[${i}] needs a variant name and an operations array`);
+    });
+    checkIdentities(r, where);
+  }
   return r;
 }
 

@@ -22,7 +22,7 @@ export interface Op {
 export interface Second {
   ops: number;
   errors: number;
-  hist: Histogram;
+  p99Us: number;
 }
 
 /** A time the server could not be reached: from the first lost connection to the next success. */
@@ -128,16 +128,36 @@ interface Recorders {
   signal: AbortSignal;
 }
 
+/**
+ * Per-second throughput, errors and p99. Only the current second keeps a histogram (one is reused):
+ * a soak of hours holds a few numbers per second, not a histogram per second.
+ */
 class Timeline {
   readonly seconds: Second[] = [];
+  private readonly hist: Histogram = newHistogram();
+  private histSecond = -1;
   constructor(private readonly startUs: number) {}
   add(atUs: number, latencyUs: number, error: boolean): void {
     const k = Math.max(0, Math.floor((atUs - this.startUs) / 1e6));
-    while (this.seconds.length <= k) this.seconds.push({ ops: 0, errors: 0, hist: newHistogram() });
+    while (this.seconds.length <= k) this.seconds.push({ ops: 0, errors: 0, p99Us: 0 });
+    if (k > this.histSecond) {
+      this.close();
+      this.histSecond = k;
+    }
     const s = this.seconds[k];
     s.ops++;
     if (error) s.errors++;
-    record(s.hist, latencyUs);
+    if (k === this.histSecond) record(this.hist, latencyUs);
+    else s.p99Us = Math.max(s.p99Us, latencyUs); // cannot happen with a monotonic clock; never lose the value
+  }
+  /** p99 of second k, the current one included. */
+  p99(k: number): number {
+    if (k === this.histSecond) return this.hist.totalCount ? this.hist.getValueAtPercentile(99) : 0;
+    return this.seconds[k]?.p99Us ?? 0;
+  }
+  close(): void {
+    if (this.histSecond >= 0 && this.hist.totalCount) this.seconds[this.histSecond].p99Us = this.hist.getValueAtPercentile(99);
+    this.hist.reset();
   }
 }
 
@@ -204,7 +224,7 @@ export async function runPhase(o: ExecutorOptions): Promise<PhaseResult> {
     if (k < lastReported || !o.onSecond) return;
     for (; lastReported <= k; lastReported++) {
       const s = timeline.seconds[lastReported];
-      o.onSecond({ elapsedMs: (lastReported + 1) * 1000, ops: s?.ops ?? 0, errors: s?.errors ?? 0, p99Us: s ? s.hist.getValueAtPercentile(99) : 0 });
+      o.onSecond({ elapsedMs: (lastReported + 1) * 1000, ops: s?.ops ?? 0, errors: s?.errors ?? 0, p99Us: timeline.p99(lastReported) });
     }
   }, 250);
 
@@ -238,6 +258,7 @@ export async function runPhase(o: ExecutorOptions): Promise<PhaseResult> {
   }
   await eventRun;
   clearInterval(reporter);
+  timeline.close();
   delay.disable();
   const eventLoopDelayUs = { p50: delay.percentile(50) / 1000, p99: delay.percentile(99) / 1000, max: delay.max / 1000 };
   return { stats, outages: outages.outages, eventLoopDelayUs, seconds: timeline.seconds, elapsedMs: (nowUs() - t0) / 1000, interrupted: o.signal.aborted };
@@ -254,7 +275,8 @@ async function openLoop(o: ExecutorOptions, shape: Extract<LoadShape, { kind: 'o
   const gapUs = () => (shape.arrivals === 'uniform' ? 1e6 / shape.ratePerSec : (-Math.log(1 - arrivals.next()) * 1e6) / shape.ratePerSec);
   const queues: Array<Array<{ dueUs: number; op: Op }>> = o.vus.map(() => []);
   const busy: boolean[] = o.vus.map(() => false);
-  const workers: Array<Promise<void>> = [];
+  // One drain per user at a time; keeping only the latest keeps a long soak's memory flat.
+  const drains: Array<Promise<void>> = o.vus.map(() => Promise.resolve());
   const maxLagUs = shape.maxLagMs === undefined ? Infinity : shape.maxLagMs * 1000;
   const drain = async (k: number) => {
     busy[k] = true;
@@ -284,12 +306,12 @@ async function openLoop(o: ExecutorOptions, shape: Extract<LoadShape, { kind: 'o
       const k = i % o.vus.length;
       const op = nextOp(o.scenario, loadOps, o.vus[k], totalWeight);
       queues[k].push({ dueUs: due, op });
-      if (!busy[k]) workers.push(drain(k));
+      if (!busy[k]) drains[k] = drain(k);
       i++;
       due += gapUs();
     }
   }
-  await Promise.all(workers);
+  await Promise.all(drains);
   for (const q of queues) for (const item of q.splice(0)) stats[item.op.index].droppedOne();
 }
 

@@ -140,7 +140,7 @@ function sampleResources(target: Target, everyMs: number): { stop(): Promise<Res
       let serverConnections: number | null = null;
       try {
         const c = await monitor.get(idle);
-        const r = await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`, [LOAD_APPLICATION]);
+        const r = await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 AND backend_type = 'client backend'`, [LOAD_APPLICATION]);
         serverConnections = r.rows[0].n as number;
       } catch {
         monitor.broken(); // the server is away: this sample says null, the next one reconnects
@@ -163,7 +163,7 @@ function sampleResources(target: Target, everyMs: number): { stop(): Promise<Res
 
 /** Whole seconds only: a last, partial second would show as a false drop in throughput. */
 function timelinePoints(phase: PhaseResult, offsetS: number): TimelinePoint[] {
-  return phase.seconds.slice(0, Math.max(1, Math.floor(phase.elapsedMs / 1000))).map((s, k) => ({ t: k + offsetS, ops: s.ops, errors: s.errors, p99Us: s.hist.totalCount ? s.hist.getValueAtPercentile(99) : 0 }));
+  return phase.seconds.slice(0, Math.max(1, Math.floor(phase.elapsedMs / 1000))).map((s, k) => ({ t: k + offsetS, ops: s.ops, errors: s.errors, p99Us: s.p99Us }));
 }
 
 function operationResult(op: Op, stats: OperationStats, open: boolean): OperationResult {

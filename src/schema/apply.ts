@@ -3,6 +3,8 @@
 // ever dropped (revert runs the down migrations, then drops the schema only if it is then empty).
 import pg from 'pg';
 import { RuntimeError, UsageError } from '../errors.ts';
+import { toDatabaseError } from '../db/sqlstate.ts';
+import { splitStatements } from './split.ts';
 import { appliedVariant, dropMetaIfEmpty, ensureMeta, lockDdl, META_SCHEMA } from './meta.ts';
 import type { Phase, Variant } from './variants.ts';
 
@@ -53,11 +55,26 @@ async function assertOurs(client: pg.ClientBase, variant: Variant): Promise<bool
   return true;
 }
 
+/**
+ * Runs a migration statement by statement (in the caller's transaction), so a failure names the
+ * file, the statement's line and text, and the server's error. Lines count in the rendered file.
+ */
+async function runFile(client: pg.ClientBase, sql: string, file: string): Promise<void> {
+  for (const st of splitStatements(sql)) {
+    try {
+      await client.query(st.sql);
+    } catch (e) {
+      const text = st.sql.replace(/\s+/g, ' ');
+      throw toDatabaseError(e, `${file}, statement at line ${st.line} (${text.length > 90 ? `${text.slice(0, 90)}...` : text}) failed`);
+    }
+  }
+}
+
 async function runMigrations(client: pg.ClientBase, variant: Variant, phase: Phase, range?: PartitionRange): Promise<MigrationTiming[]> {
   const timings: MigrationTiming[] = [];
   for (const m of variant.migrations.filter((x) => x.phase === phase)) {
     const t0 = performance.now();
-    await client.query(m.up);
+    await runFile(client, m.up, m.upFile);
     timings.push({ name: m.name, ms: performance.now() - t0 });
     if (m.name === '04_retention' && variant.partitioning && range) {
       const t1 = performance.now();
@@ -137,7 +154,7 @@ export async function revertVariant(client: pg.ClientBase, variant: Variant, opt
     await setSchemaPath(client, variant.schema);
     const applied = new Set(state.applied);
     for (const m of [...variant.migrations].reverse()) {
-      if (applied.has(m.name)) await client.query(m.down);
+      if (applied.has(m.name)) await runFile(client, m.down, m.downFile);
     }
     try {
       await client.query(`DROP SCHEMA ${pg.escapeIdentifier(variant.schema)} RESTRICT`);

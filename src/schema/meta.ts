@@ -2,15 +2,18 @@
 // (and how far), what was seeded into each, and the committed chunks that make a seed resumable.
 // It is created with the first variant and dropped with the last, so a revert leaves nothing.
 import type pg from 'pg';
+import { RuntimeError } from '../errors.ts';
 
 export const META_SCHEMA = 'chatbench';
+/** The comment that marks the bookkeeping schema as chatbench's own: an unmarked one is never touched. */
+const META_MARK = 'chatbench bookkeeping';
 
 /** Serialises every chatbench DDL change in a database (taken inside a transaction). */
 const DDL_LOCK_KEY = 0x63686174; // "chat"
 
 const META_DDL = `
 CREATE SCHEMA IF NOT EXISTS ${META_SCHEMA};
-COMMENT ON SCHEMA ${META_SCHEMA} IS 'chatbench bookkeeping: applied variants, seeds, resumable chunks';
+COMMENT ON SCHEMA ${META_SCHEMA} IS '${META_MARK}: applied variants, seeds, resumable chunks';
 CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.variants (
   variant         text PRIMARY KEY,
   schema_name     text NOT NULL UNIQUE,
@@ -59,10 +62,22 @@ export async function lockDdl(client: pg.ClientBase): Promise<void> {
 
 /** Creates the bookkeeping schema if needed; call inside a transaction after lockDdl(). */
 export async function ensureMeta(client: pg.ClientBase): Promise<void> {
+  if ((await metaOwner(client)) === 'someone else') {
+    throw new RuntimeError(`this database has a schema named ${META_SCHEMA} that chatbench did not create: chatbench keeps its bookkeeping there, so it stops rather than write into it; rename that schema or point --db at another database`);
+  }
   await client.query(META_DDL);
 }
 
+/** Whether a schema named like chatbench's bookkeeping exists, and whose it is (by its comment). */
+async function metaOwner(client: pg.ClientBase): Promise<'none' | 'chatbench' | 'someone else'> {
+  const r = await client.query(`SELECT obj_description(oid, 'pg_namespace') AS comment FROM pg_namespace WHERE nspname = $1`, [META_SCHEMA]);
+  if (!r.rowCount) return 'none';
+  return String(r.rows[0].comment ?? '').startsWith(META_MARK) ? 'chatbench' : 'someone else';
+}
+
 export async function metaExists(client: pg.ClientBase): Promise<boolean> {
+  // Someone else's schema of that name holds no bookkeeping of ours, whatever its tables are called.
+  if ((await metaOwner(client)) !== 'chatbench') return false;
   const r = await client.query(`SELECT to_regclass('${META_SCHEMA}.variants') IS NOT NULL AS ok`);
   return r.rows[0].ok as boolean;
 }

@@ -24,6 +24,9 @@ export interface Migration {
   phase: Phase;
   up: string;
   down: string;
+  /** The fragment files, for messages that name where a statement came from. */
+  upFile: string;
+  downFile: string;
 }
 
 export interface Variant extends VariantManifest {
@@ -93,6 +96,7 @@ function validateManifest(raw: unknown, file: string): VariantManifest {
 /** All variants defined in `schemasDir` (schemas/), sorted with the baseline first. */
 export function loadVariants(schemasDir: string): Variant[] {
   const dir = path.join(schemasDir, 'variants');
+  if (!fs.existsSync(dir)) throw new ConfigError(`no variants folder at ${dir}: CHATBENCH_SCHEMAS must name a folder holding variants/ and fragments/ (a copy of schemas/)`);
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
   const variants = files.map((f) => {
     const file = path.join(dir, f);
@@ -115,11 +119,9 @@ function variantOrder(v: VariantManifest): number {
 
 export function buildVariant(m: VariantManifest, schemasDir: string): Variant {
   const migrations = fragmentsFor(m).map(({ file, phase }) => {
-    const read = (kind: 'up' | 'down') => {
-      const p = path.join(schemasDir, 'fragments', `${file}.${kind}.sql`);
-      return renderFragment(fs.readFileSync(p, 'utf8'), m, p);
-    };
-    return { name: file, phase, up: read('up'), down: read('down') };
+    const fileOf = (kind: 'up' | 'down') => path.join(schemasDir, 'fragments', `${file}.${kind}.sql`);
+    const read = (kind: 'up' | 'down') => renderFragment(fs.readFileSync(fileOf(kind), 'utf8'), m, fileOf(kind));
+    return { name: file, phase, up: read('up'), down: read('down'), upFile: fileOf('up'), downFile: fileOf('down') };
   });
   const definitionHash = createHash('sha256')
     .update(migrations.map((x) => `${x.name}\n${x.up}\n${x.down}`).join('\n'))
@@ -133,7 +135,9 @@ export function pickVariants(all: Variant[], raw: unknown, flag = 'variants'): V
   const names = all.map((v) => v.name);
   const text = String(raw ?? 'all').trim();
   if (text === 'all') return all;
-  const wanted = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const wanted = text.split(',').map((s) => s.trim());
+  // "a," or "a,,b" is a typo, not a shorter list: say so rather than seed something else than asked.
+  if (wanted.some((w) => w === '')) throw invalidFlag(flag, raw, `a comma-separated list of ${names.join(', ')} with no empty name, or all`);
   if (wanted.length === 0) throw invalidFlag(flag, raw, `one or more of ${names.join(', ')}, or all`);
   for (const w of wanted) {
     if (!names.includes(w)) throw invalidFlag(flag, w, `one or more of ${names.join(', ')}, or all`);

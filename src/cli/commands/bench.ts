@@ -4,6 +4,7 @@ import { benchGenerator } from '../../bench/generator.ts';
 import { benchIngest } from '../../bench/ingest.ts';
 import { benchReplay } from '../../bench/replay.ts';
 import { benchResults } from '../../bench/common.ts';
+import { recordedCommand } from '../../db/redact.ts';
 import { REPORTS_DIR, SCHEMAS_DIR } from '../../config/paths.ts';
 import { parseCount, parseDuration, parseInteger, parseRate } from '../../config/parse.ts';
 import { runEnvironment } from '../../db/facts.ts';
@@ -71,7 +72,7 @@ export const benchCommand: CommandFactory = (ctx) => ({
         comparisons.push(...r.comparisons);
         extra.replay = { ...r.extra, messages: seeded.params.messages };
       }
-      const results = benchResults(which, { which, messages, jobs, concurrency, durationMs, ratePerSec, variant: variant.name }, comparisons, env, startedAt, `npm run bench -- ${process.argv.slice(3).join(' ')}`.trim(), extra);
+      const results = benchResults(which, { which, messages, jobs, concurrency, durationMs, ratePerSec, variant: variant.name }, comparisons, env, startedAt, recordedCommand('npm run bench --', process.argv.slice(3)), extra);
       results.runId = newRunId(`bench-${which}`, startedAt);
       const dir = runDir(REPORTS_DIR, results.runId);
       writeResults(dir, results);

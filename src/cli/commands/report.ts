@@ -31,10 +31,10 @@ export const reportCommand: CommandFactory = (ctx) => ({
   handler: async (argv) => {
     const args = ((argv.args as string[] | undefined) ?? []).map(String);
     if (args.length === 0) throw new UsageError('missing argument for "report": expected a run folder, list, or compare with two or more run folders');
-    if (args[0] === 'list') return list(ctx, args.slice(1));
     if (argv.threshold !== undefined || argv['fail-on-regression'] || argv.out !== undefined) {
       if (args[0] !== 'compare') throw new UsageError('--threshold, --fail-on-regression and --out apply to "report compare"');
     }
+    if (args[0] === 'list') return list(ctx, args.slice(1));
     if (args[0] === 'compare') return compare(ctx, args.slice(1), argv);
     const files: string[] = [];
     for (const dir of args) files.push(await renderRun(path.resolve(dir), readRun(dir)));

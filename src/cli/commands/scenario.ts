@@ -5,6 +5,7 @@ import { formatCount, formatUs } from '../../metrics/format.ts';
 import { newRunId, runDir, writeResults, checkIdentities } from '../../results/io.ts';
 import type { ScenarioResults } from '../../results/types.ts';
 import { renderRun } from '../../report/render.ts';
+import { recordedCommand } from '../../db/redact.ts';
 import { loadScenario, scenarioNames } from '../../scenario/registry.ts';
 import { runScenario, type RunEvent } from '../../scenario/run.ts';
 import { loadVariants } from '../../schema/variants.ts';
@@ -52,7 +53,7 @@ export const scenarioCommand: CommandFactory = (ctx) => ({
         progress.log(`${e.variant}: ${formatCount(Math.round(r.throughputPerSec))} ops/s, ${r.operations.map((o) => `${o.name} p99 ${formatUs(o.latencyUs.p99)}`).join(', ')}`);
       }
     };
-    const command = `npm run scenario ${scenario.name} -- ${process.argv.slice(3).filter((a) => a !== scenario.name).join(' ')}`.trim();
+    const command = recordedCommand(`npm run scenario ${String(argv.name)} --`, process.argv.slice(3).filter((a) => a !== String(argv.name)));
     const results: ScenarioResults = await runScenario(target, cfg.run, ctx.signal, onEvent, command);
     progress.clear();
     results.runId = newRunId(scenario.name, new Date(results.startedAt));

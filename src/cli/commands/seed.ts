@@ -8,6 +8,7 @@ import { embeddedStatus } from '../../db/embedded.ts';
 import { runEnvironment } from '../../db/facts.ts';
 import { connectClient } from '../../db/target.ts';
 import { InterruptedError, RuntimeError } from '../../errors.ts';
+import { recordedCommand } from '../../db/redact.ts';
 import { DEFAULT_DAYS, DEFAULT_SEED } from '../../generate/defaults.ts';
 import { loadModel, DISTRIBUTION, type Model } from '../../generate/model.ts';
 import { buildPlan, GENERATOR_VERSION, type DataPlan } from '../../generate/plan.ts';
@@ -190,7 +191,7 @@ async function runSeed(ctx: CliContext, cfg: SeedConfig, plan: DataPlan, model: 
     runId: newRunId('seed', startedAt),
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
-    command: `npm run seed -- ${argv.filter((a) => a !== 'seed').join(' ')}`.trim(),
+    command: recordedCommand('npm run seed --', argv.filter((a) => a !== 'seed')),
     partial: Boolean(interrupted),
     environment: env,
     config: { jobs: cfg.jobs, format: cfg.format, variants: cfg.variants.map((v) => v.name), resume: cfg.resume, force: cfg.force },

@@ -1,0 +1,68 @@
+// The other PostgreSQL version (Debian's 15) on the representative path: apply and revert every
+// variant, seed every variant, audit them, one scenario on every variant. The embedded 18 runs the
+// same path in schema, seed and scenario tests; faults.test.ts runs on both. What 15 lacks (EXPLAIN
+// GENERIC_PLAN, used by two audit rules) must be reported as not checked, never crash.
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { SCHEMAS_DIR } from '../src/config/paths.ts';
+import { checkIdentities, readResults } from '../src/results/io.ts';
+import type { ScenarioResults } from '../src/results/types.ts';
+import { loadVariants } from '../src/schema/variants.ts';
+import { runCli, withClient } from './helpers.ts';
+import { serverKinds, startTestServer, type TestServer } from './servers.ts';
+
+const others = serverKinds().filter((k) => k.binDir);
+const variants = loadVariants(SCHEMAS_DIR).map((v) => v.name);
+
+describe.runIf(others.length > 0).each(others.map((k) => [k.name, k] as const))('%s', (_name, kind) => {
+  let server: TestServer;
+  let url = '';
+  beforeAll(async () => {
+    server = await startTestServer(kind, path.join(inject('testHome'), 'versions'));
+    await withClient(server.url(), async (c) => {
+      await c.query('DROP DATABASE IF EXISTS versions WITH (FORCE)');
+      await c.query('CREATE DATABASE versions');
+    });
+    url = server.url('versions');
+  });
+  afterAll(async () => {
+    await server?.destroy();
+  });
+
+  const schemas = () => withClient(url, async (c) => (await c.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'chatbench%' ORDER BY 1`)).rows.map((r) => r.nspname as string));
+
+  it('applies and reverts every variant, leaving nothing', async () => {
+    const applied = await runCli(['schema', 'apply', '--variant', 'all', '--db', url]);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect((await schemas()).length).toBe(variants.length + 1);
+    const reverted = await runCli(['schema', 'revert', '--variant', 'all', '--db', url]);
+    expect(reverted.code, reverted.stderr).toBe(0);
+    expect(await schemas()).toEqual([]);
+  });
+
+  it('seeds every variant with identical data, and the audit passes, saying what it could not check', async () => {
+    const r = await runCli(['seed', '--db', url, '--messages', '20K', '--variants', 'all', '--json', '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { variants: Array<{ variant: string; rows: Record<string, number>; checksums: Record<string, string> }> };
+    expect(out.variants.map((v) => v.variant)).toEqual(variants);
+    for (const v of out.variants) {
+      expect(v.rows.messages).toBe(20_000);
+      expect(v.checksums).toEqual(out.variants[0].checksums);
+    }
+    const check = await runCli(['check', '--db', url]);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    expect(check.stdout).toMatch(/not checked: soft-delete-filter and index-scan: .*GENERIC_PLAN.* PostgreSQL 16 or later \(this server is 15\)/);
+  });
+
+  it('runs a scenario on every variant without errors, with the same answers everywhere', async () => {
+    const r = await runCli(['scenario', 'history-scroll', '--db', url, '--variants', 'all', '--duration', '1s', '--warmup', '0s', '--json', '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    const results = readResults(JSON.parse(r.stdout).reportDir) as ScenarioResults;
+    checkIdentities(results);
+    expect(results.environment.versions.postgres).toMatch(/^PostgreSQL 15/);
+    expect(results.variants.map((v) => v.variant)).toEqual(variants);
+    for (const v of results.variants) for (const o of v.operations) expect(o.failed, `${v.variant}/${o.name}: ${JSON.stringify(o.errors)}`).toBe(0);
+    expect(results.answerChecks.length).toBeGreaterThan(0);
+    expect(results.answerChecks.filter((c) => !c.ok)).toEqual([]);
+  });
+});
