@@ -1,7 +1,7 @@
 // The command line's contract: --help everywhere, usage errors as one line with exit code 2,
 // runtime failures as one line with exit code 1, and no password in any output.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase, oneLineError, runCli } from './helpers.ts';
+import { freshDatabase, oneLineError, runCli, runInProcess } from './helpers.ts';
 
 const COMMANDS = ['seed', 'scenario', 'report', 'schema', 'check', 'db', 'bench', 'quickstart'];
 
@@ -50,14 +50,15 @@ describe('usage errors: exit 2, one line naming the flag, the value and what is 
     [['report', 'compare', 'only-one'], /needs two or more run folders/],
     [['report', 'compare', 'a', 'b', '--threshold', 'lots'], /invalid value "lots" for --threshold/],
   ])('%j', async (args, message) => {
-    const r = await runCli(args);
+    // In-process (the real main(), no process start); bad-input.test.ts runs one per command as a process.
+    const r = await runInProcess(args);
     expect(r.code, r.stderr).toBe(2);
     expect(oneLineError(r.stderr)).toMatch(message);
     expect(r.stderr).not.toContain('topsecret');
   });
 
   it('checks DATABASE_URL like --db', async () => {
-    const r = await runCli(['schema', 'list'], { env: { DATABASE_URL: 'postgres:///nohost' } });
+    const r = await runInProcess(['schema', 'list'], { DATABASE_URL: 'postgres:///nohost' });
     expect(r.code).toBe(2);
     expect(oneLineError(r.stderr)).toMatch(/for DATABASE_URL: expected a URL/);
   });

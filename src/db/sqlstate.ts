@@ -6,6 +6,7 @@ const CONDITIONS: Record<string, string> = {
   '08000': 'connection_exception',
   '08001': 'sqlclient_unable_to_establish_sqlconnection',
   '08006': 'connection_failure',
+  '08P01': 'protocol_violation',
   '22001': 'string_data_right_truncation',
   '22P02': 'invalid_text_representation',
   '23502': 'not_null_violation',
@@ -33,6 +34,7 @@ const CONDITIONS: Record<string, string> = {
   '55P03': 'lock_not_available',
   '57014': 'query_canceled',
   '57P01': 'admin_shutdown',
+  '57P02': 'crash_shutdown',
   '57P03': 'cannot_connect_now',
 };
 
@@ -79,11 +81,11 @@ export function adviceFor(code: string): string | undefined {
   }
 }
 
-/** Client-side failures (no SQLSTATE) are counted under these pseudo codes. */
+/**
+ * Client-side failures with no SQLSTATE of their own are counted under this pseudo code; a broken
+ * connection is not one of them: it gets 08001 or 08006, like libpq (scenario/connections.ts).
+ */
 export const CLIENT_ERROR_CODES = {
-  connection: 'CB001',
-  timeout: 'CB002',
-  wrongAnswer: 'CB003',
   other: 'CB999',
 } as const;
 
