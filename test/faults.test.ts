@@ -2,6 +2,7 @@
 // seed, statements cancelled by --op-timeout, deadlocks and serialization failures, too many
 // connections, and Ctrl-C at several moments with the embedded server. Each version gets a server of
 // its own here, because these tests stop and kill it.
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -13,6 +14,18 @@ import { oneLineError, runCli, withClient } from './helpers.ts';
 import { serverKinds, startTestServer, type TestServer } from './servers.ts';
 
 const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'scenarios', 'lock-conflicts.ts');
+
+/** A full disk needs a small filesystem of its own: a tmpfs, which only root may mount (CI runs as root). */
+function canMountTmpfs(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  const probe = fs.mkdtempSync('/tmp/chatbench-mount-probe-');
+  const ok = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', probe]).status === 0;
+  if (ok) spawnSync('umount', [probe]);
+  fs.rmdirSync(probe);
+  return ok;
+}
+const MOUNT = canMountTmpfs();
+if (!MOUNT) console.warn('cannot mount a tmpfs here (not root, or no CAP_SYS_ADMIN): the disk-full test is skipped');
 
 describe.each(serverKinds().map((k, i) => [k.name, k, i] as const))('faults on %s', (_name, kind, i) => {
   let server: TestServer;
@@ -128,6 +141,40 @@ describe.each(serverKinds().map((k, i) => [k.name, k, i] as const))('faults on %
     expect(ops.find((o) => o.name === 'bump')!.ok).toBeGreaterThan(0);
     // the fixture's teardown ran: nothing of it is left in the variant's schema
     expect(await withClient(url, async (c) => (await c.query(`SELECT to_regclass('chatbench_btree_unpartitioned.cbtest_counter') AS t`)).rows[0].t)).toBeNull();
+  });
+
+  it.runIf(MOUNT)('a full disk (53100): one line naming what to do; once there is room, the same command resumes and loses nothing', async () => {
+    // The data goes to a tablespace on a 24 MB tmpfs (default_tablespace through the URL's options);
+    // the WAL stays on the big disk, so the server reports 53100 instead of stopping.
+    const mount = path.join(inject('testHome'), `tiny-${i}`);
+    fs.mkdirSync(mount, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m', 'tmpfs', mount]);
+    try {
+      const location = path.join(mount, 'ts');
+      fs.mkdirSync(location, { mode: 0o700 });
+      const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }));
+      fs.chownSync(location, uid, Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })));
+      await withClient(server.url(), async (c) => {
+        await c.query('DROP DATABASE IF EXISTS diskfull WITH (FORCE)');
+        await c.query('CREATE DATABASE diskfull');
+        await c.query(`CREATE TABLESPACE tiny LOCATION '${location}'`);
+      });
+      const tiny = `${server.url('diskfull')}?options=${encodeURIComponent('-c default_tablespace=tiny')}`;
+      const args = ['seed', '--db', tiny, '--messages', '100K', '--variants', 'btree-unpartitioned', '--jobs', '1', '--quiet'];
+      const full = await runCli(args);
+      expect(full.code, full.stderr).toBe(1);
+      expect(oneLineError(full.stderr)).toMatch(/No space left on device.*SQLSTATE 53100 disk_full.*what to do: the server's disk is full/);
+      execFileSync('mount', ['-o', 'remount,size=512m', mount]);
+      const resumed = await runCli([...args.slice(0, -1), '--json', '--quiet']);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(JSON.parse(resumed.stdout).variants[0].rows.messages).toBe(100_000);
+    } finally {
+      await withClient(server.url(), async (c) => {
+        await c.query('DROP DATABASE IF EXISTS diskfull WITH (FORCE)');
+        await c.query('DROP TABLESPACE IF EXISTS tiny');
+      });
+      spawnSync('umount', [mount]);
+    }
   });
 
   it('too many connections (53300): one line naming the setting to change, nothing left open', async () => {
