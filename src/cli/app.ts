@@ -4,7 +4,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isChatbenchError, UsageError, DatabaseError } from '../errors.ts';
 import { scrubSecrets } from '../db/redact.ts';
-import { adviceFor, sqlstateName, toDatabaseError } from '../db/sqlstate.ts';
+import { adviceFor, lostConnection, sqlstateName, toDatabaseError } from '../db/sqlstate.ts';
 import { createContext, type CliContext, type GlobalOptions } from './context.ts';
 import { dbCommand } from './commands/db.ts';
 import { schemaCommand, checkCommand } from './commands/schema.ts';
@@ -99,11 +99,8 @@ export function translateYargsMessage(msg: string, args: string[]): string {
 function fromDriver(e: unknown): unknown {
   if (isChatbenchError(e)) return e;
   const err = e as { code?: unknown; message?: string };
-  if (typeof err?.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code)) return toDatabaseError(e, 'the server answered with an error');
-  if (/Connection terminated|ECONNRESET|ECONNREFUSED|EPIPE|not queryable/i.test(err?.message ?? '')) {
-    return new DatabaseError(`lost the connection to PostgreSQL (the server stopped, restarted or crashed): ${err.message}`, { cause: e, code: '08006' });
-  }
-  return e;
+  const sqlstate = typeof err?.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code);
+  return sqlstate || lostConnection(err?.message ?? '') ? toDatabaseError(e, 'PostgreSQL') : e;
 }
 
 /** One line for any error: the message, and for server errors their SQLSTATE, detail and hint. */

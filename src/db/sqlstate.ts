@@ -97,13 +97,18 @@ interface PgErrorLike {
   where?: string;
 }
 
+/** node-postgres's words for a connection that died under it (it gives them no SQLSTATE). */
+export function lostConnection(message: string): boolean {
+  return /Connection terminated|ECONNRESET|EPIPE|not queryable|Client has encountered a connection error/i.test(message);
+}
+
 /** A node-postgres error (which keeps SQLSTATE, detail and hint) as our DatabaseError, with some context. */
 export function toDatabaseError(e: unknown, context: string): DatabaseError {
   if (e instanceof DatabaseError) return e;
   const err = (e ?? {}) as PgErrorLike;
   const code = typeof err.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code) ? err.code : undefined;
   const message = err.message || String(e);
-  if (!code && /Connection terminated|ECONNRESET|EPIPE|not queryable/i.test(message)) {
+  if (!code && lostConnection(message)) {
     return new DatabaseError(`${context}: lost the connection to the server, which stopped, restarted or crashed (${message})`, { cause: e, code: '08006' });
   }
   return new DatabaseError(`${context}: ${message}`, { cause: e, code, detail: err.detail, hint: err.hint });

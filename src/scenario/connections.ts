@@ -1,7 +1,7 @@
 // Connection slots: each holds one client of a scenario's pool and reconnects it after the server
 // went away (a restart, a crash, a killed backend), with backoff, so a run survives an outage.
 import type pg from 'pg';
-import { sqlstateName } from '../db/sqlstate.ts';
+import { lostConnection, sqlstateName } from '../db/sqlstate.ts';
 import { nowUs, sleepUntilUs } from '../metrics/clock.ts';
 
 const FIRST_BACKOFF_MS = 50;
@@ -22,7 +22,7 @@ export function classify(e: unknown, connecting = false): Failure {
   const message = err?.message ?? String(e);
   if (typeof err?.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code)) return { code: err.code, name: sqlstateName(err.code), message };
   if (connecting || /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|timeout expired/i.test(message)) return { code: '08001', name: sqlstateName('08001'), message };
-  if (/Connection terminated|ECONNRESET|EPIPE|not queryable|Client has encountered a connection error/i.test(message)) return { code: '08006', name: sqlstateName('08006'), message };
+  if (lostConnection(message)) return { code: '08006', name: sqlstateName('08006'), message };
   return { code: 'CB999', name: 'client error', message };
 }
 
