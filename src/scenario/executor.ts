@@ -140,15 +140,14 @@ class Timeline {
   add(atUs: number, latencyUs: number, error: boolean): void {
     const k = Math.max(0, Math.floor((atUs - this.startUs) / 1e6));
     while (this.seconds.length <= k) this.seconds.push({ ops: 0, errors: 0, p99Us: 0 });
-    if (k > this.histSecond) {
+    if (k !== this.histSecond) {
       this.close();
       this.histSecond = k;
     }
     const s = this.seconds[k];
     s.ops++;
     if (error) s.errors++;
-    if (k === this.histSecond) record(this.hist, latencyUs);
-    else s.p99Us = Math.max(s.p99Us, latencyUs); // cannot happen with a monotonic clock; never lose the value
+    record(this.hist, latencyUs); // k is the current second: the clock is monotonic
   }
   /** p99 of second k, the current one included. */
   p99(k: number): number {

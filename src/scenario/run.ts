@@ -280,6 +280,7 @@ async function loadVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, m
   let control = await connectClient(target, { schema: v.schema, applicationName: 'chatbench scenario control' });
   const eventConnect = () => connectClient(target, { schema: v.schema, applicationName: 'chatbench scenario event' });
   const eventSlot = cfg.scenario.event ? new Slot(eventConnect, await eventConnect()) : undefined;
+  const allSlots = eventSlot ? [...slots, eventSlot] : slots;
   let phaseStartUs = performance.now() * 1000;
   const world = buildWorld(model, vStart, () => (performance.now() * 1000 - phaseStartUs) / 1000);
   const setupCtx = { client: control, world, variant: info, log: (m: string) => onEvent({ type: 'log', message: `${v.name}: ${m}` }) };
@@ -363,7 +364,7 @@ async function loadVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, m
       timeline: [...(warm ? timelinePoints(warm, -Math.max(1, Math.floor(warm.elapsedMs / 1000))) : []), ...timelinePoints(measured, 0)],
       client: { eventLoopDelayUs: measured.eventLoopDelayUs },
       outages: measured.outages.map((x) => ({ ...x, fromMs: Math.round(x.fromMs), toMs: Math.round(x.toMs) })),
-      reconnects: [...slots, ...(eventSlot ? [eventSlot] : [])].reduce((a, sl) => a + sl.reconnects, 0),
+      reconnects: allSlots.reduce((a, sl) => a + sl.reconnects, 0),
       resources,
       server: {
         hitRatio: db1.blksHit + db1.blksRead - db0.blksHit - db0.blksRead > 0 ? (db1.blksHit - db0.blksHit) / (db1.blksHit + db1.blksRead - db0.blksHit - db0.blksRead) : null,
@@ -383,7 +384,7 @@ async function loadVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, m
       await cfg.scenario.teardown(setupCtx).catch((e) => onEvent({ type: 'log', message: `${v.name}: teardown failed: ${(e as Error).message}` }));
     }
     await control.query(`UPDATE ${META_SCHEMA}.clock SET virtual_now = greatest(virtual_now, $2) WHERE variant = $1`, [v.name, new Date(vEnd)]).catch(() => {});
-    await Promise.all([...slots, ...(eventSlot ? [eventSlot] : [])].map((sl) => sl.close()));
+    await Promise.all(allSlots.map((sl) => sl.close()));
     await control.end().catch(() => {});
   }
 }
