@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatBytes, formatCount, formatMs, formatUs } from '../metrics/format.ts';
-import type { BenchResults, Results, RunEnvironment, ScenarioResults, SeedResults } from '../results/types.ts';
+import type { BenchResults, Results, RunEnvironment, ScenarioResults, SeedResults, VariantScenarioResult } from '../results/types.ts';
 import type { ChartSpec } from './charts.ts';
 import { variantColor } from './colors.ts';
 import { esc, jsonForScript } from './escape.ts';
@@ -129,6 +129,14 @@ function verdictTable(rows: VerdictRow[], variants: string[]): string {
 <p class="muted">Ratios are latency relative to the fastest variant (1.50× = 50% slower). Italic ratios are within noise: the 95% confidence bands of the two percentiles, from their sample counts, overlap.</p>`;
 }
 
+/** The client's own pauses: GC pauses of the load threads (older results: timer-based event-loop delay). */
+function clientStalls(v: VariantScenarioResult): string {
+  const gc = v.client?.gcPauseUs;
+  if (gc) return `${esc(formatUs(gc.p99))} · ${esc(formatUs(gc.max))} (${formatCount(gc.count)} GCs)`;
+  const old = v.client?.eventLoopDelayUs;
+  return old ? `${esc(formatUs(old.p99))} · ${esc(formatUs(old.max))}` : '–';
+}
+
 function highlightPlan(text: string): string {
   return esc(text)
     .split('\n')
@@ -176,7 +184,7 @@ export function scenarioPage(r: ScenarioResults, charts: ChartSpec[]): string {
 
   const evidence = `<h2 id="server">Server evidence</h2>
 <table><thead><tr><th class="l">variant</th><th>buffer hit ratio</th><th>WAL written</th><th>temp bytes</th><th>deadlocks</th><th>commits</th><th>rollbacks</th><th>client stalls p99 · max</th></tr></thead><tbody>${r.variants
-    .map((v) => `<tr><td class="l">${swatch(v.variant)}</td><td>${v.server.hitRatio === null ? '–' : `${(v.server.hitRatio * 100).toFixed(2)}%`}</td><td>${esc(formatBytes(v.server.walBytes))}</td><td>${esc(formatBytes(v.server.tempBytes))}</td><td>${v.server.deadlocks}</td><td>${formatCount(v.server.commits)}</td><td>${formatCount(v.server.rollbacks)}</td><td>${v.client ? `${esc(formatUs(v.client.eventLoopDelayUs.p99))} · ${esc(formatUs(v.client.eventLoopDelayUs.max))}` : '–'}</td></tr>`)
+    .map((v) => `<tr><td class="l">${swatch(v.variant)}</td><td>${v.server.hitRatio === null ? '–' : `${(v.server.hitRatio * 100).toFixed(2)}%`}</td><td>${esc(formatBytes(v.server.walBytes))}</td><td>${esc(formatBytes(v.server.tempBytes))}</td><td>${v.server.deadlocks}</td><td>${formatCount(v.server.commits)}</td><td>${formatCount(v.server.rollbacks)}</td><td>${clientStalls(v)}</td></tr>`)
     .join('')}</tbody></table>
 <p class="muted">Client stalls: how long chatbench's own event loop was blocked (garbage collection, result parsing) while measuring. Latency percentiles near these values are partly the client's.</p>
 <h3>pg_stat_statements during the measured phase</h3>

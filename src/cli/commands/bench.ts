@@ -7,6 +7,7 @@ import { benchResults } from '../../bench/common.ts';
 import { recordedCommand } from '../../db/redact.ts';
 import { REPORTS_DIR, SCHEMAS_DIR } from '../../config/paths.ts';
 import { parseCount, parseDuration, parseInteger, parseRate } from '../../config/parse.ts';
+import { defaultWorkers } from '../../config/scenario.ts';
 import { runEnvironment } from '../../db/facts.ts';
 import { connectClient } from '../../db/target.ts';
 import { loadModel } from '../../generate/model.ts';
@@ -33,6 +34,7 @@ export const benchCommand: CommandFactory = (ctx) => ({
       .option('concurrency', { type: 'string', describe: 'replay: virtual users / pgbench clients (default 4)' })
       .option('duration', { type: 'string', describe: 'replay: time per measurement (default 10s)' })
       .option('rate', { type: 'string', describe: 'replay: open-loop rate per second (default 500)' })
+      .option('workers', { type: 'string', describe: 'replay: chatbench load threads (default: a quarter of the cores, at least 1)' })
       .option('variant', { type: 'string', describe: 'variant whose design ingest and replay use (default btree-unpartitioned)' })
       .example('$0 bench ingest --messages 3M', 'chatbench vs psql \\copy, 3 million messages')
       .example('$0 bench replay --concurrency 4 --duration 15s', 'chatbench vs pgbench on history pages'),
@@ -43,6 +45,7 @@ export const benchCommand: CommandFactory = (ctx) => ({
     const concurrency = argv.concurrency === undefined ? 4 : parseInteger('concurrency', argv.concurrency, 1, 256);
     const durationMs = argv.duration === undefined ? 10_000 : parseDuration('duration', argv.duration);
     const ratePerSec = argv.rate === undefined ? 500 : parseRate('rate', argv.rate);
+    const workers = argv.workers === undefined ? defaultWorkers() : parseInteger('workers', argv.workers, 1, 64);
     const variant = findVariant(loadVariants(SCHEMAS_DIR), String(argv.variant ?? 'btree-unpartitioned'));
     const startedAt = new Date();
     const target = await ctx.target();
@@ -68,7 +71,7 @@ export const benchCommand: CommandFactory = (ctx) => ({
         ctx.throwIfAborted();
         const seeded = await ensureSeeded(target, [variant], params, { jobs, signal: ctx.signal, onEvent: () => {} });
         ctx.log(`replay: data of ${variant.name}: ${formatCount(seeded.params.messages)} messages${seeded.seeded.length ? ' (seeded now)' : ''}`);
-        const r = await benchReplay(target, variant, seeded.model, { concurrency, durationMs, ratePerSec }, ctx.log);
+        const r = await benchReplay(target, variant, seeded.model, { concurrency, durationMs, ratePerSec, workers, signal: ctx.signal }, ctx.log);
         comparisons.push(...r.comparisons);
         extra.replay = { ...r.extra, messages: seeded.params.messages };
       }
