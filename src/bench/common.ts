@@ -118,9 +118,9 @@ export function pgbenchSql(sql: string, names: string[]): string {
   return `${out.replace(/\s+/g, ' ').trim()};`;
 }
 
-/** chatbench itself, as a user runs it: a bench scenario (src/bench/scenarios/) through the scenario engine. */
+/** chatbench itself, as a user runs it: a scenario (a bench one by name, or any file) through the scenario engine. */
 export async function chatbenchRun(target: Target, o: { scenario: string; variants: Variant[]; shape: LoadShape; connections: number; durationMs: number; warmupMs: number; rounds?: number; planCache?: 'auto' | 'custom' | 'generic'; workers?: number; signal: AbortSignal }): Promise<ScenarioResults> {
-  const file = path.join(BENCH_SCENARIOS, `${o.scenario}.ts`);
+  const file = o.scenario.endsWith('.ts') ? o.scenario : path.join(BENCH_SCENARIOS, `${o.scenario}.ts`);
   const cfg: ScenarioRunConfig = {
     scenario: await loadScenario(file),
     scenarioFile: file,

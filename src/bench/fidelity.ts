@@ -13,6 +13,7 @@ import { percentiles } from '../metrics/histogram.ts';
 import type { BenchComparison } from '../results/types.ts';
 import { queries } from '../scenario/api.ts';
 import { buildWorld } from '../scenario/world.ts';
+import { scenarioFile } from '../scenario/registry.ts';
 import type { Variant } from '../schema/variants.ts';
 import { chatbenchRun, comparison, pgbench, pgbenchSql } from './common.ts';
 import { historyPageScript } from './replay.ts';
@@ -52,7 +53,7 @@ async function designPair(target: Target, scenario: string, script: string, pair
   const seconds = Math.max(1, Math.round(o.durationMs / 1000));
   const out: PairRepeat[] = [];
   for (let k = 0; k < o.repeats && !o.signal.aborted; k++) {
-    log(`fidelity: ${scenario}, repeat ${k + 1} of ${o.repeats}: pgbench -c 1 on ${pair[0].name} and ${pair[1].name}, then chatbench, ${seconds}s each`);
+    log(`fidelity: ${scenario.split('/').pop()!.replace(/\.ts$/, '')}, repeat ${k + 1} of ${o.repeats}: pgbench -c 1 on ${pair[0].name} and ${pair[1].name}, then chatbench, ${seconds}s each`);
     const a = await pgbench(target, pair[0].schema, script, { clients: 1, seconds, planCache });
     const b = await pgbench(target, pair[1].schema, script, { clients: 1, seconds, planCache });
     const cb = await chatbenchRun(target, { scenario, variants: pair, shape: { kind: 'closed', concurrency: 1 }, connections: 1, durationMs: seconds * 1000, warmupMs: 1000, planCache, signal: o.signal });
@@ -92,7 +93,7 @@ export async function benchFidelity(target: Target, designs: FidelityDesigns, mo
   const page = historyPageScript(model).script;
   const day = channelDayScript(model);
   const pageReps = await designPair(target, 'history-page', page, designs.page, 'auto', o, log);
-  const dayReps = await designPair(target, 'channel-day', day, designs.day, 'custom', o, log);
+  const dayReps = await designPair(target, scenarioFile('channel-day'), day, designs.day, 'custom', o, log);
 
   const seconds = Math.max(1, Math.round(o.durationMs / 1000));
   const base = designs.page[0];
