@@ -111,12 +111,12 @@ export function verdict(r: ScenarioResults): VerdictRow[] {
         plan: planOf(b.o),
       };
     });
-    rows.push({ operation: op, fastestP50: best50.variant, fastestP99: best99.variant, cells, note: notes(bands.map((b) => b.o), cells, best50.variant, entries.length, jitterUs).join('; ') });
+    rows.push({ operation: op, fastestP50: best50.variant, fastestP99: best99.variant, cells, note: notes(bands.map((b) => b.o), cells, best50.variant, entries.length, jitterUs, r.config?.planCache ?? 'auto').join('; ') });
   }
   return rows;
 }
 
-function notes(ops: OperationResult[], cells: VerdictCell[], fastest: string, variants: number, jitterUs: number): string[] {
+function notes(ops: OperationResult[], cells: VerdictCell[], fastest: string, variants: number, jitterUs: number, planCache: 'auto' | 'custom' | 'generic'): string[] {
   const out: string[] = [];
   if (variants === 1) out.push('one variant only');
   const by = (why: VerdictCell['noiseP50']) => cells.filter((c) => c.noiseP50 === why).map((c) => c.variant);
@@ -132,7 +132,7 @@ function notes(ops: OperationResult[], cells: VerdictCell[], fastest: string, va
   if (mixed.length) out.push(`connections ran different plan kinds (generic on some, custom on others) on ${mixed.join(', ')}: its latency mixes two plans`);
   const kinds = new Set(cells.map((c) => c.plan).filter((k) => k && k !== 'mixed'));
   if (kinds.size > 1) out.push(`plans differ between designs: ${cells.filter((c) => c.plan).map((c) => `${c.variant} ran ${c.plan}`).join(', ')}`);
-  const flip = planFlip(ops, cells);
+  const flip = planFlip(ops, cells, planCache);
   if (flip) out.push(flip);
   return out;
 }
@@ -142,7 +142,7 @@ function notes(ops: OperationResult[], cells: VerdictCell[], fastest: string, va
  * same parameters under custom plans and under the generic plan (EXPLAIN EXECUTE after the run),
  * the fastest design differs.
  */
-function planFlip(ops: OperationResult[], cells: VerdictCell[]): string | undefined {
+function planFlip(ops: OperationResult[], cells: VerdictCell[], planCache: 'auto' | 'custom' | 'generic'): string | undefined {
   const timed = ops.map((o, i) => ({ variant: cells[i].variant, t: o.plan?.timings })).filter((x): x is { variant: string; t: NonNullable<OperationResult['plan']>['timings'] & object } => Boolean(x.t));
   if (timed.length < 2) return undefined;
   const total = (k: 'generic' | 'custom', x: (typeof timed)[number]) => x.t[k].planMs + x.t[k].execMs;
@@ -151,5 +151,7 @@ function planFlip(ops: OperationResult[], cells: VerdictCell[]): string | undefi
   const c = best('custom');
   if (g.variant === c.variant) return undefined;
   const ms = (k: 'generic' | 'custom') => timed.map((x) => `${x.variant} ${total(k, x).toFixed(2)} ms`).join(', ');
-  return `the verdict depends on the plan cache: with custom plans ${c.variant} is fastest (${ms('custom')}), with the generic plan ${g.variant} (${ms('generic')}); run with --plan-cache custom and --plan-cache generic to measure both`;
+  const both = `with custom plans ${c.variant} is fastest (${ms('custom')}), with the generic plan ${g.variant} (${ms('generic')}), on the same parameters`;
+  if (planCache !== 'auto') return `measured with ${planCache} plans (--plan-cache ${planCache}); the verdict depends on the plan cache: ${both}`;
+  return `the verdict depends on the plan cache: ${both}; run with --plan-cache custom and --plan-cache generic to measure both`;
 }
