@@ -64,7 +64,7 @@ export interface ScenarioRunConfig {
 
 export type RunEvent =
   | { type: 'log'; message: string }
-  | { type: 'phase'; variant: string; phase: 'setup' | 'warmup' | 'measure' | 'evidence' | 'explain' | 'teardown' | 'floor'; round?: number }
+  | { type: 'phase'; variant: string; phase: 'setup' | 'warmup' | 'measure' | 'evidence' | 'explain' | 'teardown'; round?: number }
   | { type: 'second'; variant: string; phase: 'warmup' | 'measure'; elapsedMs: number; ops: number; errors: number; p99Us: number }
   | { type: 'variant-done'; variant: string; result: VariantScenarioResult };
 
@@ -539,7 +539,6 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
       const started = new Set<string>();
       try {
         for (let r = 0; r < rounds && !signal.aborted; r++) {
-          onEvent({ type: 'phase', variant: '', phase: 'floor', round: r });
           floors.push(await measureFloor(ctx, cfg.variants[0].schema));
           // Interleaved: A B, then B A, so neither design always runs first or last.
           const order = r % 2 === 0 ? cfg.variants : [...cfg.variants].reverse();

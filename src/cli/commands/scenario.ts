@@ -48,7 +48,7 @@ export const scenarioCommand: CommandFactory = (ctx) => ({
     const progress = new ProgressLine(process.stderr, ctx.interactive, ctx.globals.quiet, 5000);
     const onEvent = (e: RunEvent) => {
       if (e.type === 'log') progress.log(e.message);
-      else if (e.type === 'phase') progress.update(e.phase === 'floor' ? `round ${(e.round ?? 0) + 1}: the harness's floor (SELECT 1)...` : `${e.variant}: ${e.phase}${e.round !== undefined && cfg.run.rounds > 1 ? ` (round ${e.round + 1} of ${cfg.run.rounds})` : ''}...`, true);
+      else if (e.type === 'phase') progress.update(`${e.variant}: ${e.phase}${e.round !== undefined && cfg.run.rounds > 1 ? ` (round ${e.round + 1} of ${cfg.run.rounds})` : ''}...`, true);
       else if (e.type === 'second') {
         progress.update(`${e.variant}: ${e.phase} ${(e.elapsedMs / 1000).toFixed(0)}s  ${formatCount(e.ops)} ops/s  p99 ${formatUs(e.p99Us)}  errors ${e.errors}`);
       } else {
