@@ -76,6 +76,11 @@ describe.each(serverKinds().map((k) => [k.name, k] as const))('%s', (_name, kind
       expect(big.value(0, 1)).toBe('after');
       // and a small answer after the large ones
       expect((await lean.query('one', 'SELECT 1', [])).value(0, 0)).toBe(1);
+      // many answers of a page's size in a row: the receive buffer wraps around between them
+      for (let k = 1; k <= 200; k++) {
+        const page = await lean.query('page', "SELECT g, repeat('x', 300) FROM generate_series($1::int, $1::int + 49) g", [k]);
+        expect([page.length, page.value(0, 0), page.value(49, 0)]).toEqual([50, k, k + 49]);
+      }
     } finally {
       await lean.close();
     }

@@ -29,8 +29,8 @@ type Parser = (text: string) => unknown;
 // Execute (unnamed portal, all rows) then Sync: the same bytes after every Bind.
 const EXECUTE_SYNC = Buffer.from([0x45, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0x53, 0, 0, 0, 4]);
 const NULL_FIELD = -1;
-/** The kernel hands over at most this much per read; larger answers arrive in several reads. */
-const READ_BUFFER_BYTES = 64 * 1024;
+/** Room left for each read: the kernel hands over at most this much at a time. */
+const READ_BYTES = 64 * 1024;
 
 /** An ErrorResponse as node-postgres reports it, so callers read `code`, `detail`, `hint` alike. */
 function errorFrom(buf: Buffer, start: number, end: number): Error {
@@ -55,10 +55,14 @@ export function paramText(v: unknown): string | Buffer | null {
 }
 
 export class LeanConnection {
-  private readonly client: pg.Client;
-  private readonly socket: net.Socket;
-  /** Everything received since the current query was sent; rows point into it. */
-  private acc = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  private client!: pg.Client;
+  private socket!: net.Socket;
+  /**
+   * What was received since the current query was sent, read by the kernel straight into this
+   * buffer (no copy); rows point into it. It wraps around to its start between answers and grows
+   * only for an answer larger than itself.
+   */
+  private acc = Buffer.allocUnsafe(4 * READ_BYTES);
   private accEnd = 0;
   /** Where the next unframed message starts in `acc`. */
   private framed = 0;
@@ -74,13 +78,11 @@ export class LeanConnection {
   /** A simple query's RowDescription sets the columns its rows are read with. */
   private simple = false;
   private readonly statements = new Map<string, PreparedStatement>();
-  /** Reads node-postgres still needs (the handshake), or undefined once the lean path owns the socket. */
-  private forward: ((chunk: Buffer) => void) | undefined;
+  /** node-postgres reads the handshake; then the lean path owns the socket. */
+  private handshake = true;
   readonly rows: LeanRows;
 
-  private constructor(client: pg.Client, socket: net.Socket) {
-    this.client = client;
-    this.socket = socket;
+  private constructor() {
     const self = this;
     this.rows = {
       get length() {
@@ -97,24 +99,22 @@ export class LeanConnection {
    * events are taken over instead.
    */
   static async connect(config: pg.ClientConfig): Promise<LeanConnection> {
-    let self: LeanConnection | undefined;
-    let handshake: ((chunk: Buffer) => void) | undefined;
-    const tls = Boolean(config.ssl);
-    const raw = tls
+    const self = new LeanConnection();
+    const raw = config.ssl
       ? undefined
       : new net.Socket({
-          // Not in @types/node's constructor options, but net.Socket's constructor takes it (Node 12+).
+          // Not in @types/node's constructor options, but net.Socket's constructor takes it (Node 12+):
+          // the kernel reads into the buffer `buffer()` returns, and `callback` frames what came.
           onread: {
-            buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
-            callback: (n: number, buf: Uint8Array) => {
-              if (self && !self.forward) self.receive(buf as Buffer, n);
-              else handshake?.(Buffer.from(buf.subarray(0, n))); // node-postgres keeps what it is given
+            buffer: () => self.nextRead(),
+            callback: (n: number) => {
+              if (self.handshake) raw!.emit('data', Buffer.from(self.acc.subarray(self.accEnd, self.accEnd + n))); // node-postgres keeps what it is given
+              else self.received(n);
               return true;
             },
           },
         } as net.SocketConstructorOpts);
     const client = new pg.Client(raw ? { ...config, stream: () => raw } : config);
-    if (raw) handshake = (chunk) => raw.emit('data', chunk);
     try {
       await client.connect();
     } catch (e) {
@@ -124,12 +124,21 @@ export class LeanConnection {
     // An idle client whose server goes away emits 'error'; without a listener that would crash the process.
     client.on('error', () => {});
     const socket = (client as unknown as { connection: { stream: net.Socket } }).connection.stream;
-    self = new LeanConnection(client, socket);
+    self.client = client;
+    self.socket = socket;
+    self.handshake = false;
     if (!raw) {
+      // TLS: the decrypted stream's data events, copied in.
       socket.removeAllListeners('data');
-      socket.on('data', (chunk: Buffer) => self!.receive(chunk, chunk.length));
+      socket.on('data', (chunk: Buffer) => {
+        for (let o = 0; o < chunk.length; ) {
+          const k = chunk.copy(self.nextRead(), 0, o);
+          self.received(k);
+          o += k;
+        }
+      });
     }
-    const lost = (why?: Error) => self!.lost(new Error(`Connection terminated unexpectedly${why ? `: ${why.message}` : ''}`));
+    const lost = (why?: Error) => self.lost(new Error(`Connection terminated unexpectedly${why ? `: ${why.message}` : ''}`));
     socket.on('close', () => lost());
     socket.on('end', () => lost());
     socket.on('error', (e: Error) => lost(e));
@@ -247,8 +256,7 @@ export class LeanConnection {
   private roundTrip(msg: Buffer): Promise<void> {
     if (this.closedBy) return Promise.reject(this.closedBy);
     if (this.pending) return Promise.reject(new Error('lean connection: a query is already in progress on this connection'));
-    // Nothing of the previous answer is needed any more (bytes of a message still arriving stay).
-    if (this.framed === this.accEnd) this.accEnd = this.framed = 0;
+    // The next answer lands after the last one: the kernel already has the place to read into.
     this.rowCount = 0;
     this.error = undefined;
     return new Promise<void>((resolve, reject) => {
@@ -257,14 +265,26 @@ export class LeanConnection {
     });
   }
 
-  /** Appends what a read brought and handles every complete message in it. */
-  private receive(chunk: Buffer, n: number): void {
-    if (this.accEnd + n > this.acc.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.acc.length * 2, this.accEnd + n));
-      this.acc.copy(bigger, 0, 0, this.accEnd);
-      this.acc = bigger;
+  /**
+   * Where the next read goes: the free end of `acc`. When it runs short, between answers it wraps
+   * to the start (the last answer's rows stay intact: nothing more is read until the next query is
+   * sent, after its after()); in the middle of an answer it grows.
+   */
+  private nextRead(): Buffer {
+    if (this.acc.length - this.accEnd < READ_BYTES) {
+      if (this.framed === this.accEnd && !this.pending) {
+        this.accEnd = this.framed = 0;
+      } else {
+        const bigger = Buffer.allocUnsafe(Math.max(this.acc.length * 2, this.accEnd + READ_BYTES));
+        this.acc.copy(bigger, 0, 0, this.accEnd);
+        this.acc = bigger;
+      }
     }
-    chunk.copy(this.acc, this.accEnd, 0, n);
+    return this.acc.subarray(this.accEnd);
+  }
+
+  /** n more bytes landed at the end of `acc`: handles every complete message. */
+  private received(n: number): void {
     this.accEnd += n;
     const buf = this.acc;
     let o = this.framed;
