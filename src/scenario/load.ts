@@ -22,19 +22,8 @@ export interface LoadOptions {
   workers: number;
 }
 
-export interface OpenOptions {
-  schema: string;
-  vus: number;
-  connections: number;
-  seed: number;
-  round: number;
-  virtualStartMs: number;
-  planCache: 'auto' | 'custom' | 'generic';
-  opTimeoutMs?: number;
-  /** Open a connection for the scenario's event (on the first worker). */
-  event: boolean;
-  applicationName: string;
-}
+/** A variant's connections and users for one round: as a worker's open command, but for all workers (user count, all connections). */
+export type OpenOptions = Omit<OpenCommand, 'op' | 'vus' | 'totalVus'> & { vus: number };
 
 export interface SecondPoint {
   ops: number;
