@@ -1,6 +1,6 @@
 // Server evidence for a measured phase: pg_stat_statements for the scenario's statements,
-// pg_stat_database counters, WAL written, and one EXPLAIN (ANALYZE, BUFFERS) per operation with
-// the number of partitions its plan actually touched.
+// pg_stat_database counters, WAL written, and EXPLAIN (ANALYZE, BUFFERS) EXECUTE of each
+// operation's prepared statement as the plan kind that ran, with the partitions it touched.
 import pg from 'pg';
 import { paramText } from '../db/lean-connection.ts';
 
@@ -166,22 +166,6 @@ export interface ExplainResult {
   partitionsTotal: number;
 }
 
-/**
- * EXPLAIN (ANALYZE, BUFFERS) of one statement with these parameters, in a transaction that is
- * rolled back (writes leave nothing). Partitions scanned are those the plan executed at least once.
- */
-export async function explain(client: pg.ClientBase, sql: string, params: unknown[], partitions: Map<string, string>): Promise<ExplainResult> {
-  await client.query('BEGIN');
-  try {
-    const text = await client.query({ text: `EXPLAIN (ANALYZE, BUFFERS) ${sql}`, values: params });
-    const json = await client.query({ text: `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, values: params });
-    const { scanned, total } = partitionsTouched(json.rows[0]['QUERY PLAN'][0].Plan as PlanNode, partitions);
-    return { text: text.rows.map((r) => r['QUERY PLAN']).join('\n'), partitionsScanned: scanned, partitionsTotal: total };
-  } finally {
-    await client.query('ROLLBACK');
-  }
-}
-
 export type PlanKind = 'generic' | 'custom';
 
 export interface PreparedExplain extends ExplainResult {
@@ -200,7 +184,11 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  * (planning and execution). In a transaction rolled back: writes leave nothing.
  */
 export async function explainPrepared(client: pg.ClientBase, sql: string, paramSets: unknown[][], kind: PlanKind, partitions: Map<string, string>): Promise<PreparedExplain> {
-  const execute = (params: unknown[]) => `EXECUTE cb_explain(${params.map((v) => { const t = paramText(v); return t === null ? 'NULL' : pg.escapeLiteral(typeof t === 'string' ? t : `\\x${t.toString('hex')}`); }).join(', ')})`;
+  const literal = (v: unknown) => {
+    const t = paramText(v);
+    return t === null ? 'NULL' : pg.escapeLiteral(typeof t === 'string' ? t : `\\x${t.toString('hex')}`);
+  };
+  const execute = (params: unknown[]) => `EXECUTE cb_explain(${params.map(literal).join(', ')})`;
   await client.query('BEGIN');
   try {
     await client.query(`SET LOCAL plan_cache_mode = ${kind === 'generic' ? 'force_generic_plan' : 'force_custom_plan'}`);
