@@ -1,11 +1,11 @@
 // Executors, run inside a load worker: closed loop (virtual users, each waits for its answer) and
 // open loop (operations due on a seeded arrival schedule; latency from the due time, so queueing is
 // never hidden; schedule lag, the harness's own lateness and service time kept apart). Both record
-// into per-operation HDR histograms and report each second's count and histogram as it closes.
+// into per-operation HDR histograms and report each second's count and latencies as it closes.
 import { CLIENT_ERROR_CODES } from '../db/sqlstate.ts';
 import { TIMER_GRANULARITY_US, WakeThread, blockUntilUs, nowUs, sleepUntilUs } from '../metrics/clock.ts';
 import { OperationStats } from '../metrics/counters.ts';
-import { encodeHistogram, newHistogram, record, type Histogram } from '../metrics/histogram.ts';
+import { record } from '../metrics/histogram.ts';
 import { PauseMonitor, type EncodedPauses } from '../metrics/pauses.ts';
 import { RowRng } from '../generate/random.ts';
 import type { OperationDef, Rows, VirtualUser, World } from './api.ts';
@@ -19,13 +19,17 @@ export interface Op {
   index: number;
 }
 
-/** One second of a phase as it closes: what completed in it, and its latency histogram. */
+/** One second of a phase as it closes: what completed in it, and its latencies. */
 export interface SecondReport {
   k: number;
   ops: number;
   errors: number;
-  /** Compressed HDR histogram of the second's latencies, so threads' seconds merge exactly. */
-  histogram: string;
+  /**
+   * The second's latencies in µs, as recorded (the receiver records them into the second's merged
+   * histogram): sent as an array the thread hands over without copying, because compressing a
+   * histogram here would stall the measuring thread for a millisecond or more, once a second.
+   */
+  latenciesUs: Float64Array;
 }
 
 /** A time the server could not be reached: from the first lost connection to the next success. */
@@ -123,11 +127,11 @@ class OutageLog {
 }
 
 /**
- * Per-second counts and latencies. Only the current second keeps a histogram (one, reused): each
- * second is handed to `report` as it closes, so a soak of hours holds nothing per second here.
+ * Per-second counts and latencies. Only the current second is kept: each second is handed to
+ * `report` as it closes, so a soak of hours holds nothing per second here.
  */
 class Timeline {
-  private readonly hist: Histogram = newHistogram();
+  private latencies = new Float64Array(1024);
   private k = 0;
   private ops = 0;
   private errors = 0;
@@ -138,15 +142,18 @@ class Timeline {
   add(atUs: number, latencyUs: number, error: boolean): void {
     const k = Math.max(0, Math.floor((atUs - this.startUs) / 1e6));
     if (k !== this.k) this.closeUntil(k);
-    this.ops++;
+    if (this.ops === this.latencies.length) {
+      const bigger = new Float64Array(this.latencies.length * 2);
+      bigger.set(this.latencies);
+      this.latencies = bigger;
+    }
+    this.latencies[this.ops++] = latencyUs;
     if (error) this.errors++;
-    record(this.hist, latencyUs);
   }
   /** Reports every second before k (empty ones too) and starts second k. */
   closeUntil(k: number): void {
     for (; this.k < k; this.k++) {
-      this.report?.({ k: this.k, ops: this.ops, errors: this.errors, histogram: encodeHistogram(this.hist) });
-      this.hist.reset();
+      this.report?.({ k: this.k, ops: this.ops, errors: this.errors, latenciesUs: this.latencies.slice(0, this.ops) });
       this.ops = 0;
       this.errors = 0;
     }

@@ -96,7 +96,7 @@ async function main(): Promise<void> {
         durationMs: c.durationMs,
         signal: abort.signal,
         arrivalSeed: c.arrivalSeed,
-        onSecond: (sec) => port.postMessage({ op: 'second', ...sec } satisfies WorkerMessage),
+        onSecond: (sec) => port.postMessage({ op: 'second', ...sec } satisfies WorkerMessage, [sec.latenciesUs.buffer as ArrayBuffer]),
         event: c.event && eventOp && s.eventSlot && s.eventVu ? { atMs: c.event.atMs, op: eventOp, vu: s.eventVu, slot: s.eventSlot } : undefined,
       });
       return { stats: r.stats.map((x) => x.encode()), outages: r.outages, pauses: r.pauses, elapsedMs: r.elapsedMs, interrupted: r.interrupted } satisfies EncodedPhase;

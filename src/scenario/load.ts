@@ -7,8 +7,8 @@ import { ConfigError, DatabaseError, RuntimeError, UsageError } from '../errors.
 import type { ModelParams } from '../generate/model.ts';
 import { hash2 } from '../generate/random.ts';
 import { OperationStats } from '../metrics/counters.ts';
-import { decodeHistogram, newHistogram, type Histogram } from '../metrics/histogram.ts';
-import type { LoadShape, Outage } from './executor.ts';
+import { decodeHistogram, newHistogram, record, type Histogram } from '../metrics/histogram.ts';
+import type { LoadShape, Outage, SecondReport } from './executor.ts';
 import type { EncodedStats } from '../metrics/counters.ts';
 import type { EncodedPhase, FloorCommand, OpenCommand, PhaseCommand, PlanCounts, WorkerCommand, WorkerInit, WorkerMessage } from './load-protocol.ts';
 
@@ -51,7 +51,7 @@ interface Pending {
 class WorkerHandle {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  onSecond: ((s: { k: number; ops: number; errors: number; histogram: string }) => void) | undefined;
+  onSecond: ((s: SecondReport) => void) | undefined;
   readonly ready: Promise<unknown>;
 
   constructor(readonly worker: Worker) {
@@ -161,7 +161,7 @@ export class LoadGenerator {
         cell.reports++;
         cell.ops += s.ops;
         cell.errors += s.errors;
-        cell.hist.add(decodeHistogram(s.histogram));
+        for (const us of s.latenciesUs) record(cell.hist, us);
         if (cell.reports === w) onSecond?.(s.k, { ops: cell.ops, errors: cell.errors, p99Us: cell.hist.totalCount ? cell.hist.getValueAtPercentile(99) : 0 });
       };
     }
