@@ -1,7 +1,9 @@
 // bench fidelity: does chatbench see what the server does? Against pgbench on the same data, SQL
 // and parameter law, in one run:
-//   1. differences kept: two designs' p50 ratio, one user, closed loop, for the history page and
-//      for a time-range read (custom plans on both sides, so both run the same plans); chatbench must
+//   1. differences kept: two designs' p50 ratio, one user, closed loop, for the history page (the
+//      generic plan on both sides) and for a time-range read (custom plans on both sides): the same
+//      plan kind on both, or the plan cache's draw decides the ratio (measured: pgbench's own ratio
+//      went from 1.5x to 0.8x between runs on auto); chatbench must
 //      keep at least 85% of the difference pgbench measures: (r_chatbench - 1) >= 0.85 (r_pgbench - 1);
 //   2. on time: open loop at a rate, latency from the scheduled start, p50 at most 1.25x and p99 at
 //      most 2x pgbench -R's; and chatbench's own start lateness at 2,000/s, p99 under 100 µs.
@@ -49,7 +51,7 @@ interface PairRepeat {
 }
 
 /** One user, closed loop, designs A and B: pgbench then chatbench, `repeats` times. */
-async function designPair(target: Target, scenario: string, script: string, pair: [Variant, Variant], planCache: 'auto' | 'custom', o: FidelityOptions, log: (m: string) => void): Promise<PairRepeat[]> {
+async function designPair(target: Target, scenario: string, script: string, pair: [Variant, Variant], planCache: 'custom' | 'generic', o: FidelityOptions, log: (m: string) => void): Promise<PairRepeat[]> {
   const seconds = Math.max(1, Math.round(o.durationMs / 1000));
   const out: PairRepeat[] = [];
   for (let k = 0; k < o.repeats && !o.signal.aborted; k++) {
@@ -92,7 +94,7 @@ function kept(name: string, reps: PairRepeat[], pair: [Variant, Variant]): Bench
 export async function benchFidelity(target: Target, designs: FidelityDesigns, model: Model, o: FidelityOptions, log: (m: string) => void): Promise<{ comparisons: BenchComparison[]; extra: Record<string, unknown> }> {
   const page = historyPageScript(model).script;
   const day = channelDayScript(model);
-  const pageReps = await designPair(target, 'history-page', page, designs.page, 'auto', o, log);
+  const pageReps = await designPair(target, 'history-page', page, designs.page, 'generic', o, log);
   const dayReps = await designPair(target, scenarioFile('channel-day'), day, designs.day, 'custom', o, log);
 
   const seconds = Math.max(1, Math.round(o.durationMs / 1000));
@@ -112,7 +114,7 @@ export async function benchFidelity(target: Target, designs: FidelityDesigns, mo
   const repeats = (f: (x: (typeof open)[number]) => number) => open.map(f).join(', ');
   return {
     comparisons: [
-      kept(`history page: difference between ${designs.page[0].name} and ${designs.page[1].name} kept`, pageReps, designs.page),
+      kept(`history page (generic plan): difference between ${designs.page[0].name} and ${designs.page[1].name} kept`, pageReps, designs.page),
       kept(`channel day (custom plans): difference between ${designs.day[0].name} and ${designs.day[1].name} kept`, dayReps, designs.day),
       comparison({ name: `open loop ${o.ratePerSec}/s, 4 connections: p50 from the scheduled start`, unit: 'µs', peer: 'pgbench -R (log)', peerValue: m((x) => x.pgbench.p50), chatbenchValue: m((x) => x.chatbench.p50), ratio: m((x) => x.pgbench.p50 / x.chatbench.p50), target: 0.8, detail: `ratio = pgbench / chatbench (target: chatbench at most 1.25x); repeats pgbench ${repeats((x) => x.pgbench.p50)}, chatbench ${repeats((x) => x.chatbench.p50)} µs` }),
       comparison({ name: `open loop ${o.ratePerSec}/s, 4 connections: p99 from the scheduled start`, unit: 'µs', peer: 'pgbench -R (log)', peerValue: m((x) => x.pgbench.p99), chatbenchValue: m((x) => x.chatbench.p99), ratio: m((x) => x.pgbench.p99 / x.chatbench.p99), target: 0.5, detail: `ratio = pgbench / chatbench (target: chatbench at most 2x); repeats pgbench ${repeats((x) => x.pgbench.p99)}, chatbench ${repeats((x) => x.chatbench.p99)} µs; chatbench's own start lateness p99 ${repeats((x) => x.chatbench.harnessLagP99)} µs` }),
