@@ -43,7 +43,13 @@ export class InterruptedError extends Error {
   }
 }
 
-export type ChatbenchError = UsageError | ConfigError | RuntimeError | DatabaseError | InterruptedError | GateError;
+/** A results file that cannot be trusted (unreadable, a newer version, a counter identity broken): exit code 1. */
+export class ResultsError extends Error {
+  override readonly name = 'ResultsError';
+  readonly exitCode = 1;
+}
+
+export type ChatbenchError = UsageError | ConfigError | RuntimeError | DatabaseError | InterruptedError | GateError | ResultsError;
 
 export function isChatbenchError(e: unknown): e is ChatbenchError {
   return (
@@ -52,7 +58,8 @@ export function isChatbenchError(e: unknown): e is ChatbenchError {
     e instanceof RuntimeError ||
     e instanceof DatabaseError ||
     e instanceof InterruptedError ||
-    e instanceof GateError
+    e instanceof GateError ||
+    e instanceof ResultsError
   );
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DatabaseError, UsageError } from '../errors.ts';
+import { DatabaseError, ResultsError, UsageError } from '../errors.ts';
 import { describeError, exitCodeOf, translateYargsMessage } from './app.ts';
 
 describe('yargs messages become one-line usage errors', () => {
@@ -24,5 +24,10 @@ describe('errors are one line with an exit code', () => {
     expect(exitCodeOf(new UsageError('x'))).toBe(2);
     expect(describeError(new TypeError('boom'), [])).toBe('internal error: boom (run with --verbose for the stack trace)');
     expect(exitCodeOf(new TypeError('boom'))).toBe(1);
+  });
+  it('a results file that fails its identities after a run is a runtime error, not an internal one', () => {
+    const e = new ResultsError('results: v/page: attempted 3 != ok 1 + failed 1 + dropped 0');
+    expect(describeError(e, [])).toBe('results: v/page: attempted 3 != ok 1 + failed 1 + dropped 0');
+    expect(exitCodeOf(e)).toBe(1);
   });
 });

@@ -2,13 +2,10 @@
 // the counter identities), so a report never renders a file it cannot trust.
 import fs from 'node:fs';
 import path from 'node:path';
+import { ResultsError } from '../errors.ts';
 import { RESULTS_SCHEMA_VERSION, type Results, type ScenarioResults } from './types.ts';
 
-export const RESULTS_FILE = 'results.json';
-
-export class ResultsError extends Error {
-  override readonly name = 'ResultsError';
-}
+const RESULTS_FILE = 'results.json';
 
 /** A run id that sorts by time: 20261130-193005-history-scroll. */
 export function newRunId(name: string, now = new Date()): string {
@@ -45,7 +42,7 @@ export function readResults(dirOrFile: string): Results {
   return validateResults(raw, file);
 }
 
-export function validateResults(raw: unknown, where = 'results'): Results {
+function validateResults(raw: unknown, where = 'results'): Results {
   const r = raw as Results;
   if (!r || typeof r !== 'object') throw new ResultsError(`${where}: not a JSON object`);
   if (typeof r.schemaVersion === 'number' && r.schemaVersion > RESULTS_SCHEMA_VERSION) {
