@@ -1,4 +1,5 @@
-// Where chatbench's own files are: the project root (for schemas/, scenarios/, reports/) and CHATBENCH_HOME.
+// Where chatbench's own files are: the project root (for schemas/ and reports/). scenarios/ is the
+// scenario registry's (src/scenario/registry.ts), the one place that reads it.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -7,5 +8,4 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 
 /** schemas/, or a team's own copy of it (CHATBENCH_SCHEMAS): their variants and fragments. */
 export const SCHEMAS_DIR = process.env.CHATBENCH_SCHEMAS ? path.resolve(process.env.CHATBENCH_SCHEMAS) : path.join(PROJECT_ROOT, 'schemas');
-export const SCENARIOS_DIR = path.join(PROJECT_ROOT, 'scenarios');
 export const REPORTS_DIR = path.join(PROJECT_ROOT, 'reports');

@@ -2,7 +2,7 @@
 // for the schema audit.
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError, UsageError } from '../errors.ts';
 import type { AuditQuery } from '../schema/audit.ts';
 import type { ScenarioDef } from './api.ts';
@@ -10,7 +10,8 @@ import type { ScenarioDef } from './api.ts';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyScenario = ScenarioDef<any>;
 
-const SCENARIOS_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'scenarios');
+/** The user-facing scenarios (scenarios/ at the project root): defined here only. */
+const SCENARIOS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'scenarios');
 
 export function scenarioNames(dir = SCENARIOS_DIR): string[] {
   return fs
