@@ -87,20 +87,6 @@ export function parseDate(flag: string, raw: unknown): number {
   return ms;
 }
 
-/** A comma-separated list of names, each one of `allowed`; `all` means every one. */
-export function parseNameList(flag: string, raw: unknown, allowed: readonly string[]): string[] {
-  const text = String(raw ?? '').trim();
-  if (text === 'all') return [...allowed];
-  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
-  if (names.length === 0) throw invalidFlag(flag, raw, `one or more of ${allowed.join(', ')}, or all`);
-  for (const name of names) {
-    if (!allowed.includes(name)) {
-      throw invalidFlag(flag, name, `one or more of ${allowed.join(', ')}, or all`);
-    }
-  }
-  return [...new Set(names)];
-}
-
 /** A postgres:// or postgresql:// URL with a host. The password never appears in the error. */
 export function parseDbUrl(flag: string, raw: unknown): URL {
   const text = String(raw ?? '').trim();

@@ -5,6 +5,7 @@
 // newline and carriage return escaped. Binary format: a signature header, then per row a field
 // count and per field a 32-bit length and the value in the type's binary send format.
 import type { PackedText, PoolEntry } from '../generate/pools.ts';
+import { copyEscape } from './escape.ts';
 
 export type CopyFormat = 'text' | 'binary';
 
@@ -241,7 +242,7 @@ export class TextRowWriter extends BaseWriter implements RowWriter {
     this.sep();
   }
   str(s: string): void {
-    const escaped = s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+    const escaped = copyEscape(s);
     this.ensure(Buffer.byteLength(escaped) + 1);
     this.pos += this.buf.write(escaped, this.pos, 'utf8');
     this.sep();

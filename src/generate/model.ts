@@ -106,7 +106,7 @@ export interface Model {
   keys: Record<string, number>;
 }
 
-export function serverSizeOf(s: number, users: number): number {
+function serverSizeOf(s: number, users: number): number {
   const raw = Math.round((users * DISTRIBUTION.serverSizeShare) / Math.pow(s + 1, DISTRIBUTION.serverSizeExponent));
   return Math.min(users, Math.max(Math.min(3, users), raw));
 }
@@ -121,7 +121,7 @@ export async function loadModel(params: ModelParams): Promise<Model> {
   return buildModel(params, await buildPools(params.seed));
 }
 
-export function buildModel(params: ModelParams, pools: Pools): Model {
+function buildModel(params: ModelParams, pools: Pools): Model {
   const { seed, users, servers, startMs, days } = params;
   const keys: Record<string, number> = {};
   for (const k of ['perm', 'layout', 'conv', 'chan', 'chan2', 'author', 'time', 'msg', 'react', 'attach', 'edit', 'user', 'server', 'member', 'role', 'friend', 'gdm', 'read', 'presence', 'overwrite', 'burst']) {
@@ -359,29 +359,25 @@ export function memberAt(m: Model, s: number, j: number): number {
   return m.memberPerm[s].at(j) + 1;
 }
 
-/** Whether user id u is a member of server s. */
-export function isMember(m: Model, s: number, userId: number): boolean {
-  return m.memberPerm[s].indexOf(userId - 1) < m.serverSize[s];
-}
-
 /** The server and member rank of membership row r (binary search over prefix sums). */
 export function membershipAt(m: Model, r: number): [number, number] {
-  let lo = 0;
-  let hi = m.params.servers - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (m.memberOffset[mid] <= r) lo = mid;
-    else hi = mid - 1;
-  }
-  return [lo, r - m.memberOffset[lo]];
+  const s = lastAtMost(m.memberOffset, r, m.params.servers - 1);
+  return [s, r - m.memberOffset[s]];
 }
 
-export function channelTypeName(m: Model, c: number): ChannelType {
-  return CHANNEL_TYPES[m.channelType[c]];
+/** The last index k in [0, hi] of an ascending array with sorted[k] <= x (0 when none is): prefix sums to their owner. */
+export function lastAtMost(sorted: ArrayLike<number>, x: number, hi: number): number {
+  let lo = 0;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (sorted[mid] <= x) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /** Member k (0 = the lower id, 1 = the higher) of friendship f: no array, it is on the generator's hot path. */
-export function friendMember(m: Model, f: number, k: number): number {
+function friendMember(m: Model, f: number, k: number): number {
   const u = Math.floor(f / m.friendsPerUser);
   const j = f % m.friendsPerUser;
   const base = hash2(m.keys.friend, u) % Math.max(1, m.friendSpan - m.friendsPerUser + 1);
@@ -425,11 +421,6 @@ export function dmMembers(m: Model, c: number): number[] | undefined {
   return n ? Array.from({ length: n }, (_, k) => dmMember(m, c, k)) : undefined;
 }
 
-export function isTextLike(m: Model, c: number): boolean {
-  const t = m.channelType[c];
-  return t === T_TEXT || t === T_DM || t === T_GROUP;
-}
-
 /** The epoch-ms creation time of message i (monotone in i): the inverse of the activity curve. */
 export function messageTimeMs(m: Model, i: number, hint: { minute: number }): number {
   const cdf = m.minuteCdf;
@@ -440,14 +431,7 @@ export function messageTimeMs(m: Model, i: number, hint: { minute: number }): nu
     if (k >= 0 && k < cdf.length - 1 && cdf[k] <= x) {
       while (k < cdf.length - 2 && cdf[k + 1] <= x) k++; // rows come in order: usually a step or two
     } else {
-      let lo = 0;
-      let hi = cdf.length - 2;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (cdf[mid] <= x) lo = mid;
-        else hi = mid - 1;
-      }
-      k = lo;
+      k = lastAtMost(cdf, x, cdf.length - 2);
     }
     hint.minute = k;
   }

@@ -2,6 +2,7 @@
 // call; per-row work only picks from these pools). Each entry is pre-encoded to UTF-8, and to
 // COPY text format when it needs escaping, and knows its length in characters.
 import type { Faker } from '@faker-js/faker';
+import { copyEscape } from '../copy/escape.ts';
 
 export interface PoolEntry {
   text: string;
@@ -83,11 +84,6 @@ export class PackedText {
       this.words[i] = words?.[i] ?? 1;
     });
   }
-}
-
-/** COPY text-format escaping of one value. */
-export function copyEscape(s: string): string {
-  return s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 }
 
 export function entry(text: string, words = 1): PoolEntry {

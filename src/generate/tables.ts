@@ -6,6 +6,7 @@ import type { RowWriter } from '../copy/writer.ts';
 import { entry, REACTION_EMOJI } from './pools.ts';
 import { RowRng, ZipfSampler, fmix32, hash2, unit } from './random.ts';
 import {
+  CHANNEL_TYPES,
   DISTRIBUTION,
   conversationChannel,
   ConversationCursor,
@@ -15,6 +16,7 @@ import {
   friendPair,
   groupDmMembers,
   isThreadConversation,
+  lastAtMost,
   memberAt,
   membershipAt,
   messageId,
@@ -215,14 +217,7 @@ function writeServerMembers(m: Model, w: RowWriter, from: number, to: number): n
 }
 
 function serverOfRole(m: Model, r: number): number {
-  let lo = 0;
-  let hi = m.params.servers - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (m.serverFirstRole[mid] <= r) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
+  return lastAtMost(m.serverFirstRole, r, m.params.servers - 1);
 }
 
 function writeRoles(m: Model, w: RowWriter, from: number, to: number): number {
@@ -256,7 +251,7 @@ function writeRoles(m: Model, w: RowWriter, from: number, to: number): number {
 }
 
 /** Roles (0-based within the server) held by member rank j of server s, besides @everyone. */
-export function memberRoles(m: Model, s: number, j: number): number[] {
+function memberRoles(m: Model, s: number, j: number): number[] {
   const count = m.serverRoleCount[s];
   const out: number[] = [];
   if (j < 3 && count > 1) out.push(j === 0 ? 1 : Math.min(2, count - 1)); // owner is Admin, next two moderate
@@ -305,7 +300,7 @@ function writeChannels(m: Model, w: RowWriter, from: number, to: number): number
     else w.null();
     if (type === 0 || type === 1) w.int(m.serverFirstChannel[s] + (pos % m.serverCategories[s]) + 1, 8);
     else w.null();
-    w.str(['text', 'voice', 'category', 'dm', 'group_dm'][type]);
+    w.str(CHANNEL_TYPES[type]);
     if (type === 0) w.str(pos < m.pools.channelNames.length ? m.pools.channelNames[pos] : `${m.pools.channelNames[pos % m.pools.channelNames.length]}-${pos}`);
     else if (type === 1) w.str(`Voice ${pos + 1}`);
     else if (type === 2) w.str(CATEGORY_NAMES[pos] ?? `Category ${pos + 1}`);
