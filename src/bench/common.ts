@@ -1,10 +1,10 @@
 // What every benchmark shares: scratch schemas of its own (marked, dropped after), running the
 // peers (psql, pgbench) as child processes, and the results file of a bench run.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { runProcess } from '../db/run-process.ts';
 import type { Target } from '../db/target.ts';
 import { newHistogram, record, type Histogram } from '../metrics/histogram.ts';
 import { DEFAULT_SEED } from '../generate/defaults.ts';
@@ -56,22 +56,12 @@ export async function runFragments(client: pg.Client, variant: Variant, schema: 
 }
 
 /** Runs a peer program; returns its stdout, failing with its stderr. */
-export function runPeer(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; ms: number }> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', (e) =>
-      reject((e as NodeJS.ErrnoException).code === 'ENOENT' ? new RuntimeError(`${cmd} is not installed: the benchmark measures chatbench against it (apt-get install postgresql-client)`) : e),
-    );
-    child.on('close', (code) => {
-      if (code === 0) resolve({ stdout, ms: performance.now() - t0 });
-      else reject(new RuntimeError(`${cmd} failed (exit ${code}): ${stderr.trim().split('\n').slice(-2).join(' | ')}`));
-    });
+export async function runPeer(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; ms: number }> {
+  const r = await runProcess(cmd, args, { env }).catch((e: NodeJS.ErrnoException) => {
+    throw e.code === 'ENOENT' ? new RuntimeError(`${cmd} is not installed: the benchmark measures chatbench against it (apt-get install postgresql-client)`) : e;
   });
+  if (r.code !== 0) throw new RuntimeError(`${cmd} failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+  return { stdout: r.stdout, ms: r.ms };
 }
 
 export interface PgbenchRun {

@@ -8,7 +8,7 @@
 //   cluster.json   port, versions and the settings in force, for status and reports
 //   lock           held while starting or stopping; leases/<pid> one per command using the server
 //   pinned         present after `db start`: keep the server running when the last command exits
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { spawnSync, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -18,8 +18,9 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { ConfigError, RuntimeError } from '../errors.ts';
 import { benchmarkSettings, machineFacts } from './server-settings.ts';
+import { runProcess } from './run-process.ts';
 
-export const EMBEDDED_USER = 'postgres';
+const EMBEDDED_USER = 'postgres';
 export const EMBEDDED_DATABASE = 'chatbench';
 
 export interface EmbeddedPaths {
@@ -135,7 +136,7 @@ function lookupUser(name: string): OsUser | undefined {
 }
 
 /** The first existing ancestor folder of `target` that `user` may not pass through (no x bit for it), if any. */
-export function firstUntraversable(target: string, user: OsUser): string | undefined {
+function firstUntraversable(target: string, user: OsUser): string | undefined {
   let dir = path.resolve(target);
   const chain: string[] = [];
   while (true) {
@@ -174,7 +175,7 @@ function systemBinaries(binDir: string): Binaries {
 }
 
 /** Major version of a Binaries version string ("18.4.0-beta.17" -> 18). */
-export function majorOf(version: string): number {
+function majorOf(version: string): number {
   return Number(version.split('.')[0]);
 }
 
@@ -384,20 +385,8 @@ function asServerUser(): { uid?: number; gid?: number } {
   return { uid: u.uid, gid: u.gid };
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      ...asServerUser(),
-      cwd: os.tmpdir(),
-      env: { ...process.env, LC_ALL: 'C', LANG: 'C', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, output }));
-  });
+function run(cmd: string, args: string[]): Promise<{ code: number; output: string }> {
+  return runProcess(cmd, args, { ...asServerUser(), cwd: os.tmpdir(), env: { LC_ALL: 'C', LANG: 'C' } });
 }
 
 async function freePort(preferred: number | undefined): Promise<number> {
