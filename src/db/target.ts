@@ -2,6 +2,7 @@
 // pools with chatbench's per-client type parsing, and shows every address with the password redacted.
 import fs from 'node:fs';
 import pg from 'pg';
+import { parse as parseConnectionString } from 'pg-connection-string';
 import { DatabaseError } from '../errors.ts';
 import { acquireEmbedded, type EmbeddedPaths, type Lease } from './embedded.ts';
 import { LeanConnection } from './lean-connection.ts';
@@ -36,22 +37,29 @@ export interface Target {
   closeSync(): void;
 }
 
+/** Query parameters whose TLS meaning is chatbench's (sslConfig), kept from pg-connection-string's reading of them. */
+const TLS_PARAMETERS = ['sslmode', 'sslrootcert', 'sslcert', 'sslkey'];
+
+/**
+ * Connection parameters from a libpq URL. The URL itself is read by pg-connection-string (node-postgres's
+ * parser: percent-decoding, [IPv6] hosts, user and password given as query parameters); TLS is left to
+ * sslConfig, which follows libpq's sslmode where pg-connection-string does not; the libpq environment
+ * (PGDATABASE, PGUSER, PGPASSWORD, PGPASSFILE) fills what the URL leaves out.
+ */
 export function paramsFromUrl(url: URL): ConnectionParams {
   const query = new URLSearchParams(url.searchParams);
-  const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || query.get('dbname') || process.env.PGDATABASE || 'postgres';
-  query.delete('dbname');
+  const withoutTls = new URL(url);
+  for (const k of TLS_PARAMETERS) withoutTls.searchParams.delete(k);
+  const parsed = parseConnectionString(withoutTls.toString());
   const params: ConnectionParams = {
-    host: url.hostname.replace(/^\[|\]$/g, ''),
-    port: Number(url.port || 5432),
-    user: decodeURIComponent(url.username) || process.env.PGUSER || process.env.USER || 'postgres',
-    database,
+    host: parsed.host ?? '',
+    port: Number(parsed.port || 5432),
+    user: parsed.user || process.env.PGUSER || process.env.USER || 'postgres',
+    database: parsed.database || query.get('dbname') || process.env.PGDATABASE || 'postgres',
     query,
   };
-  const userParam = query.get('user');
-  if (userParam && !url.username) params.user = userParam;
-  query.delete('user');
-  const password = url.password ? decodeURIComponent(url.password) : query.get('password') || passfilePassword(query.get('passfile') ?? process.env.PGPASSFILE, params) || process.env.PGPASSWORD;
-  query.delete('password');
+  for (const k of ['dbname', 'user', 'password']) query.delete(k);
+  const password = parsed.password || passfilePassword(query.get('passfile') ?? process.env.PGPASSFILE, params) || process.env.PGPASSWORD;
   Object.defineProperty(params, 'password', { value: password, enumerable: false });
   return params;
 }
@@ -157,7 +165,7 @@ export async function connectLean(params: ConnectionParams, opts: ClientOptions 
   }
 }
 
-export function connectError(params: ConnectionParams, e: unknown): DatabaseError {
+function connectError(params: ConnectionParams, e: unknown): DatabaseError {
   const err = e as { code?: string; message?: string };
   const target = { params };
   const where = `${target.params.host}:${target.params.port}`;
@@ -246,7 +254,7 @@ async function ensureEmbeddedDatabase(target: Target): Promise<void> {
   }
 }
 
-export function withDatabase(p: ConnectionParams, database: string): ConnectionParams {
+function withDatabase(p: ConnectionParams, database: string): ConnectionParams {
   const copy: ConnectionParams = { ...p, database, query: new URLSearchParams(p.query) };
   Object.defineProperty(copy, 'password', { value: p.password, enumerable: false });
   return copy;
