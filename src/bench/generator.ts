@@ -11,10 +11,10 @@ import { writeMessageFamily } from '../generate/tables.ts';
 import type { BenchComparison } from '../results/types.ts';
 import { comparison } from './common.ts';
 
-export const GENERATOR_TARGET_ROWS_PER_SEC = 1_500_000;
+const GENERATOR_TARGET_ROWS_PER_SEC = 1_500_000;
 
 /** Messages (with their children) generated and encoded per second, best of `rounds`. */
-export function generatorRate(model: Model, format: CopyFormat, messages: number, rounds = 3): { rowsPerSec: number; bytesPerRow: number } {
+function generatorRate(model: Model, format: CopyFormat, messages: number, rounds = 3): { rowsPerSec: number; bytesPerRow: number } {
   const ws = { messages: createWriter(format, 1 << 23), message_edits: createWriter(format), reactions: createWriter(format), attachments: createWriter(format) };
   const chunk = 50_000;
   // One warm-up pass so the JIT has compiled the hot path before timing.
@@ -35,7 +35,7 @@ export function generatorRate(model: Model, format: CopyFormat, messages: number
 }
 
 /** The server generating similar rows itself and sending them as COPY text: the "free" peer. */
-export async function serverGenerationRate(client: pg.Client, rows: number): Promise<number> {
+async function serverGenerationRate(client: pg.Client, rows: number): Promise<number> {
   const sql = `COPY (SELECT g AS id, (g % 1000) + 1 AS channel_id, (g % 5000) + 1 AS author_id,
                             md5(g::text) || ' ' || left(md5((g + 1)::text), 20) AS content,
                             timestamptz '2026-01-01' + g * interval '1 millisecond' AS created_at

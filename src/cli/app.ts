@@ -23,7 +23,7 @@ export type CommandFactory = (ctx: CliContext) => {
 
 const COMMANDS: CommandFactory[] = [seedCommand, scenarioCommand, reportCommand, schemaCommand, checkCommand, dbCommand, benchCommand, quickstartCommand];
 
-export function buildParser(ctx: CliContext, args: string[], setGlobals: (g: GlobalOptions) => void): Argv {
+function buildParser(ctx: CliContext, args: string[], setGlobals: (g: GlobalOptions) => void): Argv {
   let y = yargs(args)
     .scriptName('chatbench')
     .usage('$0 <command> [options]\n\nBenchmark PostgreSQL schema designs for a chat application: seed, replay, report.')

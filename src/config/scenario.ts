@@ -24,7 +24,7 @@ export function defaultWorkers(cores = os.availableParallelism()): number {
  * measurement (two when 2 s), so drift of the machine shows as spread rather than as a difference;
  * one for a single design, or a scenario whose event (retention's purge) can only happen once.
  */
-export function defaultRounds(durationMs: number, variants: number, hasEvent: boolean): number {
+function defaultRounds(durationMs: number, variants: number, hasEvent: boolean): number {
   if (hasEvent || variants < 2) return 1;
   if (durationMs / 3 >= 3000) return 3;
   if (durationMs / 2 >= 2000) return 2;

@@ -10,7 +10,7 @@ import { parseCount, parseDate, parseInteger } from './parse.ts';
 
 export const DEFAULT_MESSAGES = 1_000_000;
 /** COPY format the seeder uses unless told otherwise (binary measured faster: docs/PERFORMANCE.md). */
-export const DEFAULT_COPY_FORMAT: CopyFormat = 'binary';
+const DEFAULT_COPY_FORMAT: CopyFormat = 'binary';
 
 export interface SeedConfig {
   params: ModelParams;

@@ -20,13 +20,13 @@ export interface DataPlan extends ModelParams {
 }
 
 /** At most this many messages per millisecond on average: far below the 4,096 a snowflake allows, even at burst peaks. */
-export const MAX_MESSAGES_PER_MS = 64;
+const MAX_MESSAGES_PER_MS = 64;
 
-export function deriveUsers(messages: number): number {
+function deriveUsers(messages: number): number {
   return Math.max(20, Math.round(messages / DISTRIBUTION.messagesPerUser));
 }
 
-export function deriveServers(users: number): number {
+function deriveServers(users: number): number {
   return Math.max(2, Math.round(users / DISTRIBUTION.usersPerServer));
 }
 

@@ -147,7 +147,7 @@ export function scenarioCharts(r: ScenarioResults): ChartSpec[] {
 }
 
 /** Messages heap, its time index, and all other indexes, per variant: BRIN next to B-tree. */
-export function storageChart(rows: Array<{ variant: string; tableBytes: Record<string, number>; indexBytes: Record<string, number> }>): ChartSpec {
+function storageChart(rows: Array<{ variant: string; tableBytes: Record<string, number>; indexBytes: Record<string, number> }>): ChartSpec {
   const series = [
     { label: 'messages table', pick: (r: (typeof rows)[number]) => r.tableBytes.messages ?? 0, color: '#4e79a7' },
     { label: 'messages created_at index', pick: (r: (typeof rows)[number]) => r.indexBytes.messages_created_at_idx ?? 0, color: '#e15759' },

@@ -12,7 +12,7 @@ function images(pngs: string[]): string {
   return pngs.map((p) => `![${p}](${p})`).join('\n\n');
 }
 
-export function scenarioMarkdown(r: ScenarioResults, pngs: string[]): string {
+function scenarioMarkdown(r: ScenarioResults, pngs: string[]): string {
   const rows = verdict(r);
   const variants = r.variants.map((v) => v.variant);
   const verdictRows = rows.map((row) => [
@@ -50,7 +50,7 @@ Reproduce: \`${mdCell(r.command)}\` · PostgreSQL ${mdCell(r.environment.version
 `;
 }
 
-export function seedMarkdown(r: SeedResults, pngs: string[]): string {
+function seedMarkdown(r: SeedResults, pngs: string[]): string {
   const rows = r.variants.map((v) => [mdCell(v.variant), formatCount(v.rows.messages ?? 0), formatMs(v.steps.reduce((a, s) => a + s.ms, 0)), v.facts.loadRowsPerSec ? formatCount(v.facts.loadRowsPerSec) : '–', formatBytes(v.facts.totalBytes), mdCell(v.steps.map((s) => `${s.name} ${formatMs(s.ms)}`).join(', '))]);
   return `# seed: ${formatCount(r.plan.messages)} messages (seed ${r.plan.seed})${r.partial ? ' (partial)' : ''}
 
@@ -62,7 +62,7 @@ Reproduce: \`${mdCell(r.command)}\`
 `;
 }
 
-export function benchMarkdown(r: BenchResults, pngs: string[]): string {
+function benchMarkdown(r: BenchResults, pngs: string[]): string {
   const rows = r.comparisons.map((c) => [mdCell(c.name), mdCell(c.peer), `${formatCount(c.peerValue)} ${mdCell(c.unit)}`, `${formatCount(c.chatbenchValue)} ${mdCell(c.unit)}`, `**${c.ratio.toFixed(2)}×**`, c.target === undefined ? '–' : `≥ ${c.target}× ${c.met ? '(met)' : '(NOT met)'}`]);
   return `# bench: ${mdCell(r.bench)}
 

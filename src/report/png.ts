@@ -6,8 +6,8 @@ import { prepareChart } from './chart-runtime.js';
 import type { ChartSpec } from './charts.ts';
 
 
-export const PNG_WIDTH = 1000;
-export const PNG_HEIGHT = 500;
+const PNG_WIDTH = 1000;
+const PNG_HEIGHT = 500;
 
 /** Renders the specs that name a PNG into dir/charts/; returns the files written (relative to dir). */
 export async function renderPngs(dir: string, charts: ChartSpec[]): Promise<string[]> {

@@ -9,11 +9,11 @@ import { benchPage, scenarioPage, seedPage } from './html.ts';
 import { markdownFor } from './markdown.ts';
 import { renderPngs } from './png.ts';
 
-export function chartsFor(r: Results): ChartSpec[] {
+function chartsFor(r: Results): ChartSpec[] {
   return r.kind === 'scenario' ? scenarioCharts(r) : r.kind === 'seed' ? seedCharts(r) : benchCharts(r);
 }
 
-export function pageFor(r: Results, charts: ChartSpec[]): string {
+function pageFor(r: Results, charts: ChartSpec[]): string {
   return r.kind === 'scenario' ? scenarioPage(r, charts) : r.kind === 'seed' ? seedPage(r, charts) : benchPage(r, charts);
 }
 

@@ -68,7 +68,7 @@ function planOf(o: OperationResult): VerdictCell['plan'] {
 }
 
 /** The harness's jitter: how far its own floor's p90 lies above its p50 (0 without a floor). */
-export function harnessJitterUs(r: ScenarioResults): number {
+function harnessJitterUs(r: ScenarioResults): number {
   return r.harness ? Math.max(0, r.harness.floorUs.p90 - r.harness.floorUs.p50) : 0;
 }
 

@@ -35,7 +35,7 @@ export async function ensurePgss(client: pg.ClientBase): Promise<{ available: bo
   }
 }
 
-export async function pgssAvailable(client: pg.ClientBase): Promise<boolean> {
+async function pgssAvailable(client: pg.ClientBase): Promise<boolean> {
   const r = await client.query(`SELECT to_regclass('pg_stat_statements') IS NOT NULL AS ok`);
   if (!r.rows[0].ok) return false;
   try {

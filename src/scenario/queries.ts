@@ -2,7 +2,7 @@
 // files still import only the scenario API). Every read of messages filters deleted_at IS NULL and
 // pages by keyset; the schema audit checks both on the plans.
 
-export const MESSAGE_COLUMNS = 'id, author_id, content, created_at, reply_to_id, attachment_count, edited_at';
+const MESSAGE_COLUMNS = 'id, author_id, content, created_at, reply_to_id, attachment_count, edited_at';
 
 /** The latest page of a channel, up to the newest id the client knows. */
 export const LATEST_PAGE = `SELECT ${MESSAGE_COLUMNS} FROM messages

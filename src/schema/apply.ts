@@ -86,7 +86,7 @@ async function runMigrations(client: pg.ClientBase, variant: Variant, phase: Pha
 }
 
 /** Calls the schema's own partition function (search_path must point at the variant). */
-export async function createPartitions(client: pg.ClientBase, range: PartitionRange): Promise<number> {
+async function createPartitions(client: pg.ClientBase, range: PartitionRange): Promise<number> {
   const r = await client.query('SELECT create_message_partitions($1, $2) AS n', [new Date(range.fromMs), new Date(range.toMs)]);
   return r.rows[0].n as number;
 }

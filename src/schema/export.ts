@@ -14,7 +14,7 @@ export interface ExportedMigration {
   sql: string;
 }
 
-export function partitionsMigration(range: PartitionRange): { up: string; down: string } {
+function partitionsMigration(range: PartitionRange): { up: string; down: string } {
   const from = new Date(range.fromMs).toISOString();
   const to = new Date(range.toMs).toISOString();
   return {

@@ -75,7 +75,7 @@ async function metaOwner(client: pg.ClientBase): Promise<'none' | 'chatbench' | 
   return String(r.rows[0].comment ?? '').startsWith(META_MARK) ? 'chatbench' : 'someone else';
 }
 
-export async function metaExists(client: pg.ClientBase): Promise<boolean> {
+async function metaExists(client: pg.ClientBase): Promise<boolean> {
   // Someone else's schema of that name holds no bookkeeping of ours, whatever its tables are called.
   if ((await metaOwner(client)) !== 'chatbench') return false;
   const r = await client.query(`SELECT to_regclass('${META_SCHEMA}.variants') IS NOT NULL AS ok`);

@@ -117,7 +117,7 @@ function variantOrder(v: VariantManifest): number {
   return extras * 100 + (v.timeIndex === 'btree' ? 0 : 10) + layout;
 }
 
-export function buildVariant(m: VariantManifest, schemasDir: string): Variant {
+function buildVariant(m: VariantManifest, schemasDir: string): Variant {
   const migrations = fragmentsFor(m).map(({ file, phase }) => {
     const fileOf = (kind: 'up' | 'down') => path.join(schemasDir, 'fragments', `${file}.${kind}.sql`);
     const read = (kind: 'up' | 'down') => renderFragment(fs.readFileSync(fileOf(kind), 'utf8'), m, fileOf(kind));

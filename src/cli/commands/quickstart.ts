@@ -15,7 +15,7 @@ import type { CommandFactory } from '../app.ts';
 import { ProgressLine } from '../progress.ts';
 import os from 'node:os';
 
-export const QUICKSTART = { messages: 100_000, variants: ['btree-unpartitioned', 'btree-weekly'], scenario: 'history-scroll', duration: '5s', warmup: '2s' };
+const QUICKSTART = { messages: 100_000, variants: ['btree-unpartitioned', 'btree-weekly'], scenario: 'history-scroll', duration: '5s', warmup: '2s' };
 
 export const quickstartCommand: CommandFactory = (ctx) => ({
   command: 'quickstart',

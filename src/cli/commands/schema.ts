@@ -206,7 +206,7 @@ async function check(ctx: CliContext, variants: Variant[], argv: Record<string, 
   if (failed > 0) throw new GateError(`the schema audit found ${failed} problem(s)`, 1);
 }
 
-export function formatFinding(f: Finding): string {
+function formatFinding(f: Finding): string {
   return `  ${f.rule.padEnd(20)} ${`${f.table}${f.column ? `(${f.column})` : ''}`.padEnd(34)} ${f.message}; fix: ${f.fix}`;
 }
 
