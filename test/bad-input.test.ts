@@ -131,14 +131,15 @@ describe('broken files: results, scenario files, variant SQL', () => {
     fs.writeFileSync(path.join(dir, 'results.json'), content);
     return dir;
   };
-  const valid = { schemaVersion: 1, kind: 'scenario', runId: 'r', startedAt: 'x', finishedAt: 'x', command: 'c', environment: {}, scenario: {}, config: {}, variants: [] };
+  const valid = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, 'fixtures', 'results-scenario.json'), 'utf8'));
+  const op = valid.variants[0].operations[0];
 
   it.each<[string, string, RegExp]>([
     ['malformed', '{"schemaVersion": 1, ', /malformed\/results\.json: .*JSON/],
     ['future', JSON.stringify({ ...valid, schemaVersion: 9 }), /future\/results\.json: schemaVersion 9 was written by a newer chatbench/],
     ['no-variants', JSON.stringify({ ...valid, variants: undefined }), /no-variants\/results\.json: missing variants/],
     ['bad-kind', JSON.stringify({ ...valid, kind: 'mystery' }), /bad-kind\/results\.json: unknown kind mystery/],
-    ['broken-identity', JSON.stringify({ ...valid, variants: [{ variant: 'v', operations: [{ name: 'op', attempted: 5, ok: 1, failed: 1, dropped: 0, errors: { '57014': { count: 1 } } }] }] }), /broken-identity\/results\.json: v\/op: attempted 5 != ok 1 \+ failed 1 \+ dropped 0/],
+    ['broken-identity', JSON.stringify({ ...valid, variants: [{ ...valid.variants[0], variant: 'v', operations: [{ ...op, name: 'op', attempted: 5, ok: 1, failed: 1, dropped: 0, errors: { '57014': { count: 1, name: 'query_canceled', example: 'canceled' } } }] }] }), /broken-identity\/results\.json: v\/op: attempted 5 != ok 1 \+ failed 1 \+ dropped 0/],
   ])('report of a %s results.json names the file and the field', async (name, content, message) => {
     const r = await runInProcess(['report', results(name, content)]);
     expect(r.code).toBe(2);

@@ -1,8 +1,10 @@
-// Reading and writing results.json: written atomically, validated when read (version, kind, and
-// the counter identities), so a report never renders a file it cannot trust.
+// Reading and writing results.json: written atomically, validated when read (the schema in
+// schema.ts, then the counter identities), so a report never renders a file it cannot trust.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { z } from 'zod';
 import { ResultsError } from '../errors.ts';
+import { resultsSchema } from './schema.ts';
 import { RESULTS_SCHEMA_VERSION, type Results, type ScenarioResults } from './types.ts';
 
 const RESULTS_FILE = 'results.json';
@@ -43,28 +45,26 @@ export function readResults(dirOrFile: string): Results {
 }
 
 function validateResults(raw: unknown, where = 'results'): Results {
-  const r = raw as Results;
-  if (!r || typeof r !== 'object') throw new ResultsError(`${where}: not a JSON object`);
-  if (typeof r.schemaVersion === 'number' && r.schemaVersion > RESULTS_SCHEMA_VERSION) {
-    throw new ResultsError(`${where}: schemaVersion ${r.schemaVersion} was written by a newer chatbench (this one reads ${RESULTS_SCHEMA_VERSION}): update chatbench to read it`);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new ResultsError(`${where}: not a JSON object`);
+  const version = (raw as { schemaVersion?: unknown }).schemaVersion;
+  if (typeof version === 'number' && version > RESULTS_SCHEMA_VERSION) {
+    throw new ResultsError(`${where}: schemaVersion ${version} was written by a newer chatbench (this one reads ${RESULTS_SCHEMA_VERSION}): update chatbench to read it`);
   }
-  if (r.schemaVersion !== RESULTS_SCHEMA_VERSION) throw new ResultsError(`${where}: schemaVersion ${JSON.stringify(r.schemaVersion)} is not supported (expected ${RESULTS_SCHEMA_VERSION})`);
-  if (!['seed', 'scenario', 'bench'].includes(r.kind)) throw new ResultsError(`${where}: unknown kind ${String(r.kind)}`);
-  for (const k of ['runId', 'startedAt', 'finishedAt', 'command', 'environment'] as const) {
-    if (r[k] === undefined) throw new ResultsError(`${where}: missing ${k}`);
-  }
-  const required = r.kind === 'scenario' ? (['scenario', 'config', 'variants'] as const) : r.kind === 'seed' ? (['plan', 'variants'] as const) : ([] as const);
-  for (const k of required) {
-    if ((r as unknown as Record<string, unknown>)[k] === undefined) throw new ResultsError(`${where}: missing ${k}`);
-  }
-  if ('variants' in r && !Array.isArray(r.variants)) throw new ResultsError(`${where}: variants must be an array`);
-  if (r.kind === 'scenario') {
-    r.variants.forEach((v, i) => {
-      if (!v || typeof v.variant !== 'string' || !Array.isArray(v.operations)) throw new ResultsError(`${where}: variants[${i}] needs a variant name and an operations array`);
-    });
-    checkIdentities(r, where);
-  }
+  if (version !== RESULTS_SCHEMA_VERSION) throw new ResultsError(`${where}: schemaVersion ${JSON.stringify(version)} is not supported (expected ${RESULTS_SCHEMA_VERSION})`);
+  const parsed = resultsSchema.safeParse(raw);
+  if (!parsed.success) throw new ResultsError(`${where}: ${describeIssue(parsed.error.issues[0], raw)}`);
+  // Assigning the schema's output to Results is the check that the schema is as strict as the types.
+  const r: Results = parsed.data;
+  if (r.kind === 'scenario') checkIdentities(r, where);
   return r;
+}
+
+/** A schema problem as the one-line message a person reads: the field, and what is wrong with it. */
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
+  const at = issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
+  if (issue.code === 'invalid_union' && at === 'kind') return `unknown kind ${String((raw as { kind?: unknown }).kind)}`;
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) return `missing ${at}`;
+  return `${at}: ${issue.message.replace(/^Invalid input: /, '')}`;
 }
 
 /** attempted = ok + failed + dropped, and errors by SQLSTATE add up to failed, for every operation. */

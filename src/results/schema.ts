@@ -1,0 +1,191 @@
+// The results.json schema as data (zod): readers validate every file with it, and
+// docs/results.schema.json, the JSON Schema CI pipelines consume, is generated from it.
+import { z } from 'zod';
+import { RESULTS_SCHEMA_VERSION } from './types.ts';
+
+// Objects accept fields they do not list: a file from a newer minor chatbench still reads, and the
+// JSON Schema says additionalProperties rather than forbidding them.
+const obj = z.looseObject;
+const count = z.number().int().nonnegative();
+const num = z.number();
+const numbers = z.record(z.string(), num);
+
+const percentiles = obj({ p50: num, p90: num, p95: num, p99: num, p999: num, max: num, mean: num }).meta({ id: 'Percentiles' });
+
+const environment = obj({
+  versions: obj({ chatbench: z.string(), gitCommit: z.string().nullable(), node: z.string(), postgres: z.string() }),
+  machine: obj({ cores: num, memBytes: num, platform: z.string(), cpuModel: z.string() }),
+  serverSettings: z.record(z.string(), z.string()),
+  target: z.string().describe('postgres://user@host:port/db, never with a password'),
+  targetKind: z.enum(['embedded', 'url']),
+}).meta({ id: 'RunEnvironment' });
+
+const envelope = {
+  schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
+  runId: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  command: z.string().describe('the command line that reproduces the run'),
+  partial: z.boolean().describe('true when the run was interrupted: what is here was measured before it stopped'),
+  environment,
+};
+
+const step = obj({ name: z.string(), ms: num, detail: z.string().optional() }).meta({ id: 'StepResult' });
+
+const seedPlan = obj({
+  seed: num,
+  messages: count,
+  users: count,
+  servers: count,
+  startMs: num,
+  endMs: num,
+  days: num,
+  rows: numbers,
+  generatorVersion: num,
+  distribution: numbers,
+}).meta({ id: 'SeedPlanSummary' });
+
+const seedResults = obj({
+  ...envelope,
+  kind: z.literal('seed'),
+  config: obj({ jobs: num, format: z.string(), variants: z.array(z.string()), resume: z.boolean(), force: z.boolean() }),
+  plan: seedPlan,
+  variants: z.array(
+    obj({
+      variant: z.string(),
+      schema: z.string(),
+      resumed: z.boolean(),
+      rows: numbers,
+      steps: z.array(step),
+      facts: obj({
+        tables: z.record(z.string(), obj({ rows: num, checksum: z.string(), tableBytes: num, indexes: numbers })),
+        totalBytes: num,
+        loadRowsPerSec: num,
+        loadBytesPerSec: num,
+      }),
+    }),
+  ),
+}).meta({ id: 'SeedResults' });
+
+const timings = obj({ planMs: num, execMs: num });
+const operation = obj({
+  name: z.string(),
+  attempted: count.describe('attempted = ok + failed + dropped'),
+  ok: count,
+  failed: count.describe('the sum of errors[*].count'),
+  dropped: count,
+  errors: z.record(z.string().describe('SQLSTATE'), obj({ count, name: z.string(), example: z.string() })),
+  latencyUs: percentiles.describe('from the intended start (open loop) or the send (closed loop)'),
+  serviceUs: percentiles.describe('time on the wire and in the server only'),
+  lagUs: percentiles.optional(),
+  harnessLagUs: percentiles.optional(),
+  histograms: obj({ latency: z.string(), service: z.string() }).describe('encoded HDR histograms (base64)'),
+  spectrum: z.array(z.tuple([num, num])),
+  server: obj({ calls: num, meanExecMs: num, maxExecMs: num, sharedHit: num, sharedRead: num, rows: num }).optional(),
+  plan: obj({
+    text: z.string(),
+    partitionsScanned: num,
+    partitionsTotal: num,
+    params: z.array(z.unknown()),
+    kind: z.enum(['generic', 'custom']).optional(),
+    kindSource: z.enum(['ran', 'assumed']).optional(),
+    timings: obj({ generic: timings, custom: timings }).optional(),
+  }).optional(),
+  planKinds: obj({ generic: num, custom: num, mixed: z.boolean(), perConnection: z.array(obj({ generic: num, custom: num })) }).optional(),
+  rounds: z.array(obj({ ok: num, p50Us: num, p99Us: num })).optional(),
+  note: z.string().optional(),
+}).meta({ id: 'OperationResult' });
+
+const variantScenario = obj({
+  variant: z.string(),
+  durationMs: num,
+  warmupMs: num,
+  throughputPerSec: num,
+  operations: z.array(operation),
+  timeline: z.array(obj({ t: num, ops: num, errors: num, p99Us: num })),
+  client: obj({
+    eventLoopDelayUs: obj({ p50: num, p99: num, max: num }).optional(),
+    gcPauseUs: percentiles.extend({ count: num, totalMs: num }).optional(),
+    cpuMs: num.optional(),
+  }).optional(),
+  outages: z.array(obj({ fromMs: num, toMs: num, failures: numbers, open: z.boolean() })).optional(),
+  reconnects: num.optional(),
+  resources: z.array(obj({ t: num, rssBytes: num, heapUsedBytes: num, serverConnections: num.nullable() })).optional(),
+  seed: obj({ steps: z.array(step), loadRowsPerSec: num, totalBytes: num }).optional(),
+  server: obj({
+    hitRatio: num.nullable(),
+    tempBytes: num,
+    deadlocks: num,
+    walBytes: num,
+    commits: num,
+    rollbacks: num,
+    tableBytes: numbers,
+    indexBytes: numbers,
+  }),
+}).meta({ id: 'VariantScenarioResult' });
+
+const answerDigest = obj({ variant: z.string(), digest: z.string(), rows: num });
+const planCache = z.enum(['auto', 'custom', 'generic']);
+
+const scenarioResults = obj({
+  ...envelope,
+  kind: z.literal('scenario'),
+  scenario: obj({
+    name: z.string(),
+    description: z.string(),
+    question: z.string(),
+    operations: z.array(obj({ name: z.string(), weight: num, sql: z.string(), kind: z.enum(['read', 'write']) })),
+  }),
+  config: obj({
+    variants: z.array(z.string()),
+    executor: z.enum(['closed', 'open']),
+    concurrency: num.optional(),
+    ratePerSec: num.optional(),
+    arrivals: z.enum(['poisson', 'uniform']).optional(),
+    connections: num,
+    durationMs: num,
+    warmupMs: num,
+    seed: num,
+    explain: z.boolean(),
+    mode: z.enum(['load', 'micro']),
+    opTimeoutMs: num.optional(),
+    workers: num.optional(),
+    rounds: num.optional(),
+    planCache: planCache.optional(),
+  }),
+  harness: obj({ sql: z.string(), floorUs: percentiles, roundsP50Us: z.array(num) }).optional(),
+  seed: seedPlan.nullable(),
+  answerChecks: z.array(obj({ operation: z.string(), params: z.array(z.unknown()), ok: z.boolean(), mismatches: z.array(answerDigest), reference: answerDigest })),
+  variants: z.array(variantScenario),
+}).meta({ id: 'ScenarioResults' });
+
+const benchResults = obj({
+  ...envelope,
+  kind: z.literal('bench'),
+  bench: z.string(),
+  config: z.record(z.string(), z.unknown()),
+  comparisons: z.array(
+    obj({
+      name: z.string(),
+      unit: z.string(),
+      peer: z.string(),
+      peerValue: num,
+      chatbenchValue: num,
+      ratio: num.describe('chatbench / peer for rates (higher is better), peer / chatbench for times'),
+      target: num.optional(),
+      met: z.boolean().optional(),
+      detail: z.string().optional(),
+    }),
+  ),
+  extra: z.record(z.string(), z.unknown()).optional(),
+}).meta({ id: 'BenchResults' });
+
+/** Every results.json: a seed, scenario or bench run, told apart by `kind`. */
+export const resultsSchema = z
+  .discriminatedUnion('kind', [seedResults, scenarioResults, benchResults])
+  .meta({ title: 'chatbench results.json', description: `A chatbench run (schemaVersion ${RESULTS_SCHEMA_VERSION}): the whole configuration, the environment, and what was measured.` });
+
+/** The JSON Schema of results.json (docs/results.schema.json is this, written by scripts/results-schema.ts). */
+export function resultsJsonSchema(): string {
+  return `${JSON.stringify(z.toJSONSchema(resultsSchema, { target: 'draft-2020-12' }), null, 2)}\n`;
+}
