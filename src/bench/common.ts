@@ -1,5 +1,5 @@
 // What every benchmark shares: scratch schemas of its own (marked, dropped after), running the
-// peers (psql, pgbench) as child processes, and the results file of a bench run.
+// peers (psql, pgbench) as child processes, and chatbench itself run as a user runs it.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,12 +8,10 @@ import { runProcess } from '../db/run-process.ts';
 import type { Target } from '../db/target.ts';
 import { newHistogram, record, type Histogram } from '../metrics/histogram.ts';
 import { DEFAULT_SEED } from '../generate/defaults.ts';
-import type { LoadShape } from '../scenario/executor.ts';
-import { loadScenario } from '../scenario/registry.ts';
-import { runScenario, type ScenarioRunConfig } from '../scenario/run.ts';
+import { loadScenario, runScenario, type LoadShape, type ScenarioRunConfig } from '../scenario/engine.ts';
 import type { ScenarioResults } from '../results/types.ts';
 import { RuntimeError } from '../errors.ts';
-import type { BenchComparison, BenchResults, RunEnvironment } from '../results/types.ts';
+import type { BenchComparison } from '../results/types.ts';
 import { setSchemaPath } from '../schema/apply.ts';
 import type { Phase, Variant } from '../schema/variants.ts';
 
@@ -126,26 +124,9 @@ export async function chatbenchRun(target: Target, o: { scenario: string; varian
     rounds: o.rounds ?? 1,
     planCache: o.planCache ?? 'auto',
   };
-  return runScenario(target, cfg, o.signal, () => {}, `bench ${o.scenario}`);
+  return runScenario(target, cfg, o.signal, () => {}, { command: `bench ${o.scenario}` });
 }
 
 export function comparison(c: Omit<BenchComparison, 'met'>): BenchComparison {
   return { ...c, met: c.target === undefined ? undefined : c.ratio >= c.target };
-}
-
-export function benchResults(bench: string, config: Record<string, unknown>, comparisons: BenchComparison[], environment: RunEnvironment, startedAt: Date, command: string, extra?: Record<string, unknown>): BenchResults {
-  return {
-    schemaVersion: 1,
-    kind: 'bench',
-    runId: '',
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    command,
-    partial: false,
-    environment,
-    bench,
-    config,
-    comparisons,
-    extra,
-  };
 }

@@ -13,9 +13,7 @@ import type { Target } from '../db/target.ts';
 import type { Model } from '../generate/model.ts';
 import { percentiles } from '../metrics/histogram.ts';
 import type { BenchComparison } from '../results/types.ts';
-import { queries } from '../scenario/api.ts';
-import { buildWorld } from '../scenario/world.ts';
-import { scenarioFile } from '../scenario/registry.ts';
+import { queries, scenarioFile, worldAt } from '../scenario/engine.ts';
 import type { Variant } from '../schema/variants.ts';
 import { chatbenchRun, comparison, pgbench, pgbenchSql } from './common.ts';
 import { historyPageScript } from './replay.ts';
@@ -36,7 +34,7 @@ export interface FidelityDesigns {
 
 /** The time-range read's law as a pgbench script: the hottest channel, a day uniform over the data. */
 function channelDayScript(model: Model): string {
-  const world = buildWorld(model, model.endMs, () => 0);
+  const world = worldAt(model, model.endMs);
   const lo = Math.ceil(world.startMs / 1000);
   const hi = Math.floor(world.endMs / 1000) - 86_400;
   return `\\set c ${world.hottestChannel()}\n\\set day random(${lo}, ${Math.max(lo, hi - 1)})\n${pgbenchSql(queries.CHANNEL_DAY, ['c', 'day'])}\n`;

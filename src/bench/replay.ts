@@ -6,9 +6,8 @@ import type { Target } from '../db/target.ts';
 import type { Model } from '../generate/model.ts';
 import { percentiles } from '../metrics/histogram.ts';
 import type { BenchComparison } from '../results/types.ts';
-import { queries } from '../scenario/api.ts';
 import type { Variant } from '../schema/variants.ts';
-import { buildWorld } from '../scenario/world.ts';
+import { queries, worldAt } from '../scenario/engine.ts';
 import { chatbenchRun, comparison, pgbench, pgbenchSql } from './common.ts';
 
 export interface ReplayOptions {
@@ -21,7 +20,7 @@ export interface ReplayOptions {
 
 /** The history page's law as a pgbench script: the hottest channel, a cursor uniform over the data's ids. */
 export function historyPageScript(model: Model): { script: string; law: { channel: number; idLo: number; idHi: number } } {
-  const world = buildWorld(model, model.endMs, () => 0);
+  const world = worldAt(model, model.endMs);
   const law = { channel: world.hottestChannel(), idLo: world.idFloor(world.startMs), idHi: world.idFloor(world.endMs) };
   return { law, script: `\\set c ${law.channel}\n\\set cursor random(${law.idLo}, ${law.idHi - 1})\n${pgbenchSql(queries.PAGE_BEFORE, ['c', 'cursor'])}\n` };
 }

@@ -1,7 +1,6 @@
 // `scenario` flags -> one frozen configuration, validated before anything connects.
 import { UsageError, invalidFlag } from '../errors.ts';
-import type { AnyScenario } from '../scenario/registry.ts';
-import type { ScenarioRunConfig } from '../scenario/run.ts';
+import type { AnyScenario, ScenarioRunConfig } from '../scenario/engine.ts';
 import { pickVariants, type Variant } from '../schema/variants.ts';
 import { DEFAULT_SEED } from '../generate/defaults.ts';
 import os from 'node:os';

@@ -9,12 +9,6 @@ import { RESULTS_SCHEMA_VERSION, type Results, type ScenarioResults } from './ty
 
 const RESULTS_FILE = 'results.json';
 
-/** A run id that sorts by time: 20261130-193005-history-scroll. */
-export function newRunId(name: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${stamp}-${name.replace(/[^a-z0-9-]+/gi, '-').toLowerCase()}`;
-}
-
 /** A folder for the run under `reportsDir`, never reusing an existing one. */
 export function runDir(reportsDir: string, runId: string): string {
   let dir = path.join(reportsDir, runId);

@@ -111,6 +111,7 @@ const variantScenario = obj({
   outages: z.array(obj({ fromMs: num, toMs: num, failures: numbers, open: z.boolean() })).optional(),
   reconnects: num.optional(),
   resources: z.array(obj({ t: num, rssBytes: num, heapUsedBytes: num, serverConnections: num.nullable() })).optional(),
+  steps: z.array(step).optional().describe('the named steps of the run on this variant, each summed over the rounds'),
   seed: obj({ steps: z.array(step), loadRowsPerSec: num, totalBytes: num }).optional(),
   server: obj({
     hitRatio: num.nullable(),

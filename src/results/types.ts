@@ -27,7 +27,7 @@ export interface RunEnvironment {
   targetKind: 'embedded' | 'url';
 }
 
-interface RunBase {
+export interface RunBase {
   schemaVersion: typeof RESULTS_SCHEMA_VERSION;
   runId: string;
   startedAt: string;
@@ -194,6 +194,8 @@ export interface VariantScenarioResult {
    * the run holds (null when the server could not be asked). For soaks: both must stay flat.
    */
   resources?: Array<{ t: number; rssBytes: number; heapUsedBytes: number; serverConnections: number | null }>;
+  /** The run's named steps on this variant (setup, warmup, measure, evidence, explain, teardown), each summed over the rounds. */
+  steps?: StepResult[];
   /** How the variant was seeded (steps, ingest rate, bytes), from chatbench's bookkeeping. */
   seed?: { steps: StepResult[]; loadRowsPerSec: number; totalBytes: number };
   server: {

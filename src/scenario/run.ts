@@ -1,8 +1,8 @@
 // A scenario run: the same workload, with the same parameter sequence, against each variant on the
 // same server. Answer checks first; then the harness's own floor and, round after round with the
-// designs interleaved (A B, B A, ...), each variant's named steps: connect -> setup (first round)
-// -> warm-up -> measure -> evidence -> close; after the last round, EXPLAIN of the plans that ran
-// and teardown. Produces the results file's content.
+// designs interleaved (A B, B A, ...), each variant's named, timed steps: setup (first round) ->
+// warm-up -> measure -> evidence; after the last round, explain (the plans that ran) and teardown.
+// Returns the whole results file.
 import type pg from 'pg';
 import { runEnvironment, relationSizes } from '../db/facts.ts';
 import { connectClient, connectLean, type Target } from '../db/target.ts';
@@ -12,6 +12,8 @@ import { loadModel, type Model, type ModelParams } from '../generate/model.ts';
 import { hash2 } from '../generate/random.ts';
 import { OperationStats } from '../metrics/counters.ts';
 import { encodeHistogram, newHistogram, percentiles, spectrum } from '../metrics/histogram.ts';
+import { envelope } from '../results/envelope.ts';
+import { checkIdentities } from '../results/io.ts';
 import type { OperationResult, ScenarioResults, SeedPlanSummary, TimelinePoint, VariantScenarioResult } from '../results/types.ts';
 import { META_SCHEMA, seedRecords } from '../schema/meta.ts';
 import type { Variant } from '../schema/variants.ts';
@@ -68,7 +70,7 @@ export type RunEvent =
   | { type: 'second'; variant: string; phase: 'warmup' | 'measure'; elapsedMs: number; ops: number; errors: number; p99Us: number }
   | { type: 'variant-done'; variant: string; result: VariantScenarioResult };
 
-export function variantInfo(v: Variant): VariantInfo {
+function variantInfo(v: Variant): VariantInfo {
   return {
     name: v.name,
     schema: v.schema,
@@ -217,6 +219,8 @@ interface RunContext {
   roundSpanMs: number;
   roundDurationMs: number;
   warmupOf(round: number): number;
+  /** Per variant, the time of each named step so far. */
+  steps: Map<string, Map<StepName, number>>;
 }
 
 /** How many virtual users a shape runs. */
@@ -224,75 +228,115 @@ function usersOf(cfg: ScenarioRunConfig): number {
   return cfg.shape.kind === 'closed' ? cfg.shape.concurrency : cfg.connections;
 }
 
-/** One round on one variant: connect, (setup,) warm up, measure with evidence around it, close. */
-async function measureRound(ctx: RunContext, v: Variant, round: number, first: boolean, last: boolean): Promise<RoundResult> {
-  const { cfg, load, target, onEvent, signal } = ctx;
-  const vus = usersOf(cfg);
-  let control = await connectClient(target, { schema: v.schema, applicationName: 'chatbench scenario control' });
+type StepName = 'setup' | 'warmup' | 'measure' | 'evidence' | 'explain' | 'teardown';
+
+/**
+ * One named step of a variant, timed: its time is added to the variant's steps (a step of every
+ * round counts once per round), the way the seeder names and times its own.
+ */
+async function step<T>(ctx: RunContext, v: Variant, name: StepName, fn: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
   try {
-    if (first && cfg.scenario.setup) {
-      onEvent({ type: 'phase', variant: v.name, phase: 'setup' });
-      const world = buildWorld(await ctx.model, ctx.virtualStartMs, () => 0);
-      await cfg.scenario.setup({ client: control, world, variant: variantInfo(v), log: (m) => onEvent({ type: 'log', message: `${v.name}: ${m}` }) }).catch((e) => {
-        throw toDatabaseError(e, `${cfg.scenario.name} setup on ${v.name}`);
-      });
-    }
-    await load.open({
-      schema: v.schema,
-      vus,
-      connections: Math.min(cfg.connections, vus),
-      seed: cfg.seed,
-      round,
-      virtualStartMs: ctx.virtualStartMs + round * ctx.roundSpanMs,
-      planCache: cfg.planCache,
-      opTimeoutMs: cfg.opTimeoutMs,
-      event: Boolean(cfg.scenario.event),
-      applicationName: LOAD_APPLICATION,
-    });
+    return await fn();
+  } finally {
+    const steps = ctx.steps.get(v.name) ?? new Map<StepName, number>();
+    steps.set(name, (steps.get(name) ?? 0) + performance.now() - t0);
+    ctx.steps.set(v.name, steps);
+  }
+}
+
+/** The scenario's own setup on a variant (first round only): its tables, its rows. */
+async function setupStep(ctx: RunContext, v: Variant, control: pg.Client): Promise<void> {
+  const { cfg, onEvent } = ctx;
+  if (!cfg.scenario.setup) return;
+  onEvent({ type: 'phase', variant: v.name, phase: 'setup' });
+  const world = buildWorld(await ctx.model, ctx.virtualStartMs, () => 0);
+  await cfg.scenario.setup({ client: control, world, variant: variantInfo(v), log: (m) => onEvent({ type: 'log', message: `${v.name}: ${m}` }) }).catch((e) => {
+    throw toDatabaseError(e, `${cfg.scenario.name} setup on ${v.name}`);
+  });
+}
+
+/** The load's connections for this round, then its warm-up (not measured). */
+async function warmupStep(ctx: RunContext, v: Variant, round: number, arrivalSeed: number): Promise<MergedPhase | undefined> {
+  const { cfg, load } = ctx;
+  const vus = usersOf(cfg);
+  await load.open({
+    schema: v.schema,
+    vus,
+    connections: Math.min(cfg.connections, vus),
+    seed: cfg.seed,
+    round,
+    virtualStartMs: ctx.virtualStartMs + round * ctx.roundSpanMs,
+    planCache: cfg.planCache,
+    opTimeoutMs: cfg.opTimeoutMs,
+    event: Boolean(cfg.scenario.event),
+    applicationName: LOAD_APPLICATION,
+  });
+  const warmupMs = ctx.warmupOf(round);
+  if (warmupMs <= 0) return undefined;
+  ctx.onEvent({ type: 'phase', variant: v.name, phase: 'warmup', round });
+  return load.phase({ durationMs: warmupMs, shape: cfg.shape, arrivalSeed: hash2(arrivalSeed, 1) }, ctx.signal, second(ctx, v.name, 'warmup'));
+}
+
+/** The server's counters as the measured window opens: nothing is in flight, so they match ours exactly. */
+interface EvidenceWindow {
+  ids: Map<string, string>;
+  idList: string[];
+  reset: boolean;
+  stmts0: Awaited<ReturnType<typeof snapshotStatements>>;
+  db0: DatabaseCounters;
+  plans0: PlanCounts;
+}
+
+type Measured = Pick<RoundResult, 'measured' | 'plans' | 'reconnects' | 'resources' | 'explainParams'>;
+
+/** The measured phase, with resources sampled through it; the load's connections are closed after it. */
+async function measureStep(ctx: RunContext, v: Variant, round: number, last: boolean, arrivalSeed: number, window: EvidenceWindow): Promise<Measured> {
+  const { cfg, load, signal } = ctx;
+  ctx.onEvent({ type: 'phase', variant: v.name, phase: 'measure', round });
+  const sampler = sampleResources(ctx.target, RESOURCE_SAMPLE_MS);
+  const event = cfg.scenario.event ? { atMs: ctx.roundDurationMs * cfg.scenario.event.atFraction } : undefined;
+  const measured = await load.phase({ durationMs: ctx.roundDurationMs, shape: cfg.shape, arrivalSeed, event }, signal, second(ctx, v.name, 'measure'));
+  const resources = await sampler.stop();
+  const plans = planDelta(window.plans0, await load.planCounts().catch(() => null));
+  const explainParams = last && cfg.explain && !signal.aborted ? await load.explainParams(EXPLAIN_DRAWS) : undefined;
+  const reconnects = await load.close();
+  return { measured, plans, reconnects, resources, explainParams };
+}
+
+/** The server's side of the measured window: statements, database counters and WAL, closed now. */
+async function evidenceStep(ctx: RunContext, v: Variant, round: number, control: pg.Client, window: EvidenceWindow): Promise<Pick<RoundResult, 'server' | 'db0' | 'db1' | 'walBytes'>> {
+  ctx.onEvent({ type: 'phase', variant: v.name, phase: 'evidence', round });
+  const stmts1 = await snapshotStatements(control, window.idList);
+  const db1 = await snapshotDatabase(control);
+  return {
+    server: ctx.ops.map((op) => statementDelta(window.stmts0, stmts1, window.ids.get(op.def.sql), window.reset)),
+    db0: window.db0,
+    db1,
+    walBytes: await walBytesBetween(control, window.db0.walLsn, db1.walLsn),
+  };
+}
+
+/** One round on one variant: setup (first round), warm-up, measure, evidence; each step a function returning its part. */
+async function measureRound(ctx: RunContext, v: Variant, round: number, first: boolean, last: boolean): Promise<RoundResult> {
+  let control = await connectClient(ctx.target, { schema: v.schema, applicationName: 'chatbench scenario control' });
+  try {
+    if (first) await step(ctx, v, 'setup', () => setupStep(ctx, v, control));
     let closed = false;
     try {
-      const arrivalSeed = roundKey(hash2(cfg.seed, 0xa221), round);
+      const arrivalSeed = roundKey(hash2(ctx.cfg.seed, 0xa221), round);
       const ids = await statementIds(control, [...new Set(ctx.ops.map((o) => o.def.sql))]);
       const idList = [...new Set(ids.values())];
-      let warm: MergedPhase | undefined;
-      const warmupMs = ctx.warmupOf(round);
-      if (warmupMs > 0) {
-        onEvent({ type: 'phase', variant: v.name, phase: 'warmup', round });
-        warm = await load.phase({ durationMs: warmupMs, shape: cfg.shape, arrivalSeed: hash2(arrivalSeed, 1) }, signal, second(ctx, v.name, 'warmup'));
-      }
-      // Evidence windows open and close with nothing in flight, so server counts match ours exactly.
+      const warm = await step(ctx, v, 'warmup', () => warmupStep(ctx, v, round, arrivalSeed));
       const reset = await resetStatements(control, idList);
-      const stmts0 = await snapshotStatements(control, idList);
-      const db0 = await snapshotDatabase(control);
-      const plans0 = await load.planCounts();
-      onEvent({ type: 'phase', variant: v.name, phase: 'measure', round });
-      const sampler = sampleResources(target, RESOURCE_SAMPLE_MS);
-      const event = cfg.scenario.event ? { atMs: ctx.roundDurationMs * cfg.scenario.event.atFraction } : undefined;
-      const measured = await load.phase({ durationMs: ctx.roundDurationMs, shape: cfg.shape, arrivalSeed, event }, signal, second(ctx, v.name, 'measure'));
-      const resources = await sampler.stop();
-      const plans = planDelta(plans0, await load.planCounts().catch(() => null));
-      const explainParams = last && cfg.explain && !signal.aborted ? await load.explainParams(EXPLAIN_DRAWS) : undefined;
+      const window: EvidenceWindow = { ids, idList, reset, stmts0: await snapshotStatements(control, idList), db0: await snapshotDatabase(control), plans0: await ctx.load.planCounts() };
+      const measured = await step(ctx, v, 'measure', () => measureStep(ctx, v, round, last, arrivalSeed, window));
       closed = true;
-      const reconnects = await load.close();
-      onEvent({ type: 'phase', variant: v.name, phase: 'evidence', round });
-      control = await liveControl(target, v.schema, control);
-      const stmts1 = await snapshotStatements(control, idList);
-      const db1 = await snapshotDatabase(control);
-      return {
-        round,
-        warm,
-        measured,
-        server: ctx.ops.map((op) => statementDelta(stmts0, stmts1, ids.get(op.def.sql), reset)),
-        plans,
-        db0,
-        db1,
-        walBytes: await walBytesBetween(control, db0.walLsn, db1.walLsn),
-        reconnects,
-        resources,
-        explainParams,
-      };
+      control = await liveControl(ctx.target, v.schema, control);
+      const evidence = await step(ctx, v, 'evidence', () => evidenceStep(ctx, v, round, control, window));
+      return { round, warm, ...measured, ...evidence };
     } finally {
-      if (!closed) await load.close();
+      if (!closed) await ctx.load.close();
     }
   } finally {
     await control.end().catch(() => {});
@@ -409,9 +453,9 @@ function variantResult(ctx: RunContext, v: Variant, rounds: RoundResult[]): Vari
 
 /**
  * After a variant's last round: EXPLAIN (ANALYZE, BUFFERS) EXECUTE of each operation's plan, of the
- * kind its connections ran, and both kinds timed on the same parameters; then sizes; then teardown.
+ * kind its connections ran, and both kinds timed on the same parameters; then the relations' sizes.
  */
-async function finishVariant(ctx: RunContext, v: Variant, result: VariantScenarioResult, explainParams: Array<unknown[][] | null> | undefined): Promise<void> {
+async function explainStep(ctx: RunContext, v: Variant, result: VariantScenarioResult, explainParams: Array<unknown[][] | null> | undefined): Promise<void> {
   const { cfg, target, onEvent } = ctx;
   const control = await connectClient(target, { schema: v.schema, applicationName: 'chatbench scenario control' });
   try {
@@ -454,7 +498,8 @@ async function finishVariant(ctx: RunContext, v: Variant, result: VariantScenari
   }
 }
 
-async function teardown(ctx: RunContext, v: Variant, virtualEndMs: number): Promise<void> {
+/** The scenario's own teardown, and the variant's virtual clock moved past what this run wrote. */
+async function teardownStep(ctx: RunContext, v: Variant, virtualEndMs: number): Promise<void> {
   const control = await connectClient(ctx.target, { schema: v.schema, applicationName: 'chatbench scenario control' });
   try {
     if (ctx.cfg.scenario.teardown) {
@@ -474,7 +519,14 @@ async function measureFloor(ctx: RunContext, schema: string): Promise<OperationS
   return ctx.load.floor({ schema, warmupMs: 200, durationMs, applicationName: `${LOAD_APPLICATION} floor` });
 }
 
-export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal: AbortSignal, onEvent: (e: RunEvent) => void, command: string): Promise<ScenarioResults> {
+/** How a run is recorded: the command that reproduces it, and the name its run id carries (default: the scenario's). */
+export interface RunRecord {
+  command: string;
+  name?: string;
+}
+
+/** Runs the scenario on each variant and returns the whole results file, stamped and checked against its counter identities. */
+export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal: AbortSignal, onEvent: (e: RunEvent) => void, record: RunRecord): Promise<ScenarioResults> {
   const startedAt = new Date();
   const admin = await connectClient(target, { applicationName: 'chatbench scenario admin' });
   try {
@@ -533,7 +585,7 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
       interrupted = signal.aborted;
     } else {
       const load = await LoadGenerator.start({ params: target.params, scenarioFile: cfg.scenarioFile, model: modelParams, workers: cfg.workers });
-      const ctx: RunContext = { target, cfg, ops, load, model, signal, onEvent, virtualStartMs: vStart, roundSpanMs, roundDurationMs, warmupOf: (r) => (r === 0 ? cfg.warmupMs : laterWarmupMs) };
+      const ctx: RunContext = { target, cfg, ops, load, model, signal, onEvent, virtualStartMs: vStart, roundSpanMs, roundDurationMs, warmupOf: (r) => (r === 0 ? cfg.warmupMs : laterWarmupMs), steps: new Map() };
       const byVariant = new Map<string, RoundResult[]>(cfg.variants.map((v) => [v.name, []]));
       const floors: OperationStats[] = [];
       const started = new Set<string>();
@@ -557,29 +609,24 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
           if (!rr.length) continue;
           const result = variantResult(ctx, v, rr);
           result.seed = seedOf.get(v.name);
-          await finishVariant(ctx, v, result, rr[rr.length - 1].explainParams);
+          await step(ctx, v, 'explain', () => explainStep(ctx, v, result, rr[rr.length - 1].explainParams));
           variants.push(result);
           onEvent({ type: 'variant-done', variant: v.name, result });
         }
       } finally {
         await load.stop();
-        for (const v of cfg.variants) if (started.has(v.name)) await teardown(ctx, v, vEnd);
+        for (const v of cfg.variants) if (started.has(v.name)) await step(ctx, v, 'teardown', () => teardownStep(ctx, v, vEnd));
       }
+      for (const result of variants) result.steps = [...(ctx.steps.get(result.variant) ?? [])].map(([name, ms]) => ({ name, ms: Math.round(ms) }));
       if (floors.length) {
         const all = new OperationStats();
         for (const f of floors) all.add(f.encode());
         harness = { sql: FLOOR_SQL, floorUs: percentiles(all.latency), roundsP50Us: floors.map((f) => percentiles(f.latency).p50) };
       }
     }
-    return {
-      schemaVersion: 1,
+    const results: ScenarioResults = {
+      ...envelope({ name: record.name ?? cfg.scenario.name, startedAt, command: record.command, environment: env }, interrupted),
       kind: 'scenario',
-      runId: '',
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      command,
-      partial: interrupted,
-      environment: env,
       scenario: {
         name: cfg.scenario.name,
         description: cfg.scenario.description,
@@ -608,6 +655,8 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
       answerChecks: checks,
       variants,
     };
+    checkIdentities(results);
+    return results;
   } finally {
     await admin.end().catch(() => {});
   }

@@ -2,12 +2,11 @@
 import { REPORTS_DIR, SCHEMAS_DIR } from '../../config/paths.ts';
 import { scenarioConfig } from '../../config/scenario.ts';
 import { formatCount, formatUs } from '../../metrics/format.ts';
-import { newRunId, runDir, writeResults, checkIdentities } from '../../results/io.ts';
+import { runDir, writeResults } from '../../results/io.ts';
 import type { ScenarioResults } from '../../results/types.ts';
 import { renderRun } from '../../report/render.ts';
 import { recordedCommand } from '../../db/redact.ts';
-import { loadScenario, scenarioFile, scenarioNames } from '../../scenario/registry.ts';
-import { runScenario, type RunEvent } from '../../scenario/run.ts';
+import { loadScenario, runScenario, scenarioFile, scenarioNames, type RunEvent } from '../../scenario/engine.ts';
 import { loadVariants } from '../../schema/variants.ts';
 import type { CommandFactory } from '../app.ts';
 import { ProgressLine } from '../progress.ts';
@@ -57,10 +56,8 @@ export const scenarioCommand: CommandFactory = (ctx) => ({
       }
     };
     const command = recordedCommand(`npm run scenario ${String(argv.name)} --`, process.argv.slice(3).filter((a) => a !== String(argv.name)));
-    const results: ScenarioResults = await runScenario(target, cfg.run, ctx.signal, onEvent, command);
+    const results: ScenarioResults = await runScenario(target, cfg.run, ctx.signal, onEvent, { command });
     progress.clear();
-    results.runId = newRunId(scenario.name, new Date(results.startedAt));
-    checkIdentities(results);
     const dir = cfg.out ? path.resolve(cfg.out) : runDir(REPORTS_DIR, results.runId);
     writeResults(dir, results);
     const report = await renderRun(dir, results);

@@ -12,7 +12,7 @@ import { auditSchema, RULES, type AuditQuery, type AuditResult, type Finding } f
 import { exportMigrations, writeExport } from '../../schema/export.ts';
 import { appliedVariants, seedRecords, type SeedRecord } from '../../schema/meta.ts';
 import { findVariant, loadVariants, pickVariants, type Variant } from '../../schema/variants.ts';
-import { scenarioAuditQueries } from '../../scenario/registry.ts';
+import { scenarioAuditQueries } from '../../scenario/engine.ts';
 import type { Argv } from 'yargs';
 import type { CommandFactory } from '../app.ts';
 import type { CliContext } from '../context.ts';

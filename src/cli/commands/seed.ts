@@ -13,7 +13,8 @@ import { DEFAULT_DAYS, DEFAULT_SEED } from '../../generate/defaults.ts';
 import { loadModel, DISTRIBUTION, type Model } from '../../generate/model.ts';
 import { buildPlan, GENERATOR_VERSION, type DataPlan } from '../../generate/plan.ts';
 import { formatBytes, formatCount, formatMs, shortCount } from '../../metrics/format.ts';
-import { newRunId, runDir, writeResults } from '../../results/io.ts';
+import { envelope } from '../../results/envelope.ts';
+import { runDir, writeResults } from '../../results/io.ts';
 import type { SeedResults, VariantSeedResult } from '../../results/types.ts';
 import { loadVariants } from '../../schema/variants.ts';
 import { calibrateGenerator, calibrateServer, estimateVariant, freeBytes, type Calibration } from '../../seed/estimate.ts';
@@ -186,14 +187,8 @@ async function runSeed(ctx: CliContext, cfg: SeedConfig, plan: DataPlan, model: 
   }
   progress.clear();
   const out: SeedResults = {
-    schemaVersion: 1,
+    ...envelope({ name: 'seed', startedAt, command: recordedCommand('npm run seed --', argv.filter((a) => a !== 'seed')), environment: env }, Boolean(interrupted)),
     kind: 'seed',
-    runId: newRunId('seed', startedAt),
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    command: recordedCommand('npm run seed --', argv.filter((a) => a !== 'seed')),
-    partial: Boolean(interrupted),
-    environment: env,
     config: { jobs: cfg.jobs, format: cfg.format, variants: cfg.variants.map((v) => v.name), resume: cfg.resume, force: cfg.force },
     plan: {
       seed: plan.seed,
