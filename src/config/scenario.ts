@@ -37,41 +37,84 @@ export interface ScenarioConfig {
   out?: string;
 }
 
-export function scenarioConfig(argv: Record<string, unknown>, scenario: AnyScenario, scenarioFile: string, allVariants: Variant[]): ScenarioConfig {
-  const d = scenario.defaults;
-  const durationMs = argv.duration === undefined ? d.durationMs : parseDuration('duration', argv.duration);
-  const warmupMs = argv.warmup === undefined ? d.warmupMs : parseDuration('warmup', argv.warmup, { allowZero: true });
-  if (durationMs < 1000) throw invalidFlag('duration', argv.duration, 'at least 1s');
+/**
+ * What a run asks for, typed: the flags once parsed, or a command's own values (quickstart).
+ * Anything absent takes the scenario's default.
+ */
+export interface ScenarioChoices {
+  /** Absent: every variant, run on the seeded ones. */
+  variants?: Variant[];
+  durationMs?: number;
+  warmupMs?: number;
+  concurrency?: number;
+  ratePerSec?: number;
+  arrivals?: 'poisson' | 'uniform';
+  maxLagMs?: number;
+  connections?: number;
+  opTimeoutMs?: number;
+  workers?: number;
+  rounds?: number;
+  planCache?: ScenarioRunConfig['planCache'];
+  seed?: number;
+  explain?: boolean;
+  mode?: ScenarioRunConfig['mode'];
+  out?: string;
+}
+
+/** The scenario command's flags, each parsed and checked on its own. */
+export function scenarioChoices(argv: Record<string, unknown>, allVariants: Variant[]): ScenarioChoices {
+  const opt = <T>(key: string, parse: (raw: unknown) => T): T | undefined => (argv[key] === undefined ? undefined : parse(argv[key]));
+  const durationMs = opt('duration', (raw) => parseDuration('duration', raw));
+  if (durationMs !== undefined && durationMs < 1000) throw invalidFlag('duration', argv.duration, 'at least 1s');
   if (argv.rate !== undefined && argv.concurrency !== undefined) throw new UsageError('--rate and --concurrency cannot be used together: --rate runs an open loop, --concurrency a closed one');
-  const mode = (argv.mode === undefined ? 'load' : String(argv.mode)) as 'load' | 'micro';
-  if (mode !== 'load' && mode !== 'micro') throw invalidFlag('mode', argv.mode, 'load or micro');
-  const arrivals = argv.arrivals === undefined ? 'poisson' : String(argv.arrivals);
-  if (arrivals !== 'poisson' && arrivals !== 'uniform') throw invalidFlag('arrivals', argv.arrivals, 'poisson or uniform');
+  const mode = opt('mode', String);
+  if (mode !== undefined && mode !== 'load' && mode !== 'micro') throw invalidFlag('mode', argv.mode, 'load or micro');
+  const arrivals = opt('arrivals', String);
+  if (arrivals !== undefined && arrivals !== 'poisson' && arrivals !== 'uniform') throw invalidFlag('arrivals', argv.arrivals, 'poisson or uniform');
   if (argv.arrivals !== undefined && argv.rate === undefined) throw new UsageError('--arrivals applies to the open loop: give --rate too');
   if (argv['max-lag'] !== undefined && argv.rate === undefined) throw new UsageError('--max-lag applies to the open loop: give --rate too');
-  const open = argv.rate !== undefined || (argv.concurrency === undefined && d.executor === 'open');
-  const concurrency = argv.concurrency === undefined ? d.concurrency : parseInteger('concurrency', argv.concurrency, 1, 10_000);
-  const connections = argv.connections === undefined ? Math.min(MAX_CONNECTIONS, concurrency) : parseInteger('connections', argv.connections, 1, 1000);
-  const shape: ScenarioRunConfig['shape'] = open
-    ? {
-        kind: 'open',
-        ratePerSec: argv.rate === undefined ? d.ratePerSec ?? 100 : parseRate('rate', argv.rate),
-        arrivals,
-        maxLagMs: argv['max-lag'] === undefined ? undefined : parseDuration('max-lag', argv['max-lag']),
-      }
-    : { kind: 'closed', concurrency };
-  const opTimeoutMs = argv['op-timeout'] === undefined ? undefined : parseDuration('op-timeout', argv['op-timeout']);
+  const opTimeoutMs = opt('op-timeout', (raw) => parseDuration('op-timeout', raw));
   if (opTimeoutMs !== undefined && opTimeoutMs < 1) throw invalidFlag('op-timeout', argv['op-timeout'], 'at least 1ms (statement_timeout counts whole milliseconds)');
-  const seed = argv.seed === undefined ? DEFAULT_SEED : parseInteger('seed', argv.seed, 0, Number.MAX_SAFE_INTEGER);
   if (argv.out !== undefined && String(argv.out).trim() === '') throw invalidFlag('out', argv.out, 'a folder path');
-  const planCache = argv['plan-cache'] === undefined ? 'auto' : String(argv['plan-cache']);
-  if (!(PLAN_CACHE_MODES as readonly string[]).includes(planCache)) throw invalidFlag('plan-cache', argv['plan-cache'], 'auto, custom or generic');
-  const workers = argv.workers === undefined ? defaultWorkers() : parseInteger('workers', argv.workers, 1, 64);
-  const variants = pickVariants(allVariants, argv.variants ?? 'all');
-  const rounds = argv.rounds === undefined ? defaultRounds(durationMs, variants.length, Boolean(scenario.event)) : parseInteger('rounds', argv.rounds, 1, 100);
+  const planCache = opt('plan-cache', String);
+  if (planCache !== undefined && !(PLAN_CACHE_MODES as readonly string[]).includes(planCache)) throw invalidFlag('plan-cache', argv['plan-cache'], 'auto, custom or generic');
+  return {
+    variants: argv.variants === undefined ? undefined : pickVariants(allVariants, argv.variants),
+    durationMs,
+    warmupMs: opt('warmup', (raw) => parseDuration('warmup', raw, { allowZero: true })),
+    concurrency: opt('concurrency', (raw) => parseInteger('concurrency', raw, 1, 10_000)),
+    ratePerSec: opt('rate', (raw) => parseRate('rate', raw)),
+    arrivals: arrivals as ScenarioChoices['arrivals'],
+    maxLagMs: opt('max-lag', (raw) => parseDuration('max-lag', raw)),
+    connections: opt('connections', (raw) => parseInteger('connections', raw, 1, 1000)),
+    opTimeoutMs,
+    workers: opt('workers', (raw) => parseInteger('workers', raw, 1, 64)),
+    rounds: opt('rounds', (raw) => parseInteger('rounds', raw, 1, 100)),
+    planCache: planCache as ScenarioChoices['planCache'],
+    seed: opt('seed', (raw) => parseInteger('seed', raw, 0, Number.MAX_SAFE_INTEGER)),
+    explain: opt('explain', Boolean),
+    mode: mode as ScenarioChoices['mode'],
+    out: opt('out', String),
+  };
+}
+
+/** A scenario's run from typed choices: the scenario's defaults for the rest, and the checks that span several values. */
+export function scenarioRunConfig(c: ScenarioChoices, scenario: AnyScenario, scenarioFile: string, allVariants: Variant[]): ScenarioConfig {
+  const d = scenario.defaults;
+  const durationMs = c.durationMs ?? d.durationMs;
+  const warmupMs = c.warmupMs ?? d.warmupMs;
+  const mode = c.mode ?? 'load';
+  const open = c.ratePerSec !== undefined || (c.concurrency === undefined && d.executor === 'open');
+  const concurrency = c.concurrency ?? d.concurrency;
+  const connections = c.connections ?? Math.min(MAX_CONNECTIONS, concurrency);
+  const shape: ScenarioRunConfig['shape'] = open
+    ? { kind: 'open', ratePerSec: c.ratePerSec ?? d.ratePerSec ?? 100, arrivals: c.arrivals ?? 'poisson', maxLagMs: c.maxLagMs }
+    : { kind: 'closed', concurrency };
+  const variants = c.variants ?? allVariants;
+  const rounds = c.rounds ?? defaultRounds(durationMs, variants.length, Boolean(scenario.event));
   if (rounds > 1 && scenario.event) throw new UsageError(`--rounds ${rounds}: ${scenario.name}'s ${scenario.event.operation} happens once per variant, so it runs in one round: leave --rounds out`);
-  if (durationMs / rounds < 1000) throw invalidFlag('rounds', argv.rounds, `at most ${Math.max(1, Math.floor(durationMs / 1000))} for --duration ${argv.duration ?? `${durationMs / 1000}s`} (each round measures at least 1s)`);
-  if (mode === 'micro' && argv.rounds !== undefined && rounds > 1) throw new UsageError('--rounds applies to load mode: micro mode measures each query once');
+  if (durationMs / rounds < 1000) throw invalidFlag('rounds', rounds, `at most ${Math.max(1, Math.floor(durationMs / 1000))} for --duration ${durationMs / 1000}s (each round measures at least 1s)`);
+  if (mode === 'micro' && c.rounds !== undefined && rounds > 1) throw new UsageError('--rounds applies to load mode: micro mode measures each query once');
   const vus = open ? connections : concurrency;
   return Object.freeze({
     run: {
@@ -82,17 +125,22 @@ export function scenarioConfig(argv: Record<string, unknown>, scenario: AnyScena
       connections,
       durationMs,
       warmupMs,
-      seed,
-      explain: argv.explain === undefined ? durationMs <= 60_000 : Boolean(argv.explain),
+      seed: c.seed ?? DEFAULT_SEED,
+      explain: c.explain ?? durationMs <= 60_000,
       mode,
-      opTimeoutMs,
-      onlySeeded: argv.variants === undefined,
+      opTimeoutMs: c.opTimeoutMs,
+      onlySeeded: c.variants === undefined,
       // A worker needs a user and a connection of its own.
-      workers: Math.min(workers, vus, connections),
+      workers: Math.min(c.workers ?? defaultWorkers(), vus, connections),
       rounds: mode === 'micro' ? 1 : rounds,
-      planCache: planCache as ScenarioRunConfig['planCache'],
+      planCache: c.planCache ?? 'auto',
     },
-    onlySeeded: argv.variants === undefined,
-    out: argv.out === undefined ? undefined : String(argv.out),
+    onlySeeded: c.variants === undefined,
+    out: c.out,
   });
+}
+
+/** The scenario command's flags -> its run: parsed one by one, then completed and checked together. */
+export function scenarioConfig(argv: Record<string, unknown>, scenario: AnyScenario, scenarioFile: string, allVariants: Variant[]): ScenarioConfig {
+  return scenarioRunConfig(scenarioChoices(argv, allVariants), scenario, scenarioFile, allVariants);
 }

@@ -1,6 +1,7 @@
 // Runs a program to completion and hands back what it printed: the server's own tools (initdb,
 // pg_ctl) and the peers chatbench is measured against (psql, pgbench). One place spawns them.
 import { spawn } from 'node:child_process';
+import { RuntimeError } from '../errors.ts';
 
 export interface ProcessOptions {
   /** Added to this process's environment. */
@@ -39,5 +40,14 @@ export function runProcess(cmd: string, args: string[], o: ProcessOptions = {}):
     });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr, output, ms: performance.now() - t0 }));
+  });
+}
+
+/** Runs a program on this terminal (psql for a person); resolves with its exit code. */
+export function runInteractive(cmd: string, args: string[], notInstalled: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: 'inherit' });
+    child.on('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? new RuntimeError(notInstalled) : e));
+    child.on('close', (code) => resolve(code ?? 1));
   });
 }

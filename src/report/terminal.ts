@@ -54,3 +54,18 @@ function verdictLines(r: ScenarioResults): string {
   if (r.harness) out.push(`harness floor (${r.harness.sql}, same path): p50 ${formatUs(r.harness.floorUs.p50)}, p90 ${formatUs(r.harness.floorUs.p90)}, p99 ${formatUs(r.harness.floorUs.p99)}`);
   return `\n${out.join('\n')}`;
 }
+
+/** Text wrapped at `width` columns, every line indented by `indent` spaces. */
+export function wrap(text: string, indent: number, width: number): string {
+  const words = text.split(/\s+/);
+  const lines: string[] = [];
+  let line = '';
+  for (const w of words) {
+    if (line && indent + line.length + 1 + w.length > width) {
+      lines.push(line);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  if (line) lines.push(line);
+  return lines.map((l) => ' '.repeat(indent) + l).join('\n');
+}

@@ -1,7 +1,7 @@
 // `npm start`: the quickstart. Seeds a small data set into two variants (or uses what is there),
 // runs history-scroll on both, writes the report and prints its path.
 import { REPORTS_DIR, SCHEMAS_DIR } from '../../config/paths.ts';
-import { scenarioConfig } from '../../config/scenario.ts';
+import { scenarioRunConfig } from '../../config/scenario.ts';
 import { planParams } from '../../generate/plan.ts';
 import { formatCount, formatUs } from '../../metrics/format.ts';
 import { runDir, writeResults } from '../../results/io.ts';
@@ -14,7 +14,7 @@ import type { CommandFactory } from '../app.ts';
 import { ProgressLine } from '../progress.ts';
 import os from 'node:os';
 
-const QUICKSTART = { messages: 100_000, variants: ['btree-unpartitioned', 'btree-weekly'], scenario: 'history-scroll', duration: '5s', warmup: '2s' };
+const QUICKSTART = { messages: 100_000, variants: ['btree-unpartitioned', 'btree-weekly'], scenario: 'history-scroll', durationMs: 5000, warmupMs: 2000 };
 
 export const quickstartCommand: CommandFactory = (ctx) => ({
   command: 'quickstart',
@@ -24,7 +24,7 @@ export const quickstartCommand: CommandFactory = (ctx) => ({
     const all = loadVariants(SCHEMAS_DIR);
     const variants = QUICKSTART.variants.map((n) => findVariant(all, n));
     const scenario = await loadScenario(QUICKSTART.scenario);
-    const cfg = scenarioConfig({ variants: QUICKSTART.variants.join(','), duration: QUICKSTART.duration, warmup: QUICKSTART.warmup }, scenario, scenarioFile(QUICKSTART.scenario), all);
+    const cfg = scenarioRunConfig({ variants, durationMs: QUICKSTART.durationMs, warmupMs: QUICKSTART.warmupMs }, scenario, scenarioFile(QUICKSTART.scenario), all);
     const target = await ctx.target();
     const progress = new ProgressLine(process.stderr, ctx.interactive, ctx.globals.quiet, 3000);
     progress.log(`chatbench quickstart on ${target.display}`);
@@ -36,7 +36,7 @@ export const quickstartCommand: CommandFactory = (ctx) => ({
       },
     });
     progress.log(seeded.reused.length ? `using the data already seeded in ${seeded.reused.join(', ')} (${formatCount(seeded.params.messages)} messages)` : `seeded ${formatCount(seeded.params.messages)} messages into ${seeded.seeded.join(', ')}`);
-    const command = `npm run scenario ${scenario.name} -- --variants ${QUICKSTART.variants.join(',')} --duration ${QUICKSTART.duration} --warmup ${QUICKSTART.warmup}`;
+    const command = `npm run scenario ${scenario.name} -- --variants ${QUICKSTART.variants.join(',')} --duration ${QUICKSTART.durationMs / 1000}s --warmup ${QUICKSTART.warmupMs / 1000}s`;
     const results = await runScenario(target, cfg.run, ctx.signal, (e) => {
       if (e.type === 'log') progress.log(e.message);
       else if (e.type === 'second') progress.update(`${e.variant}: ${e.phase} ${(e.elapsedMs / 1000).toFixed(0)}s ${formatCount(e.ops)} ops/s p99 ${formatUs(e.p99Us)}`);

@@ -3,7 +3,6 @@ import { REPORTS_DIR, SCHEMAS_DIR } from '../../config/paths.ts';
 import { scenarioConfig } from '../../config/scenario.ts';
 import { formatCount, formatUs } from '../../metrics/format.ts';
 import { runDir, writeResults } from '../../results/io.ts';
-import type { ScenarioResults } from '../../results/types.ts';
 import { renderRun } from '../../report/render.ts';
 import { recordedCommand } from '../../db/redact.ts';
 import { loadScenario, runScenario, scenarioFile, scenarioNames, type RunEvent } from '../../scenario/engine.ts';
@@ -11,7 +10,7 @@ import { loadVariants } from '../../schema/variants.ts';
 import type { CommandFactory } from '../app.ts';
 import { ProgressLine } from '../progress.ts';
 import { InterruptedError } from '../../errors.ts';
-import { terminalTable } from '../../report/terminal.ts';
+import { scenarioSummaryJson, scenarioSummaryText } from '../../report/summary.ts';
 import path from 'node:path';
 
 export const scenarioCommand: CommandFactory = (ctx) => ({
@@ -56,45 +55,12 @@ export const scenarioCommand: CommandFactory = (ctx) => ({
       }
     };
     const command = recordedCommand(`npm run scenario ${String(argv.name)} --`, process.argv.slice(3).filter((a) => a !== String(argv.name)));
-    const results: ScenarioResults = await runScenario(target, cfg.run, ctx.signal, onEvent, { command });
+    const results = await runScenario(target, cfg.run, ctx.signal, onEvent, { command });
     progress.clear();
     const dir = cfg.out ? path.resolve(cfg.out) : runDir(REPORTS_DIR, results.runId);
     writeResults(dir, results);
     const report = await renderRun(dir, results);
-    const mismatches = results.answerChecks.filter((c) => !c.ok);
-    const text = [
-      terminalTable(results),
-      results.answerChecks.length ? `answer checks: ${results.answerChecks.length - mismatches.length}/${results.answerChecks.length} identical across variants${mismatches.length ? `; MISMATCH in ${[...new Set(mismatches.map((m) => m.operation))].join(', ')}` : ''}` : '',
-      results.partial ? 'interrupted: partial results' : '',
-      `report: ${report}`,
-    ].filter(Boolean).join('\n');
-    ctx.result(
-      {
-        schemaVersion: 1,
-        reportDir: dir,
-        scenario: scenario.name,
-        partial: results.partial,
-        answerChecks: { total: results.answerChecks.length, mismatches: mismatches.length },
-        ...(results.harness ? { harness: { sql: results.harness.sql, floorUs: { p50: results.harness.floorUs.p50, p90: results.harness.floorUs.p90, p99: results.harness.floorUs.p99 } } } : {}),
-        variants: results.variants.map((v) => ({
-          variant: v.variant,
-          throughputPerSec: v.throughputPerSec,
-          operations: v.operations.map((o) => ({
-            name: o.name,
-            ok: o.ok,
-            failed: o.failed,
-            dropped: o.dropped,
-            latencyUs: { p50: o.latencyUs.p50, p90: o.latencyUs.p90, p99: o.latencyUs.p99, p999: o.latencyUs.p999, max: o.latencyUs.max },
-            serviceUs: { p50: o.serviceUs.p50, p90: o.serviceUs.p90, p99: o.serviceUs.p99, p999: o.serviceUs.p999, max: o.serviceUs.max },
-            ...(o.server ? { serverCalls: o.server.calls, serverMeanExecUs: Math.round(o.server.meanExecMs * 1000) } : {}),
-            ...(o.harnessLagUs ? { harnessLagUs: { p50: o.harnessLagUs.p50, p99: o.harnessLagUs.p99 } } : {}),
-            ...(o.planKinds ? { plans: { generic: o.planKinds.generic, custom: o.planKinds.custom, mixed: o.planKinds.mixed } } : {}),
-            ...(o.rounds ? { roundsP50Us: o.rounds.map((x) => x.p50Us) } : {}),
-          })),
-        })),
-      },
-      text,
-    );
+    ctx.result(scenarioSummaryJson(results, dir), scenarioSummaryText(results, report));
     if (results.partial) throw new InterruptedError(`interrupted: partial results written to ${dir}`);
   },
 });
