@@ -3,11 +3,17 @@
 // latency that includes a stall, and Ctrl-C writing partial results.
 import fs from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMAS_DIR } from '../src/config/paths.ts';
+import { DEFAULT_SEED } from '../src/generate/defaults.ts';
+import { loadModel } from '../src/generate/model.ts';
 import { checkIdentities, readResults } from '../src/results/io.ts';
 import type { ScenarioResults } from '../src/results/types.ts';
-import { scenarioNames } from '../src/scenario/registry.ts';
+import { seedRecords } from '../src/schema/meta.ts';
+import { answerChecks } from '../src/scenario/checks.ts';
+import { loadAllScenarios, scenarioNames } from '../src/scenario/registry.ts';
+import { buildWorld } from '../src/scenario/world.ts';
 import { loadVariants } from '../src/schema/variants.ts';
 import { freshDatabase, oneLineError, runCli, withClient } from './helpers.ts';
 
@@ -26,6 +32,60 @@ async function scenario(name: string, args: string[]): Promise<{ json: { reportD
   const json = JSON.parse(r.stdout);
   return { json, results: readResults(json.reportDir) as ScenarioResults, stdout: r.stdout };
 }
+
+/**
+ * What answer checks may read of "reader" users (ids not divisible by 4, docs/SCENARIOS.md): their
+ * read states, and the messages and reactions they wrote. Writing scenarios must leave it as seeded.
+ */
+async function readersState(schema: string): Promise<unknown[]> {
+  return withClient(
+    url,
+    async (c) => [
+      (await c.query(`SELECT user_id, channel_id, last_read_message_id, mention_count FROM read_states WHERE user_id % 4 <> 0 ORDER BY 1, 2`)).rows,
+      (await c.query(`SELECT count(*)::int AS n, max(id)::text AS last FROM messages WHERE author_id % 4 <> 0`)).rows,
+      (await c.query(`SELECT count(*)::int AS n FROM reactions WHERE user_id % 4 <> 0`)).rows,
+    ],
+    schema,
+  );
+}
+
+describe('writes never reach what answer checks read', () => {
+  it('answer checks disagreed after writing scenarios ran for different lengths on two designs (readers were sending and marking channels read)', async () => {
+    const designs = ['btree-unpartitioned', 'btree-monthly-fts'];
+    const schemas = designs.map((d) => `chatbench_${d.replaceAll('-', '_')}`);
+    const before = await readersState(schemas[0]);
+    expect(await readersState(schemas[1])).toEqual(before);
+    // Each design gets a different number of writes: runs are timed, and one design runs longer.
+    for (const [design, seconds] of [[designs[0], 1], [designs[1], 3]] as const) {
+      for (const name of ['chat-mix', 'send-burst']) {
+        await scenario(name, ['--variants', design, '--duration', `${seconds}s`, '--warmup', '0s', '--no-explain']);
+      }
+    }
+    for (const schema of schemas) expect(await readersState(schema), schema).toEqual(before);
+
+    // And so every scenario's answer checks still agree between the two.
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    const clients: Array<{ variant: string; client: pg.Client }> = [];
+    try {
+      const plan = (await seedRecords(admin, designs)).get(designs[0])!.plan as Parameters<typeof loadModel>[0] & { endMs: number };
+      const model = await loadModel(plan);
+      for (const [k, variant] of designs.entries()) {
+        const client = new pg.Client({ connectionString: url, options: `-c search_path=${schemas[k]},public` });
+        await client.connect();
+        clients.push({ variant, client });
+      }
+      for (const s of await loadAllScenarios()) {
+        const ops = s.operations.map((def, index) => ({ def, index, statement: `check_${s.name}_${index}`.replace(/[^a-z0-9_]/gi, '_') }));
+        const checks = await answerChecks(s, ops, buildWorld(model, plan.endMs + 1000, () => 0), DEFAULT_SEED, clients);
+        const mismatches = checks.filter((c) => !c.ok);
+        expect(mismatches, `${s.name}: ${JSON.stringify(mismatches.slice(0, 2))}`).toEqual([]);
+      }
+    } finally {
+      await Promise.all([admin, ...clients.map((c) => c.client)].map((c) => c.end()));
+    }
+  });
+});
 
 describe('every scenario on every variant', () => {
   it.each(scenarioNames())('%s: runs 1 s on each variant without errors, and its answers agree', async (name) => {
