@@ -61,11 +61,13 @@ export async function startTestServer(kind: ServerKind, home: string): Promise<T
       const pid = Number(fs.readFileSync(path.join(paths.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
       process.kill(pid, 'SIGQUIT');
       for (let i = 0; i < 200; i++) {
+        let state: string | undefined;
         try {
-          process.kill(pid, 0);
+          state = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1];
         } catch {
           return;
         }
+        if (state?.startsWith('Z')) return; // exited; its parent (init here) reaps it when it will
         await new Promise((r) => setTimeout(r, 50));
       }
       throw new Error(`postmaster ${pid} did not exit after SIGQUIT`);
