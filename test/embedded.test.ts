@@ -35,6 +35,22 @@ function psql(url: string, sql: string): string {
   return r.stdout.trim();
 }
 
+/** A process's children, with their command names. */
+function childCommands(pid: number): Array<{ pid: number; name: string }> {
+  try {
+    const kids = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    return kids.map((k) => {
+      try {
+        return { pid: Number(k), name: fs.readFileSync(`/proc/${k}/comm`, 'utf8').trim() };
+      } catch {
+        return { pid: Number(k), name: '' };
+      }
+    });
+  } catch {
+    return [];
+  }
+}
+
 /** Whether a process is gone (a zombie waiting for its parent counts as gone). */
 function exited(pid: number): boolean {
   try {
@@ -96,9 +112,14 @@ describe('embedded PostgreSQL', () => {
     let pid = 0;
     const run = runCli(['db', 'psql', '--', '-c', 'SELECT pg_sleep(60)'], { env: { CHATBENCH_HOME: h }, onSpawn: (p) => (pid = p) });
     const paths = resolvePaths(PROJECT_ROOT, { CHATBENCH_HOME: h });
-    for (let i = 0; i < 100 && !fs.readdirSync(paths.leasesDir).length; i++) await new Promise((r) => setTimeout(r, 100));
-    await new Promise((r) => setTimeout(r, 500));
+    // Killed once psql runs inside it (lease taken, server up), however long a busy machine takes to
+    // get there: a fixed wait could kill it before it had its lease.
+    const psqlChild = () => childCommands(pid).find((c) => c.name === 'psql')?.pid;
+    for (let i = 0; i < 600 && !psqlChild(); i++) await new Promise((r) => setTimeout(r, 100));
+    const child = psqlChild();
+    expect(child).toBeDefined();
     process.kill(pid, 'SIGKILL');
+    process.kill(child!, 'SIGKILL'); // else it holds the command's output open until its sleep ends
     await run;
     expect(fs.readdirSync(paths.leasesDir)).toHaveLength(1); // the dead command's lease
     const next = await cli(h, ['schema', 'list']);
