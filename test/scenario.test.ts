@@ -1,6 +1,7 @@
-// The scenario runner on real data: every shipped scenario on every variant (50K messages),
-// answer checks, counter identities, pg_stat_statements agreeing with chatbench's counts, open-loop
-// latency that includes a stall, and Ctrl-C writing partial results.
+// The scenario runner on real data (50K messages): every shipped scenario on each design where it
+// can differ, answer checks (and writes never reaching what they read), counter identities,
+// pg_stat_statements agreeing with chatbench's counts, open-loop latency that includes a stall, and
+// Ctrl-C writing partial results.
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
