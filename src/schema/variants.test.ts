@@ -1,3 +1,6 @@
+import path from 'node:path';
+import os from 'node:os';
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SCHEMAS_DIR } from '../config/paths.ts';
 import { UsageError } from '../errors.ts';
@@ -30,5 +33,26 @@ describe('variants', () => {
     expect(() => pickVariants(all, 'btree-monthly,nope')).toThrow(UsageError);
     expect(() => pickVariants(all, 'nope')).toThrow(/expected one or more of btree-unpartitioned, /);
     expect(pickVariants(all, 'all')).toHaveLength(all.length);
+  });
+  it('refuse a manifest with a one-line reason naming the field', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatbench-manifests-'));
+    fs.cpSync(path.join(SCHEMAS_DIR, 'fragments'), path.join(dir, 'fragments'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'variants'));
+    const good = { name: 'mine', summary: 's', hypothesis: 'h'.repeat(50), partitioning: null, timeIndex: 'btree', features: { fullTextSearch: false, messageCountTrigger: true } };
+    try {
+      for (const [change, reason] of [
+        [{ name: 'Mine' }, 'name must be lowercase letters, digits and dashes'],
+        [{ name: 'other' }, 'name "other" must match the file name'],
+        [{ hypothesis: 'too short' }, 'summary and a hypothesis paragraph are required'],
+        [{ partitioning: { unit: 'day' } }, 'partitioning must be null or {"unit": "week" | "month"}'],
+        [{ timeIndex: 'hash' }, 'timeIndex must be "btree" or "brin"'],
+        [{ features: { fullTextSearch: 'yes', messageCountTrigger: true } }, 'features.fullTextSearch and features.messageCountTrigger must be true or false'],
+      ] as const) {
+        fs.writeFileSync(path.join(dir, 'variants', 'mine.json'), JSON.stringify({ ...good, ...change }));
+        expect(() => loadVariants(dir), reason).toThrow(`invalid variant manifest ${path.join(dir, 'variants', 'mine.json')}: ${reason}`);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

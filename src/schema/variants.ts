@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import { ConfigError, UsageError, invalidFlag } from '../errors.ts';
 
 export type PartitionUnit = 'week' | 'month';
@@ -79,18 +80,24 @@ export function renderFragment(sql: string, m: VariantManifest, file: string): s
   return `${out.replace(/\n{3,}/g, '\n\n').trim()}\n`;
 }
 
+/** A manifest as zod reads it; each field's complaint is the one line a person sees. */
+const SUMMARY_HELP = 'summary and a hypothesis paragraph are required';
+const PARTITIONING_HELP = 'partitioning must be null or {"unit": "week" | "month"}';
+const FEATURES_HELP = 'features.fullTextSearch and features.messageCountTrigger must be true or false';
+const manifestSchema = z.object({
+  name: z.string().regex(NAME_RE, { error: 'name must be lowercase letters, digits and dashes' }),
+  summary: z.string({ error: SUMMARY_HELP }),
+  hypothesis: z.string({ error: SUMMARY_HELP }).min(40, { error: SUMMARY_HELP }),
+  partitioning: z.object({ unit: z.enum(['week', 'month'], { error: PARTITIONING_HELP }) }, { error: PARTITIONING_HELP }).nullable(),
+  timeIndex: z.enum(['btree', 'brin'], { error: 'timeIndex must be "btree" or "brin"' }),
+  features: z.object({ fullTextSearch: z.boolean({ error: FEATURES_HELP }), messageCountTrigger: z.boolean({ error: FEATURES_HELP }) }, { error: FEATURES_HELP }),
+});
+
 function validateManifest(raw: unknown, file: string): VariantManifest {
-  const m = raw as VariantManifest;
-  const problem =
-    typeof m?.name !== 'string' || !NAME_RE.test(m.name) ? 'name must be lowercase letters, digits and dashes'
-    : path.basename(file, '.json') !== m.name ? `name "${m.name}" must match the file name`
-    : typeof m.summary !== 'string' || typeof m.hypothesis !== 'string' || m.hypothesis.length < 40 ? 'summary and a hypothesis paragraph are required'
-    : m.partitioning !== null && !['week', 'month'].includes(m.partitioning?.unit) ? 'partitioning must be null or {"unit": "week" | "month"}'
-    : !['btree', 'brin'].includes(m.timeIndex) ? 'timeIndex must be "btree" or "brin"'
-    : typeof m.features?.fullTextSearch !== 'boolean' || typeof m.features?.messageCountTrigger !== 'boolean' ? 'features.fullTextSearch and features.messageCountTrigger must be true or false'
-    : undefined;
-  if (problem) throw new ConfigError(`invalid variant manifest ${file}: ${problem}`);
-  return m;
+  const parsed = manifestSchema.safeParse(raw);
+  const problem = !parsed.success ? parsed.error.issues[0].message : path.basename(file, '.json') !== parsed.data.name ? `name "${parsed.data.name}" must match the file name` : undefined;
+  if (problem !== undefined || !parsed.success) throw new ConfigError(`invalid variant manifest ${file}: ${problem}`);
+  return parsed.data;
 }
 
 /** All variants defined in `schemasDir` (schemas/), sorted with the baseline first. */
