@@ -117,6 +117,11 @@ function rolesFor(size: number): number {
 }
 
 /** The model of a data set, with its pools built (faker is loaded on the way). */
+/** The model parameters of a plan or a seed record (which carry more): the one place they are picked. */
+export function modelParamsOf(p: ModelParams): ModelParams {
+  return { seed: p.seed, messages: p.messages, users: p.users, servers: p.servers, startMs: p.startMs, days: p.days };
+}
+
 export async function loadModel(params: ModelParams): Promise<Model> {
   return buildModel(params, await buildPools(params.seed));
 }

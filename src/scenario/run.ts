@@ -8,14 +8,14 @@ import { runEnvironment, relationSizes } from '../db/facts.ts';
 import { connectClient, connectLean, type Target } from '../db/target.ts';
 import { toDatabaseError } from '../db/sqlstate.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
-import { loadModel, type Model, type ModelParams } from '../generate/model.ts';
+import { loadModel, modelParamsOf, type Model } from '../generate/model.ts';
 import { hash2 } from '../generate/random.ts';
 import { OperationStats } from '../metrics/counters.ts';
 import { encodeHistogram, newHistogram, percentiles, spectrum } from '../metrics/histogram.ts';
 import { envelope } from '../results/envelope.ts';
 import { checkIdentities } from '../results/io.ts';
-import type { OperationResult, ScenarioResults, SeedPlanSummary, TimelinePoint, VariantScenarioResult } from '../results/types.ts';
-import { META_SCHEMA, seedRecords } from '../schema/meta.ts';
+import type { OperationResult, ScenarioResults, TimelinePoint, VariantScenarioResult } from '../results/types.ts';
+import { advanceClock, sameData, seedRecords, type StoredPlan } from '../schema/meta.ts';
 import type { Variant } from '../schema/variants.ts';
 import type { VariantInfo } from './api.ts';
 import { answerChecks, plain } from './checks.ts';
@@ -82,7 +82,7 @@ function variantInfo(v: Variant): VariantInfo {
 }
 
 interface SeedState {
-  plan: SeedPlanSummary & ModelParams;
+  plan: StoredPlan;
   virtualNowMs: number;
   seedOf: Map<string, VariantScenarioResult['seed']>;
 }
@@ -92,9 +92,8 @@ async function seededState(client: pg.Client, variants: Variant[]): Promise<Seed
   const byName = await seedRecords(client, variants.map((v) => v.name));
   const unseeded = variants.filter((v) => byName.get(v.name)?.status !== 'complete').map((v) => v.name);
   if (unseeded.length) throw new UsageError(`variant(s) ${unseeded.join(', ')} not seeded yet: run "npm run seed -- --variants ${unseeded.join(',')}" first (a seed that did not finish resumes with the same command)`);
-  const plans = variants.map((v) => byName.get(v.name)!.plan as SeedState['plan']);
-  const key = (p: SeedState['plan']) => JSON.stringify([p.seed, p.messages, p.users, p.servers, p.startMs, p.days, p.generatorVersion]);
-  const differ = variants.filter((_, i) => key(plans[i]) !== key(plans[0])).map((v) => v.name);
+  const plans = variants.map((v) => byName.get(v.name)!.plan);
+  const differ = variants.filter((_, i) => !sameData(plans[i], plans[0])).map((v) => v.name);
   if (differ.length) {
     throw new UsageError(`variants ${variants[0].name} and ${differ.join(', ')} hold different data sets: seed them with the same command so the comparison means something`);
   }
@@ -507,7 +506,7 @@ async function teardownStep(ctx: RunContext, v: Variant, virtualEndMs: number): 
       const world = buildWorld(await ctx.model, ctx.virtualStartMs, () => 0);
       await ctx.cfg.scenario.teardown({ client: control, world, variant: variantInfo(v), log: (m) => ctx.onEvent({ type: 'log', message: `${v.name}: ${m}` }) }).catch((e) => ctx.onEvent({ type: 'log', message: `${v.name}: teardown failed: ${(e as Error).message}` }));
     }
-    await control.query(`UPDATE ${META_SCHEMA}.clock SET virtual_now = greatest(virtual_now, $2) WHERE variant = $1`, [v.name, new Date(virtualEndMs)]).catch(() => {});
+    await advanceClock(control, v.name, virtualEndMs).catch(() => {});
   } finally {
     await control.end().catch(() => {});
   }
@@ -542,7 +541,7 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
     const pgss = await ensurePgss(admin);
     if (pgss.created) onEvent({ type: 'log', message: `created the pg_stat_statements extension in ${target.display} for server evidence` });
     if (!pgss.available) onEvent({ type: 'log', message: `no pg_stat_statements evidence: ${pgss.why}` });
-    const modelParams: ModelParams = { seed: plan.seed, messages: plan.messages, users: plan.users, servers: plan.servers, startMs: plan.startMs, days: plan.days };
+    const modelParams = modelParamsOf(plan);
     const model = loadModel(modelParams);
     const ops: Op[] = cfg.scenario.operations.map((def, index) => ({ def, index, statement: statementName(cfg.scenario, def.name) }));
     const rounds = cfg.mode === 'micro' ? 1 : cfg.rounds;

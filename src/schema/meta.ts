@@ -2,7 +2,9 @@
 // (and how far), what was seeded into each, and the committed chunks that make a seed resumable.
 // It is created with the first variant and dropped with the last, so a revert leaves nothing.
 import type pg from 'pg';
+import { z } from 'zod';
 import { RuntimeError } from '../errors.ts';
+import type { ModelParams } from '../generate/model.ts';
 
 export const META_SCHEMA = 'chatbench';
 /** The comment that marks the bookkeeping schema as chatbench's own: an unmarked one is never touched. */
@@ -108,11 +110,34 @@ export async function dropMetaIfEmpty(client: pg.ClientBase): Promise<void> {
   if (r.rows[0].n === 0) await client.query(`DROP SCHEMA ${META_SCHEMA} CASCADE`);
 }
 
-/** What chatbench recorded about a variant's seed (the plan is the seed's DataPlan, as JSON). */
+/** What identifies a data set: the generator version and the model parameters. */
+export type DataKey = ModelParams & { generatorVersion: number };
+
+/** Whether two plans describe the same data set: the one comparison seeds and scenarios make. */
+export function sameData(a: DataKey, b: DataKey): boolean {
+  const keys: Array<keyof DataKey> = ['generatorVersion', 'seed', 'messages', 'users', 'servers', 'startMs', 'days'];
+  return keys.every((k) => a[k] === b[k]);
+}
+
+/** A seed's plan as stored (the seed's DataPlan, as JSON), validated when read. */
+const storedPlanSchema = z.looseObject({
+  seed: z.number(),
+  messages: z.number(),
+  users: z.number(),
+  servers: z.number(),
+  startMs: z.number(),
+  endMs: z.number(),
+  days: z.number(),
+  generatorVersion: z.number(),
+  rows: z.record(z.string(), z.number()),
+  distribution: z.record(z.string(), z.number()),
+});
+export type StoredPlan = z.infer<typeof storedPlanSchema>;
+
+/** What chatbench recorded about a variant's seed. */
 export interface SeedRecord {
   variant: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  plan: any;
+  plan: StoredPlan;
   status: 'loading' | 'complete';
   steps: Array<{ name: string; ms: number; detail?: string }>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -131,6 +156,15 @@ export async function seedRecords(client: pg.ClientBase, variants?: string[]): P
     [variants ?? null],
   );
   return new Map(
-    r.rows.map((x) => [x.variant as string, { variant: x.variant, plan: x.plan, status: x.status, steps: x.steps ?? [], facts: x.facts, virtualNow: x.virtual_now }]),
+    r.rows.map((x) => {
+      const plan = storedPlanSchema.safeParse(x.plan);
+      if (!plan.success) throw new RuntimeError(`the bookkeeping of variant ${x.variant} holds a seed plan this chatbench cannot read (${plan.error.issues[0].path.join('.')}: ${plan.error.issues[0].message}): seed it again with --force`);
+      return [x.variant as string, { variant: x.variant, plan: plan.data, status: x.status, steps: x.steps ?? [], facts: x.facts, virtualNow: x.virtual_now }];
+    }),
   );
+}
+
+/** Moves a variant's virtual clock past what a scenario wrote (never back). */
+export async function advanceClock(client: pg.ClientBase, variant: string, virtualNowMs: number): Promise<void> {
+  await client.query(`UPDATE ${META_SCHEMA}.clock SET virtual_now = greatest(virtual_now, $2) WHERE variant = $1`, [variant, new Date(virtualNowMs)]);
 }

@@ -3,11 +3,11 @@
 import type { Target } from '../db/target.ts';
 import { connectClient } from '../db/target.ts';
 import { UsageError } from '../errors.ts';
-import { loadModel, type Model, type ModelParams } from '../generate/model.ts';
-import { seedRecords } from '../schema/meta.ts';
+import { loadModel, modelParamsOf, type Model, type ModelParams } from '../generate/model.ts';
+import { sameData, seedRecords, type DataKey } from '../schema/meta.ts';
 import { GENERATOR_VERSION } from '../generate/plan.ts';
 import type { Variant } from '../schema/variants.ts';
-import { sameData, seedVariant, type DataKey, type SeedEvent } from './seed.ts';
+import { seedVariant, type SeedEvent } from './seed.ts';
 
 export interface Ensured {
   params: ModelParams;
@@ -26,7 +26,7 @@ export async function ensureSeeded(target: Target, variants: Variant[], params: 
   const existing = variants.map((v) => plans.get(v.name)).find((p) => p?.status === 'complete');
   // A complete seed made by another generator version cannot be matched: seed the others afresh.
   const reusable = existing && existing.plan.generatorVersion === GENERATOR_VERSION ? existing : undefined;
-  const use: ModelParams = reusable ? { seed: reusable.plan.seed, messages: reusable.plan.messages, users: reusable.plan.users, servers: reusable.plan.servers, startMs: reusable.plan.startMs, days: reusable.plan.days } : params;
+  const use: ModelParams = reusable ? modelParamsOf(reusable.plan) : params;
   const key: DataKey = { ...use, generatorVersion: GENERATOR_VERSION };
   const model = await loadModel(use);
   const out: Ensured = { params: use, model, seeded: [], reused: [] };

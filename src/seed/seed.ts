@@ -10,7 +10,7 @@ import type { Model, ModelParams } from '../generate/model.ts';
 import { buildPlan, type DataPlan } from '../generate/plan.ts';
 import { TABLES, type TableName } from '../generate/tables.ts';
 import { applyPhase, revertVariant, setSchemaPath, type MigrationTiming } from '../schema/apply.ts';
-import { appliedVariant, META_SCHEMA, seedRecords } from '../schema/meta.ts';
+import { appliedVariant, META_SCHEMA, sameData, seedRecords, type DataKey } from '../schema/meta.ts';
 import type { Variant } from '../schema/variants.ts';
 import type { SeedFacts, StepResult, TableFacts, VariantSeedResult } from '../results/types.ts';
 import { committedChunks, resetCrashedUnlogged, loadChunks, planChunks, type ChunkDone } from './load.ts';
@@ -39,14 +39,6 @@ function postLoadStepName(migration: string): string {
   if (migration === '05_keys' || migration.startsWith('06_time_index')) return 'indexes';
   if (migration === '07_foreign_keys') return 'foreign-keys';
   return 'triggers';
-}
-
-/** What identifies a data set: the generator version and the model parameters. */
-export type DataKey = ModelParams & { generatorVersion: number };
-
-export function sameData(a: DataKey, b: DataKey): boolean {
-  const keys: Array<keyof DataKey> = ['generatorVersion', 'seed', 'messages', 'users', 'servers', 'startMs', 'days'];
-  return keys.every((k) => a[k] === b[k]);
 }
 
 function describePlan(p: DataKey): string {
