@@ -5,11 +5,15 @@ import type { ScenarioRunConfig } from '../scenario/run.ts';
 import { pickVariants, type Variant } from '../schema/variants.ts';
 import { DEFAULT_SEED } from '../generate/defaults.ts';
 import { parseDuration, parseInteger, parseRate } from './parse.ts';
+import { parseSlo } from './slo.ts';
+import type { SloTerm } from '../results/types.ts';
 
 export const MAX_CONNECTIONS = 64;
 
 export interface ScenarioConfig {
   run: ScenarioRunConfig;
+  /** --slo: checked per variant at the end; a miss exits 3. */
+  slo?: SloTerm[];
   /** --variants was not given: run on every variant that is seeded. */
   onlySeeded: boolean;
   out?: string;
@@ -42,7 +46,9 @@ export function scenarioConfig(argv: Record<string, unknown>, scenario: AnyScena
   if (opTimeoutMs !== undefined && opTimeoutMs < 1) throw invalidFlag('op-timeout', argv['op-timeout'], 'at least 1ms (statement_timeout counts whole milliseconds)');
   const seed = argv.seed === undefined ? DEFAULT_SEED : parseInteger('seed', argv.seed, 0, Number.MAX_SAFE_INTEGER);
   if (argv.out !== undefined && String(argv.out).trim() === '') throw invalidFlag('out', argv.out, 'a folder path');
+  const slo = argv.slo === undefined ? undefined : parseSlo('slo', argv.slo, scenario.operations.map((o) => o.name));
   return Object.freeze({
+    slo,
     run: {
       scenario,
       variants: pickVariants(allVariants, argv.variants ?? 'all'),

@@ -10,6 +10,7 @@ import type { ChartSpec } from './charts.ts';
 import { variantColor } from './colors.ts';
 import { esc, jsonForScript } from './escape.ts';
 import { verdict, type VerdictRow } from './verdict.ts';
+import { sloSection } from './slo.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -214,6 +215,7 @@ ${storage ? `<div class="charts">${chartBlock(storage)}</div>` : ''}`;
 <p>${shape}; ${formatMs(r.config.durationMs)} measured per variant after ${formatMs(r.config.warmupMs)} of warm-up; ${r.config.connections} connections; parameters seeded with ${r.config.seed}${seed ? `; data: ${formatCount(seed.messages)} messages, seed ${seed.seed}` : ''}.</p>
 <h2 id="verdict-section">Verdict</h2>
 ${verdictTable(rows, variants)}
+${sloSection(r, swatch)}
 <h2 id="latency">Latency</h2>
 <div class="charts">${spectra.map(chartBlock).join('')}</div>
 <div class="charts">${bars.map(chartBlock).join('')}</div>
@@ -271,7 +273,7 @@ ${environment(r.environment, [['configuration', `<code>${esc(JSON.stringify(r.co
   return page(`chatbench bench ${r.bench}`, body, charts);
 }
 
-export { page, chartBlock, swatch, environment };
+export { page, chartBlock, swatch, environment, header };
 
 /** Outages (the server unreachable during the measured phase) and reconnections, if there were any. */
 function outageList(r: ScenarioResults): string {

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { encodeHistogram, newHistogram, percentiles, record } from '../metrics/histogram.ts';
+import type { CapacityStepFacts, OperationResult, SloTerm, VariantScenarioResult } from '../results/types.ts';
+import { attributeLimit, judgeStep, stepFacts } from './judge.ts';
+
+function op(name: string, latencies: number[], extra: Partial<OperationResult> = {}): OperationResult {
+  const h = newHistogram();
+  for (const us of latencies) record(h, us);
+  const failed = extra.failed ?? 0;
+  const dropped = extra.dropped ?? 0;
+  return {
+    name,
+    attempted: latencies.length + dropped,
+    ok: latencies.length - failed,
+    failed,
+    dropped,
+    errors: extra.errors ?? {},
+    latencyUs: percentiles(h),
+    serviceUs: percentiles(h),
+    histograms: { latency: encodeHistogram(h), service: encodeHistogram(h) },
+    spectrum: [],
+    ...extra,
+  };
+}
+
+function variant(operations: OperationResult[], durationMs = 10_000): VariantScenarioResult {
+  return { variant: 'v', durationMs, warmupMs: 0, throughputPerSec: 0, operations, timeline: [], server: { hitRatio: 1, tempBytes: 0, deadlocks: 0, walBytes: 0, commits: 0, rollbacks: 0, tableBytes: {}, indexBytes: {} } };
+}
+
+const even = (n: number, lo: number, hi: number) => Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+const P99_50MS: SloTerm[] = [{ text: 'p99<50ms', percentile: 99, operation: null, limitUs: 50_000, inclusive: false }];
+const BUDGETS = { maxErrorRate: 0.001, maxDropRate: 0.001 };
+
+describe('judging a step', () => {
+  it('passes when the objective and both budgets are met', () => {
+    const v = variant([op('read', even(10_000, 1000, 20_000))]);
+    const j = judgeStep(P99_50MS, BUDGETS, v, stepFacts(v, 1000, null), 4);
+    expect(j).toMatchObject({ pass: true, certain: true, reasons: [] });
+  });
+
+  it('fails on the percentile, naming it and by how much', () => {
+    const v = variant([op('read', even(10_000, 1000, 80_000))]);
+    const j = judgeStep(P99_50MS, BUDGETS, v, stepFacts(v, 1000, null), 4);
+    expect(j.pass).toBe(false);
+    expect(j.reasons[0]).toMatch(/^p99 79\.\d ms, over 50 ms by/);
+  });
+
+  it('fails on errors beyond the budget, by SQLSTATE', () => {
+    const v = variant([op('send', even(1000, 1000, 2000), { failed: 5, errors: { '40P01': { count: 5, name: 'deadlock_detected', example: '' } } })]);
+    const j = judgeStep(P99_50MS, BUDGETS, v, stepFacts(v, 100, null), 4);
+    expect(j).toMatchObject({ pass: false, certain: true });
+    expect(j.reasons).toEqual(['errors 0.5% over the 0.1% budget (40P01 deadlock_detected ×5)']);
+  });
+
+  it('tolerates one queued operation per connection when a step stops, but not more', () => {
+    const ok = variant([op('read', even(10_000, 1000, 2000), { dropped: 4 + 10 })]);
+    expect(judgeStep(P99_50MS, BUDGETS, ok, stepFacts(ok, 1000, null), 4).pass).toBe(true);
+    const bad = variant([op('read', even(10_000, 1000, 2000), { dropped: 4 + 11 })]);
+    const j = judgeStep(P99_50MS, BUDGETS, bad, stepFacts(bad, 1000, null), 4);
+    expect(j.pass).toBe(false);
+    expect(j.reasons[0]).toMatch(/^dropped 0\.15% \(15 operations not started in time\) over the 0\.1% budget$/);
+  });
+
+  it('is uncertain when the band straddles the limit with few samples', () => {
+    const v = variant([op('read', even(150, 1000, 50_600))]);
+    const j = judgeStep(P99_50MS, BUDGETS, v, stepFacts(v, 15, null), 4);
+    expect(j.certain).toBe(false);
+  });
+});
+
+const facts = (f: Partial<CapacityStepFacts>): CapacityStepFacts => ({
+  offeredPerSec: 1000,
+  achievedPerSec: 1000,
+  attempted: 10_000,
+  ok: 10_000,
+  failed: 0,
+  dropped: 0,
+  errorRate: 0,
+  dropRate: 0,
+  errors: {},
+  latencyUs: { p50: 1000, p90: 2000, p95: 3000, p99: 5000, p999: 8000, max: 9000, mean: 1200 },
+  serviceUs: { p50: 1000, p90: 2000, p95: 3000, p99: 5000, p999: 8000, max: 9000, mean: 1200 },
+  serverExecMeanUs: 800,
+  clientStallP99Us: 300,
+  scheduleLagP99Us: null,
+  lagP99Us: 2000,
+  clientCpuCores: 0.4,
+  ...f,
+});
+
+describe('who set the limit', () => {
+  it('the design, when its server time grew', () => {
+    const a = attributeLimit(facts({}), facts({ offeredPerSec: 2000, serverExecMeanUs: 3000, serviceUs: { ...facts({}).serviceUs, p50: 3300 } }), 8, ['p99 80 ms, over 50 ms']);
+    expect(a.limitedBy).toBe('server');
+    expect(a.why).toMatch(/^p99 80 ms, over 50 ms; server time per operation 800 µs → 3\.00 ms/);
+  });
+
+  it('the design, when its connections were all busy (server time flat, nothing of chatbench grew)', () => {
+    const a = attributeLimit(facts({ offeredPerSec: 80 }), facts({ offeredPerSec: 110, serverExecMeanUs: 20_000, serviceUs: { ...facts({}).serviceUs, p50: 20_500 } }), 2, ['dropped 12%']);
+    expect(a.limitedBy).toBe('server');
+    expect(a.why).toMatch(/its 2 connections were all busy \(at 20\.5 ms per operation they serve about 98\/s\)/);
+  });
+
+  it('chatbench, when its stalls grew while the server time did not', () => {
+    const a = attributeLimit(facts({}), facts({ offeredPerSec: 2000, clientStallP99Us: 12_000, serverExecMeanUs: 850 }), 8, ['p99 60 ms, over 50 ms']);
+    expect(a.limitedBy).toBe('harness');
+    expect(a.why).toMatch(/^chatbench itself was the limit, not the design: chatbench's event-loop stalls p99 300 µs → 12\.0 ms/);
+  });
+
+  it('chatbench, when the time outside the server grew (client CPU) while the server time did not', () => {
+    const a = attributeLimit(facts({}), facts({ offeredPerSec: 2000, serviceUs: { ...facts({}).serviceUs, p50: 3000 }, clientCpuCores: 0.97 }), 8, ['p99 60 ms']);
+    expect(a.limitedBy).toBe('harness');
+    expect(a.why).toMatch(/it used 97% of a core/);
+    expect(a.why).toMatch(/time outside the server per operation 200 µs → 2\.20 ms/);
+  });
+
+  it('unknown, when chatbench grew and the server time cannot be read', () => {
+    const a = attributeLimit(facts({ serverExecMeanUs: null }), facts({ serverExecMeanUs: null, clientStallP99Us: 9000 }), 8, ['p99 60 ms']);
+    expect(a.limitedBy).toBe('unknown');
+  });
+});
