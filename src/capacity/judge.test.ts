@@ -89,33 +89,48 @@ const facts = (f: Partial<CapacityStepFacts>): CapacityStepFacts => ({
 });
 
 describe('who set the limit', () => {
-  it('the design, when its server time grew', () => {
-    const a = attributeLimit(facts({}), facts({ offeredPerSec: 2000, serverExecMeanUs: 3000, serviceUs: { ...facts({}).serviceUs, p50: 3300 } }), 8, ['p99 80 ms, over 50 ms']);
+  const svc = (p50: number) => ({ ...facts({}).serviceUs, p50 });
+  const at = (rate: number, f: Partial<CapacityStepFacts> = {}) => facts({ offeredPerSec: rate, ...f });
+
+  it('the design, when its server time grew first', () => {
+    const series = [at(500), at(1000, { serverExecMeanUs: 1200, serviceUs: svc(1400) }), at(2000, { serverExecMeanUs: 3000, serviceUs: svc(3300), clientStallP99Us: 5000 })];
+    const a = attributeLimit(series, series[2], 8, ['p99 80 ms, over 50 ms'], 50_000);
     expect(a.limitedBy).toBe('server');
-    expect(a.why).toMatch(/^p99 80 ms, over 50 ms; server time per operation 800 µs → 3\.00 ms/);
+    expect(a.why).toMatch(/^p99 80 ms, over 50 ms; server time per operation 800 µs at 500\/s → 3\.00 ms/);
   });
 
   it('the design, when its connections were all busy (server time flat, nothing of chatbench grew)', () => {
-    const a = attributeLimit(facts({ offeredPerSec: 80 }), facts({ offeredPerSec: 110, serverExecMeanUs: 20_000, serviceUs: { ...facts({}).serviceUs, p50: 20_500 } }), 2, ['dropped 12%']);
+    const series = [at(40, { serverExecMeanUs: 20_000, serviceUs: svc(20_400) }), at(80, { serverExecMeanUs: 20_000, serviceUs: svc(20_400) }), at(110, { serverExecMeanUs: 20_100, serviceUs: svc(20_500) })];
+    const a = attributeLimit(series, series[2], 2, ['dropped 12%'], null);
     expect(a.limitedBy).toBe('server');
     expect(a.why).toMatch(/its 2 connections were all busy \(at 20\.5 ms per operation they serve about 98\/s\)/);
   });
 
-  it('chatbench, when its stalls grew while the server time did not', () => {
-    const a = attributeLimit(facts({}), facts({ offeredPerSec: 2000, clientStallP99Us: 12_000, serverExecMeanUs: 850 }), 8, ['p99 60 ms, over 50 ms']);
+  it('chatbench, when its stalls grew before the server time did', () => {
+    const series = [at(500), at(1000, { clientStallP99Us: 4000 }), at(2000, { clientStallP99Us: 12_000, serverExecMeanUs: 1100 })];
+    const a = attributeLimit(series, series[2], 8, ['p99 60 ms, over 50 ms'], 50_000);
     expect(a.limitedBy).toBe('harness');
-    expect(a.why).toMatch(/^chatbench itself was the limit, not the design: chatbench's event-loop stalls p99 300 µs → 12\.0 ms/);
+    expect(a.why).toMatch(/^chatbench itself was the limit, not the design: chatbench's event-loop stalls p99 300 µs → 12\.0 ms from 1,000\/s, while the server's time per operation grew only from 2,000\/s/);
   });
 
-  it('chatbench, when the time outside the server grew (client CPU) while the server time did not', () => {
-    const a = attributeLimit(facts({}), facts({ offeredPerSec: 2000, serviceUs: { ...facts({}).serviceUs, p50: 3000 }, clientCpuCores: 0.97 }), 8, ['p99 60 ms']);
+  it('chatbench, when the time outside the server grew and it used a whole core, server time flat', () => {
+    const series = [at(500), at(2000, { serviceUs: svc(3000), clientCpuCores: 0.97 })];
+    const a = attributeLimit(series, series[1], 8, ['p99 60 ms'], 50_000);
     expect(a.limitedBy).toBe('harness');
     expect(a.why).toMatch(/it used 97% of a core/);
     expect(a.why).toMatch(/time outside the server per operation 200 µs → 2\.20 ms/);
+    expect(a.why).toMatch(/stayed flat/);
   });
 
-  it('unknown, when chatbench grew and the server time cannot be read', () => {
-    const a = attributeLimit(facts({ serverExecMeanUs: null }), facts({ serverExecMeanUs: null, clientStallP99Us: 9000 }), 8, ['p99 60 ms']);
-    expect(a.limitedBy).toBe('unknown');
+  it('chatbench, when its stalls alone are half the limit', () => {
+    const series = [at(500, { clientStallP99Us: 20_000 }), at(1000, { clientStallP99Us: 30_000 })];
+    expect(attributeLimit(series, series[1], 8, ['p99 60 ms'], 50_000).limitedBy).toBe('harness');
+  });
+
+  it('unknown, when both grew at the same step, or the server time cannot be read', () => {
+    const both = [at(500), at(1000, { clientStallP99Us: 9000, serverExecMeanUs: 1500 })];
+    expect(attributeLimit(both, both[1], 8, ['p99 60 ms'], 50_000)).toMatchObject({ limitedBy: 'unknown', why: expect.stringMatching(/grew at the same step/) });
+    const blind = [at(500, { serverExecMeanUs: null }), at(1000, { serverExecMeanUs: null, clientStallP99Us: 9000 })];
+    expect(attributeLimit(blind, blind[1], 8, ['p99 60 ms'], 50_000).limitedBy).toBe('unknown');
   });
 });

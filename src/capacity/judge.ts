@@ -1,7 +1,7 @@
 // Judging one capacity step (the objective, the error budget, the drop budget) and, at the first
 // step that failed, saying who set the limit: the design (its server time grew, its connections
 // were all busy) or chatbench itself (its stalls, lateness or CPU grew while the server's time did not).
-import { formatUs } from '../metrics/format.ts';
+import { formatRate, formatUs } from '../metrics/format.ts';
 import { decodeHistogram, mergeHistograms, percentiles } from '../metrics/histogram.ts';
 import { describeCheck, evaluateVariantSlo } from '../metrics/slo.ts';
 import type { CapacityStepFacts, SloCheck, SloTerm, VariantScenarioResult } from '../results/types.ts';
@@ -90,39 +90,48 @@ export interface Attribution {
   why: string;
 }
 
-const grew = (a: number | null | undefined, b: number | null | undefined) => (a && b ? b / a : null);
+const clientSide = (f: CapacityStepFacts) => (f.serverExecMeanUs === null ? null : f.serviceUs.p50 - f.serverExecMeanUs);
+
+/** What of chatbench's own figures at step f stands out against the lightest step (base), if anything. */
+function harnessSignals(base: CapacityStepFacts, f: CapacityStepFacts, limitUs: number | null): string[] {
+  const out: string[] = [];
+  const stall = f.clientStallP99Us;
+  if (stall !== null && stall >= 1000 && stall >= 2 * Math.max(100, base.clientStallP99Us ?? 0)) out.push(`chatbench's event-loop stalls p99 ${formatUs(base.clientStallP99Us ?? 0)} → ${formatUs(stall)}`);
+  else if (stall !== null && limitUs !== null && stall >= 0.5 * limitUs) out.push(`chatbench's event-loop stalls p99 ${formatUs(stall)}, half the limit or more`);
+  const lag = f.scheduleLagP99Us;
+  if (lag !== null && lag >= 1000 && lag >= 2 * Math.max(100, base.scheduleLagP99Us ?? 0)) out.push(`its schedule lag p99 ${formatUs(base.scheduleLagP99Us ?? 0)} → ${formatUs(lag)}`);
+  if (f.clientCpuCores !== null && f.clientCpuCores >= 0.9) out.push(`it used ${(f.clientCpuCores * 100).toFixed(0)}% of a core`);
+  const before = clientSide(base);
+  const after = clientSide(f);
+  if (before !== null && after !== null && after - before >= 200 && after >= 2 * Math.max(50, before)) out.push(`time outside the server per operation ${formatUs(Math.max(0, before))} → ${formatUs(after)}`);
+  return out;
+}
 
 /**
- * Who set the limit at the first bad step, against the last good one. chatbench is the limit when
- * its own figures (event-loop stalls, schedule lag, CPU, or client-side time per operation) grew
- * while the server's time per operation did not; otherwise the design is (its server time grew,
- * or its connections were all busy: at C connections it serves about C / service time).
+ * Who set the limit: chatbench is, when its own figures (event-loop stalls, schedule lag, CPU, or
+ * the client-side time per operation) grew before the server's time per operation did, going up the
+ * rates from the lightest step to the first bad one; the design is when its server time grew first,
+ * or its connections were all busy with nothing else growing (at C connections it serves about
+ * C / service time). `series` is every decided step in rate order, the first bad one included.
  */
-export function attributeLimit(good: CapacityStepFacts | null, bad: CapacityStepFacts, connections: number, failedOn: string[]): Attribution {
-  const serverGrowth = grew(good?.serverExecMeanUs, bad.serverExecMeanUs);
-  const signals: string[] = [];
-  const stallGrowth = grew(Math.max(100, good?.clientStallP99Us ?? 0), bad.clientStallP99Us);
-  if (bad.clientStallP99Us !== null && bad.clientStallP99Us >= 1000 && stallGrowth !== null && stallGrowth >= 2) {
-    signals.push(`chatbench's event-loop stalls p99 ${formatUs(good?.clientStallP99Us ?? 0)} → ${formatUs(bad.clientStallP99Us)}`);
-  }
-  const lagGrowth = grew(Math.max(100, good?.scheduleLagP99Us ?? 0), bad.scheduleLagP99Us);
-  if (bad.scheduleLagP99Us !== null && bad.scheduleLagP99Us >= 1000 && lagGrowth !== null && lagGrowth >= 2) {
-    signals.push(`its schedule lag p99 ${formatUs(good?.scheduleLagP99Us ?? 0)} → ${formatUs(bad.scheduleLagP99Us)}`);
-  }
-  if (bad.clientCpuCores !== null && bad.clientCpuCores >= 0.9) signals.push(`it used ${(bad.clientCpuCores * 100).toFixed(0)}% of a core`);
-  const clientSideUs = (f: CapacityStepFacts | null) => (f && f.serverExecMeanUs !== null ? f.serviceUs.p50 - f.serverExecMeanUs : null);
-  const before = clientSideUs(good);
-  const after = clientSideUs(bad);
-  if (before !== null && after !== null && after - before >= 200 && after >= 2 * Math.max(50, before)) {
-    signals.push(`time outside the server per operation ${formatUs(Math.max(0, before))} → ${formatUs(after)}`);
-  }
+export function attributeLimit(series: CapacityStepFacts[], bad: CapacityStepFacts, connections: number, failedOn: string[], limitUs: number | null): Attribution {
+  const upToBad = series.filter((f) => f.offeredPerSec <= bad.offeredPerSec);
+  const base = upToBad[0] ?? bad;
   const failed = failedOn.join('; ');
-  const server = bad.serverExecMeanUs === null ? 'unknown (no pg_stat_statements)' : `${formatUs(good?.serverExecMeanUs ?? bad.serverExecMeanUs)} → ${formatUs(bad.serverExecMeanUs)}`;
-  if (signals.length && serverGrowth !== null && serverGrowth <= 1.25) {
-    return { limitedBy: 'harness', why: `chatbench itself was the limit, not the design: ${signals.join(', ')} while the server's time per operation stayed at ${server} (${failed})` };
-  }
-  if (signals.length && serverGrowth === null) {
-    return { limitedBy: 'unknown', why: `${failed}; chatbench's own figures grew (${signals.join(', ')}) and the server's time per operation is ${server}, so the limit may be chatbench's` };
+  const serverGrewAt = (f: CapacityStepFacts) => base.serverExecMeanUs !== null && f.serverExecMeanUs !== null && f.serverExecMeanUs >= 1.25 * base.serverExecMeanUs;
+  const firstHarness = upToBad.find((f) => harnessSignals(base, f, limitUs).length > 0);
+  const firstServer = upToBad.find(serverGrewAt);
+  const server = bad.serverExecMeanUs === null ? 'unknown (no pg_stat_statements)' : `${formatUs(base.serverExecMeanUs ?? bad.serverExecMeanUs)} at ${formatRate(base.offeredPerSec)}/s → ${formatUs(bad.serverExecMeanUs)}`;
+  if (firstHarness) {
+    const signals = harnessSignals(base, bad, limitUs);
+    const shown = (signals.length ? signals : harnessSignals(base, firstHarness, limitUs)).join(', ');
+    if (bad.serverExecMeanUs === null) return { limitedBy: 'unknown', why: `${failed}; chatbench's own figures grew (${shown}) and the server's time per operation is unknown (no pg_stat_statements), so the limit may be chatbench's` };
+    if (!firstServer || firstHarness.offeredPerSec < firstServer.offeredPerSec) {
+      return { limitedBy: 'harness', why: `chatbench itself was the limit, not the design: ${shown} from ${formatRate(firstHarness.offeredPerSec)}/s, while the server's time per operation ${firstServer ? `grew only from ${formatRate(firstServer.offeredPerSec)}/s` : 'stayed flat'} (${server}) (${failed})` };
+    }
+    if (firstHarness.offeredPerSec === firstServer.offeredPerSec) {
+      return { limitedBy: 'unknown', why: `${failed}; chatbench's own figures (${shown}) and the server's time per operation (${server}) grew at the same step, so the limit may be chatbench's as much as the design's` };
+    }
   }
   const busy = bad.serviceUs.p50 > 0 ? (connections * 1e6) / bad.serviceUs.p50 : null;
   const saturated = busy !== null && bad.offeredPerSec >= 0.9 * busy;

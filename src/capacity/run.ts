@@ -196,7 +196,6 @@ async function measureStep(target: Target, cfg: CapacityConfig, v: Variant, next
 
 function designResult(variant: string, o: SearchOutcome<Measured>, steps: CapacityStep[], cfg: CapacityConfig): CapacityDesignResult {
   const decided = steps.filter((s) => s.status === 'decided');
-  const good = decided.find((s) => s.pass && s.ratePerSec === o.lastGood) ?? null;
   const bad = decided.find((s) => !s.pass && s.ratePerSec === o.firstBad) ?? null;
   const objective = formatObjective(cfg.slo);
   const base = { variant, capacityPerSec: o.lastGood, firstBadPerSec: o.firstBad, end: o.end, steps };
@@ -207,7 +206,9 @@ function designResult(variant: string, o: SearchOutcome<Measured>, steps: Capaci
       : `stopped after ${steps.length} steps (--max-steps) before any rate failed`;
     return { ...base, limitedBy: null, why };
   }
-  const a = attributeLimit(good?.facts ?? null, bad.facts, cfg.connections, bad.reasons);
+  const series = [...decided].sort((x, y) => x.ratePerSec - y.ratePerSec).map((x) => x.facts);
+  const missedLimits = bad.checks.filter((c) => !c.met).map((c) => c.limitUs);
+  const a = attributeLimit(series, bad.facts, cfg.connections, bad.reasons, missedLimits.length ? Math.min(...missedLimits) : null);
   const when = o.lastGood === null ? ` (even at ${formatRate(bad.ratePerSec)}/s, the lowest rate tried)` : '';
   const stopped = o.end === 'max-steps' ? `; the search stopped at --max-steps (${cfg.search.maxSteps}) before the last good and first bad rates came within ${Math.round(cfg.search.resolution * 100)}%` : o.end === 'interrupted' ? '; interrupted before the search converged' : '';
   return { ...base, limitedBy: a.limitedBy, why: `at ${formatRate(bad.ratePerSec)}/s: ${a.why}${when}${stopped}` };

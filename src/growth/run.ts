@@ -8,7 +8,7 @@ import { connectClient, onDatabase, type Target } from '../db/target.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { loadModel, type Model, type ModelParams } from '../generate/model.ts';
 import { buildPlan, GENERATOR_VERSION, planParams } from '../generate/plan.ts';
-import { formatBytes, shortCount } from '../metrics/format.ts';
+import { formatBytes, formatMs, shortCount } from '../metrics/format.ts';
 import type { GrowthPoint, GrowthResults, RunEnvironment, ScenarioResults, VariantScenarioResult } from '../results/types.ts';
 import type { AnyScenario } from '../scenario/registry.ts';
 import { runScenario, type RunEvent, type ScenarioRunConfig } from '../scenario/run.ts';
@@ -255,13 +255,13 @@ export async function runGrowth(base: Target, cfg: GrowthConfig, plan: GrowthPla
       break;
     }
     const point = pointOf(item, results.variants[0], memory, item.state === 'reuse');
+    points.push(point);
+    onEvent({ type: 'point', point });
     if (item.free && !signal.aborted) {
       await freeItem(base, baseDatabase, item, variant);
       point.seed.freed = true;
       onEvent({ type: 'freed', item });
     }
-    points.push(point);
-    onEvent({ type: 'point', point });
     spentS += (performance.now() - t0) / 1000;
     estimatedS += itemSeconds(item);
   }
@@ -309,8 +309,8 @@ export async function runGrowth(base: Target, cfg: GrowthConfig, plan: GrowthPla
 /** One line per item of the plan, for --dry-run and the start of a run. */
 export function planLines(plan: GrowthPlan): string[] {
   const lines = plan.items.map((it) => {
-    const what = it.state === 'reuse' ? `reuse (already in ${it.database})` : `${it.state === 'resume' ? 'resume the seed' : 'seed'} into ${it.database}, ~${formatBytes(it.estimatedBytes)}, ~${Math.round(it.seedSeconds)} s${it.free ? ', dropped once measured' : ''}`;
-    return `  ${shortCount(it.messages).padStart(6)}  ${it.variant.padEnd(26)} ${what}; measure ~${Math.round(it.measureSeconds)} s`;
+    const what = it.state === 'reuse' ? `reuse (already in ${it.database})` : `${it.state === 'resume' ? 'resume the seed' : 'seed'} into ${it.database}, ~${formatBytes(it.estimatedBytes)}, ~${formatMs(it.seedSeconds * 1000)}${it.free ? ', dropped once measured' : ''}`;
+    return `  ${shortCount(it.messages).padStart(6)}  ${it.variant.padEnd(26)} ${what}; measure ~${formatMs(it.measureSeconds * 1000)}`;
   });
   return lines;
 }

@@ -126,7 +126,9 @@ function crossingText(r: GrowthResults, variant: string, limit: 'shared_buffers'
   const c = r.crossings.find((x) => x.variant === variant && x.limit === limit);
   if (!c) return '–';
   if (c.source === 'measured') return `already at ${shortCount(c.messages!)} (measured)`;
-  if (c.messages === null) return 'not on this trend (projected)';
+  if (c.messages === null) return 'never on this trend (projected)';
+  const largest = Math.max(...r.config.sizes);
+  if (c.messages > largest * 1000) return `beyond ${shortCount(largest * 1000)}, a thousand times the largest size (projected)`;
   return `~${shortCount(c.messages)} (projected)`;
 }
 

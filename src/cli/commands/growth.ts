@@ -99,7 +99,7 @@ export const growthCommand: CommandFactory = (ctx) => ({
           seedState.done++;
           progress.update(`${label}: seeding, load ${Math.round((100 * seedState.done) / Math.max(1, seedState.total))}% of ${seedState.total} chunks`);
         } else if (s.type === 'step' && s.phase === 'end') progress.log(`${label}: seed ${s.step} ${formatMs(s.ms ?? 0)}`);
-        else if (s.type === 'step') progress.update(`${label}: seed ${s.step}...`, true);
+        else if (s.type === 'step') progress.update(`${label}: seed ${s.step}...`);
         else if (s.type === 'log') progress.log(s.message);
       } else if (e.type === 'second') {
         progress.update(`${label}: ${e.phase} ${(e.elapsedMs / 1000).toFixed(0)}/${(e.durationMs / 1000).toFixed(0)} s  ${formatCount(e.ops)} ops/s  p99 ${formatUs(e.p99Us)} (last second)  ETA ${formatMs(e.etaMs)}`);
