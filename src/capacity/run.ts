@@ -2,7 +2,7 @@
 // one measured run of the scenario at one offered rate through the scenario engine's public entry,
 // judged on the objective and the budgets; at the first failing step, who set the limit.
 import { connectClient, type Target } from '../db/target.ts';
-import { UsageError } from '../errors.ts';
+import { InterruptedError, UsageError } from '../errors.ts';
 import { formatRate } from '../metrics/format.ts';
 import { formatObjective } from '../metrics/slo.ts';
 import type { CapacityDesignResult, CapacityResults, CapacityStep, ScenarioResults, SloTerm, VariantScenarioResult } from '../results/types.ts';
@@ -94,9 +94,7 @@ export async function runCapacity(target: Target, cfg: CapacityConfig, signal: A
     designs.push(result);
     onEvent({ type: 'design-done', variant: v.name, result });
   }
-  if (!first) {
-    throw new UsageError('interrupted before the first step was measured: nothing to report');
-  }
+  if (!first) throw new InterruptedError('interrupted before the first step was measured: nothing to report');
   return {
     schemaVersion: 1,
     kind: 'capacity',

@@ -2,22 +2,10 @@
 // typed `source: 'projected'`; measured values only ever come from points.
 import { crossingX, fitPowerLaw, FitError, predictPowerLaw } from '../metrics/fit.ts';
 import type { GrowthFit, GrowthPoint, GrowthProjection, MemoryCrossing } from '../results/types.ts';
-
-/** The figures fitted against size, read from a point (undefined: not measured there). */
-export function metricValue(p: GrowthPoint, metric: string): number | undefined {
-  if (metric === 'throughput') return p.throughputPerSec;
-  if (metric === 'tableBytes') return p.bytes.messagesTable;
-  if (metric === 'indexBytes') return p.bytes.indexes;
-  const m = /^(p50|p99):(.+)$/.exec(metric);
-  if (!m) return undefined;
-  const o = p.operations.find((x) => x.name === m[2]);
-  if (!o || o.ok === 0) return undefined;
-  return m[1] === 'p50' ? o.p50Us : o.p99Us;
-}
+import { growthMetricNames, growthMetricValue } from '../results/growth-metrics.ts';
 
 export function metricsOf(points: GrowthPoint[]): string[] {
-  const ops = [...new Set(points.flatMap((p) => p.operations.map((o) => o.name)))];
-  return ['throughput', ...ops.flatMap((o) => [`p50:${o}`, `p99:${o}`]), 'tableBytes', 'indexBytes'];
+  return growthMetricNames([...new Set(points.flatMap((p) => p.operations.map((o) => o.name)))]);
 }
 
 export function fitGrowth(points: GrowthPoint[]): GrowthFit[] {
@@ -26,7 +14,7 @@ export function fitGrowth(points: GrowthPoint[]): GrowthFit[] {
   for (const variant of variants) {
     const mine = points.filter((p) => p.variant === variant);
     for (const metric of metricsOf(points)) {
-      const xy = mine.map((p) => ({ x: p.messages, y: metricValue(p, metric) ?? 0 })).filter((q) => q.y > 0);
+      const xy = mine.map((p) => ({ x: p.messages, y: growthMetricValue(p, metric) ?? 0 })).filter((q) => q.y > 0);
       try {
         const f = fitPowerLaw(xy);
         fits.push({ variant, metric, ...f, minMessages: Math.min(...xy.map((q) => q.x)), maxMessages: Math.max(...xy.map((q) => q.x)) });

@@ -8,7 +8,7 @@ describe('growth report: a projection is never presented as a measurement', () =
   const charts = growthCharts(r);
 
   it('draws each figure on log-log axes', () => {
-    expect(charts.map((c) => c.id)).toEqual(['growth-throughput', 'growth-p50-open-channel', 'growth-p99-open-channel', 'growth-tablebytes', 'growth-indexbytes']);
+    expect(charts.map((c) => c.id)).toEqual(['growth-throughput', 'growth-p50-open-channel', 'growth-p99-open-channel', 'growth-tablebytes', 'growth-indexbytes', 'growth-seedseconds']);
     for (const c of charts) {
       const scales = (c.config.options as { scales: Record<string, { type: string }> }).scales;
       expect([scales.x.type, scales.y.type]).toEqual(['logarithmic', 'logarithmic']);

@@ -4,7 +4,8 @@
 // worded as a measurement: measured points and projected values live in separate datasets and tables.
 import { formatBytes, formatCount, formatMs, formatUs, shortCount } from '../metrics/format.ts';
 import { predictPowerLaw } from '../metrics/fit.ts';
-import type { GrowthFit, GrowthPoint, GrowthResults } from '../results/types.ts';
+import type { GrowthFit, GrowthResults } from '../results/types.ts';
+import { growthMetricNames, growthMetricValue } from '../results/growth-metrics.ts';
 import { axis, base, slug, type ChartSpec, type Unit } from './charts.ts';
 import { variantColor } from './colors.ts';
 import { esc, mdCell } from './escape.ts';
@@ -24,6 +25,7 @@ export function metricInfo(metric: string): MetricInfo {
   if (metric === 'throughput') return { metric, title: 'throughput (operations per second)', unit: 'count', format: (x) => `${formatCount(x)}/s` };
   if (metric === 'tableBytes') return { metric, title: 'messages table on disk', unit: 'bytes', format: formatBytes };
   if (metric === 'indexBytes') return { metric, title: 'all indexes of the design on disk', unit: 'bytes', format: formatBytes };
+  if (metric === 'seedSeconds') return { metric, title: 'seed time in seconds (all steps)', unit: 'count', format: (s) => formatMs(s * 1000) };
   const [p, op] = metric.split(/:(.*)/s);
   return { metric, title: `${p} latency of ${op}`, unit: 'us', format: formatUs };
 }
@@ -40,18 +42,11 @@ function along(f: GrowthFit, from: number, to: number, n = 12): Array<{ x: numbe
   return out;
 }
 
-function valueOf(p: GrowthPoint, metric: string): number | undefined {
-  if (metric === 'throughput') return p.throughputPerSec;
-  if (metric === 'tableBytes') return p.bytes.messagesTable;
-  if (metric === 'indexBytes') return p.bytes.indexes;
-  const [pp, op] = metric.split(/:(.*)/s);
-  const o = p.operations.find((x) => x.name === op);
-  return o && o.ok > 0 ? (pp === 'p50' ? o.p50Us : o.p99Us) : undefined;
-}
+const valueOf = growthMetricValue;
 
 export function growthMetrics(r: GrowthResults): string[] {
   const ops = r.scenario.operations.map((o) => o.name).filter((n) => r.points.some((p) => p.operations.some((o) => o.name === n && o.ok > 0)));
-  return ['throughput', ...ops.flatMap((o) => [`p50:${o}`, `p99:${o}`]), 'tableBytes', 'indexBytes'];
+  return growthMetricNames(ops);
 }
 
 export function growthCharts(r: GrowthResults): ChartSpec[] {
