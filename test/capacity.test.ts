@@ -27,8 +27,10 @@ beforeAll(async () => {
 describe('capacity search on a real server', () => {
   it('finds the known capacity of C connections each held 20 ms per operation', async () => {
     // Uniform arrivals make it sharp: below capacity nothing queues; above it the backlog (and the
-    // operations still queued when a step stops) grows with every second.
-    const r = await runCli(['capacity', FIXTURE, '--db', url, '--variants', 'btree-unpartitioned', '--slo', 'p50<80ms', '--connections', String(CONNECTIONS), '--arrivals', 'uniform', '--step', '2s', '--warmup', '0s', '--start-rate', '60', '--resolution', '20%', '--json', '--quiet']);
+    // operations still queued when a step stops) grows with every second. The drop budget is wide
+    // (5%) so that a stall of the shared machine's doing far below capacity does not end the search
+    // there; above capacity a 2 s step drops far more, and its p50 misses too.
+    const r = await runCli(['capacity', FIXTURE, '--db', url, '--variants', 'btree-unpartitioned', '--slo', 'p50<80ms', '--max-drop-rate', '5%', '--connections', String(CONNECTIONS), '--arrivals', 'uniform', '--step', '2s', '--warmup', '0s', '--start-rate', '60', '--resolution', '20%', '--json', '--quiet']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     capacityDir = out.reportDir;
@@ -39,8 +41,8 @@ describe('capacity search on a real server', () => {
     // What the server says each operation took bounds what the connections can carry.
     const measuredBound = (CONNECTIONS * 1e6) / good.facts.serverExecMeanUs!;
     expect(good.facts.serverExecMeanUs!).toBeGreaterThanOrEqual(SLEEP_S * 1e6);
-    expect(d.capacityPerSec!).toBeLessThanOrEqual(measuredBound * 1.02);
-    expect(d.capacityPerSec!).toBeGreaterThanOrEqual(BOUND * 0.6);
+    expect(d.capacityPerSec!).toBeLessThanOrEqual(measuredBound * 1.1);
+    expect(d.capacityPerSec!).toBeGreaterThanOrEqual(BOUND * 0.7);
     expect(d.firstBadPerSec!).toBeGreaterThan(d.capacityPerSec!);
     expect(d.firstBadPerSec!).toBeLessThanOrEqual(BOUND * 1.3);
     expect(d.firstBadPerSec! / d.capacityPerSec! - 1).toBeLessThanOrEqual(0.2);
@@ -48,7 +50,7 @@ describe('capacity search on a real server', () => {
     // near capacity is rightly reported as chatbench's.
     expect(['server', 'harness', 'unknown']).toContain(d.limitedBy);
     expect(d.why).toMatch(new RegExp(`^at ${d.firstBadPerSec}/s: `));
-    expect(out.verdict).toMatch(/^btree-unpartitioned carries [\d.,]+ ops\/s at p50 < 80 ms \(2 connections, open loop\)$/);
+    expect(out.verdict).toMatch(/^btree-unpartitioned carries [\d.,]+ ops\/s at p50 < 80 ms( \(chatbench was the limit\))? \(2 connections, open loop\)$/);
     // steps double, then bisect, and each records the evidence the report shows side by side
     expect(d.steps.slice(0, 2).map((s) => [s.ratePerSec, s.phase])).toEqual([[60, 'ramp'], [120, 'ramp']]);
     expect(d.steps.some((s) => s.phase === 'bisect')).toBe(true);

@@ -89,7 +89,7 @@ const facts = (f: Partial<CapacityStepFacts>): CapacityStepFacts => ({
 });
 
 describe('who set the limit', () => {
-  const svc = (p50: number) => ({ ...facts({}).serviceUs, p50 });
+  const svc = (mean: number) => ({ ...facts({}).serviceUs, p50: mean, mean });
   const at = (rate: number, f: Partial<CapacityStepFacts> = {}) => facts({ offeredPerSec: rate, ...f });
 
   it('the design, when its server time grew first', () => {
@@ -118,8 +118,13 @@ describe('who set the limit', () => {
     const a = attributeLimit(series, series[1], 8, ['p99 60 ms'], 50_000);
     expect(a.limitedBy).toBe('harness');
     expect(a.why).toMatch(/it used 97% of a core/);
-    expect(a.why).toMatch(/time outside the server per operation 200 µs → 2\.20 ms/);
+    expect(a.why).toMatch(/time outside the server per operation 400 µs → 2\.20 ms/);
     expect(a.why).toMatch(/stayed flat/);
+  });
+
+  it('not chatbench for a few hundred µs more outside the server on a 20 ms operation', () => {
+    const series = [at(60, { serverExecMeanUs: 21_150, serviceUs: svc(20_880) }), at(90, { serverExecMeanUs: 20_330, serviceUs: svc(20_700) }), at(105, { serverExecMeanUs: 20_410, serviceUs: svc(20_670) })];
+    expect(attributeLimit(series, series[2], 2, ['dropped 11%'], 80_000).limitedBy).toBe('server');
   });
 
   it('chatbench, when its stalls alone are half the limit', () => {
