@@ -11,7 +11,7 @@ import { growthConfig } from '../src/config/growth.ts';
 import { openTarget } from '../src/db/target.ts';
 import { inspectGrowth } from '../src/growth/run.ts';
 import { readResults } from '../src/results/io.ts';
-import { loadScenario } from '../src/scenario/registry.ts';
+import { loadScenario, scenarioFile } from '../src/scenario/registry.ts';
 import { loadVariants } from '../src/schema/variants.ts';
 import type { GrowthResults } from '../src/results/types.ts';
 import { freshDatabase, oneLineError, runCli, runInProcess, withClient } from './helpers.ts';
@@ -60,7 +60,7 @@ describe('growth across data sizes', () => {
     // The plan of the same run now reuses the 5K seed and seeds 10K again.
     const target = await openTarget({ kind: 'url', url: new URL(url) });
     try {
-      const cfg = growthConfig({ messages: '5K,10K', variants: 'btree-unpartitioned' }, await loadScenario('history-scroll'), loadVariants(SCHEMAS_DIR)).growth;
+      const cfg = growthConfig({ messages: '5K,10K', variants: 'btree-unpartitioned' }, await loadScenario('history-scroll'), scenarioFile('history-scroll'), loadVariants(SCHEMAS_DIR)).growth;
       const items = await inspectGrowth(target, cfg, 'cbtest_growth');
       expect(items.map((i) => [i.messages, i.state, i.database])).toEqual([[5000, 'reuse', 'cbtest_growth_5k'], [10_000, 'seed', 'cbtest_growth_10k']]);
     } finally {

@@ -1,10 +1,10 @@
 // Judging one capacity step (the objective, the error budget, the drop budget) and, at the first
 // step that failed, saying who set the limit: the design (its server time grew, its connections
-// were all busy) or chatbench itself (its stalls, lateness or CPU grew while the server's time did not).
+// were all busy) or chatbench itself (its lateness, GC pauses or CPU grew while the server's time did not).
 import { formatRate, formatUs } from '../metrics/format.ts';
 import { decodeHistogram, mergeHistograms, percentiles } from '../metrics/histogram.ts';
 import { describeCheck, evaluateVariantSlo } from '../metrics/slo.ts';
-import type { CapacityStepFacts, SloCheck, SloTerm, VariantScenarioResult } from '../results/types.ts';
+import type { CapacityStepFacts, Percentiles, SloCheck, SloTerm, VariantScenarioResult } from '../results/types.ts';
 
 export interface Budgets {
   /** failed / (ok + failed) allowed. */
@@ -13,8 +13,27 @@ export interface Budgets {
   maxDropRate: number;
 }
 
+/** chatbench's own side of a step: its load threads and its floor, as the engine measured them. */
+export interface HarnessSide {
+  /** Load threads of the step (each can keep at most one core busy). */
+  workers: number;
+  /** SELECT 1 through the same path, one user, closed loop, before the step (the engine's floor). */
+  floorUs: { p50: number; p99: number } | null;
+}
+
+/**
+ * p99 of one lateness figure over all operations: the engine keeps per-operation percentiles only,
+ * so the worst operation among those with 100 samples or more (any, when none has) stands for it.
+ */
+function worstP99(v: VariantScenarioResult, pick: (o: VariantScenarioResult['operations'][number]) => Percentiles | undefined): number | null {
+  const withFigure = v.operations.filter((o) => pick(o) && o.ok > 0);
+  if (!withFigure.length) return null;
+  const enough = withFigure.filter((o) => o.attempted >= 100);
+  return Math.max(...(enough.length ? enough : withFigure).map((o) => pick(o)!.p99));
+}
+
 /** The facts a step is judged and explained by, from its measured phase. */
-export function stepFacts(v: VariantScenarioResult, offeredPerSec: number, clientCpuCores: number | null): CapacityStepFacts {
+export function stepFacts(v: VariantScenarioResult, offeredPerSec: number, harness: HarnessSide): CapacityStepFacts {
   const sum = (f: (o: VariantScenarioResult['operations'][number]) => number) => v.operations.reduce((a, o) => a + f(o), 0);
   const attempted = sum((o) => o.attempted);
   const ok = sum((o) => o.ok);
@@ -33,10 +52,11 @@ export function stepFacts(v: VariantScenarioResult, offeredPerSec: number, clien
   }
   const execCalls = [...statements.values()].reduce((a, x) => a + x.calls, 0);
   const execMs = [...statements.values()].reduce((a, x) => a + x.calls * x.meanExecMs, 0);
-  const lags = v.operations.filter((o) => o.lagUs && o.ok > 0);
+  const seconds = v.durationMs / 1000;
+  const gc = v.client?.gcPauseUs;
   return {
     offeredPerSec,
-    achievedPerSec: v.durationMs > 0 ? ok / (v.durationMs / 1000) : 0,
+    achievedPerSec: seconds > 0 ? ok / seconds : 0,
     attempted,
     ok,
     failed,
@@ -47,10 +67,13 @@ export function stepFacts(v: VariantScenarioResult, offeredPerSec: number, clien
     latencyUs: percentiles(mergeHistograms(v.operations.map((o) => decodeHistogram(o.histograms.latency)))),
     serviceUs: percentiles(mergeHistograms(v.operations.map((o) => decodeHistogram(o.histograms.service)))),
     serverExecMeanUs: execCalls > 0 ? (execMs / execCalls) * 1000 : null,
-    clientStallP99Us: v.client ? v.client.eventLoopDelayUs.p99 : null,
-    scheduleLagP99Us: null,
-    lagP99Us: lags.length ? Math.max(...lags.map((o) => o.lagUs!.p99)) : null,
-    clientCpuCores,
+    gcPauseP99Us: gc ? gc.p99 : null,
+    gcPauseMsPerSec: gc && seconds > 0 ? gc.totalMs / seconds : null,
+    harnessLagP99Us: worstP99(v, (o) => o.harnessLagUs),
+    lagP99Us: worstP99(v, (o) => o.lagUs),
+    clientCpuCores: v.client?.cpuMs !== undefined && v.durationMs > 0 ? v.client.cpuMs / v.durationMs : null,
+    workers: harness.workers,
+    harnessFloorUs: harness.floorUs,
   };
 }
 
@@ -93,25 +116,35 @@ export interface Attribution {
 /** Mean time per operation spent outside the server (client, network): a mean against the server's mean. */
 const clientSide = (f: CapacityStepFacts) => (f.serverExecMeanUs === null ? null : Math.max(0, f.serviceUs.mean - f.serverExecMeanUs));
 
+/** A figure of chatbench's that doubled against the lightest step and reached 1 ms. */
+const grew = (before: number | null, after: number | null) => after !== null && after >= 1000 && after >= 2 * Math.max(100, before ?? 0);
+
 /** What of chatbench's own figures at step f stands out against the lightest step (base), if anything. */
 function harnessSignals(base: CapacityStepFacts, f: CapacityStepFacts, limitUs: number | null): string[] {
   const out: string[] = [];
-  const stall = f.clientStallP99Us;
-  if (stall !== null && stall >= 1000 && stall >= 2 * Math.max(100, base.clientStallP99Us ?? 0)) out.push(`chatbench's event-loop stalls p99 ${formatUs(base.clientStallP99Us ?? 0)} → ${formatUs(stall)}`);
-  else if (stall !== null && limitUs !== null && stall >= 0.5 * limitUs) out.push(`chatbench's event-loop stalls p99 ${formatUs(stall)}, half the limit or more`);
-  const lag = f.scheduleLagP99Us;
-  if (lag !== null && lag >= 1000 && lag >= 2 * Math.max(100, base.scheduleLagP99Us ?? 0)) out.push(`its schedule lag p99 ${formatUs(base.scheduleLagP99Us ?? 0)} → ${formatUs(lag)}`);
-  if (f.clientCpuCores !== null && f.clientCpuCores >= 0.9) out.push(`it used ${(f.clientCpuCores * 100).toFixed(0)}% of a core`);
+  const half = (x: number | null) => x !== null && limitUs !== null && x >= 0.5 * limitUs;
+  // Its lateness in starting operations that had a free connection: the harness's own, not queueing.
+  if (grew(base.harnessLagP99Us, f.harnessLagP99Us)) out.push(`its own start lateness p99 ${formatUs(base.harnessLagP99Us ?? 0)} → ${formatUs(f.harnessLagP99Us!)}`);
+  else if (half(f.harnessLagP99Us)) out.push(`its own start lateness p99 ${formatUs(f.harnessLagP99Us!)}, half the limit or more`);
+  if (grew(base.gcPauseP99Us, f.gcPauseP99Us)) out.push(`its GC pauses p99 ${formatUs(base.gcPauseP99Us ?? 0)} → ${formatUs(f.gcPauseP99Us!)}`);
+  else if (half(f.gcPauseP99Us)) out.push(`its GC pauses p99 ${formatUs(f.gcPauseP99Us!)}, half the limit or more`);
+  // A tenth of every load thread's time in GC: the threads are busy collecting, not measuring.
+  if (f.gcPauseMsPerSec !== null && f.gcPauseMsPerSec >= 100 * f.workers) out.push(`its load threads spent ${Math.round(f.gcPauseMsPerSec / f.workers / 10)}% of their time in GC`);
+  // Each load thread can keep one core busy; the main thread barely works during a step.
+  if (f.clientCpuCores !== null && f.clientCpuCores >= 0.9 * f.workers) out.push(`it used ${(f.clientCpuCores * 100).toFixed(0)}% of a core${f.workers > 1 ? ` over ${f.workers} load threads` : ''}`);
   const before = clientSide(base);
   const after = clientSide(f);
   // Only when it grew to a real share of an operation's time: 300 µs more on a 20 ms operation is noise.
   if (before !== null && after !== null && after - before >= 200 && after >= 2 * Math.max(50, before) && after >= 0.2 * f.serviceUs.mean) out.push(`time outside the server per operation ${formatUs(before)} → ${formatUs(after)}`);
+  // An objective within reach of the harness's own floor is not measurable by it at any rate.
+  if (f.harnessFloorUs && half(f.harnessFloorUs.p99)) out.push(`its own floor (SELECT 1) p99 ${formatUs(f.harnessFloorUs.p99)}, half the limit or more`);
   return out;
 }
 
 /**
- * Who set the limit: chatbench is, when its own figures (event-loop stalls, schedule lag, CPU, or
- * the client-side time per operation) grew before the server's time per operation did, going up the
+ * Who set the limit: chatbench is, when its own figures (its start lateness with a free connection,
+ * GC pauses, CPU against its load threads, the client-side time per operation, or a floor near the
+ * limit) grew before the server's time per operation did, going up the
  * rates from the lightest step to the first bad one; the design is when its server time grew first,
  * or its connections were all busy with nothing else growing (at C connections it serves about
  * C / service time). `series` is every decided step in rate order, the first bad one included.

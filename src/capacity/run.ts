@@ -15,6 +15,8 @@ import { remainingSteps, runSearch, type NextStep, type SearchOptions, type Sear
 
 export interface CapacityConfig {
   scenario: AnyScenario;
+  /** Where the scenario is defined: the engine's load threads import it themselves. */
+  scenarioFile: string;
   variants: Variant[];
   /** Search the seeded ones among `variants` (no --variants given). */
   onlySeeded: boolean;
@@ -28,6 +30,9 @@ export interface CapacityConfig {
   maxLagMs?: number;
   opTimeoutMs?: number;
   seed: number;
+  /** Load worker threads of each step. */
+  workers: number;
+  planCache: ScenarioRunConfig['planCache'];
 }
 
 export type CapacityEvent =
@@ -123,6 +128,8 @@ export async function runCapacity(target: Target, cfg: CapacityConfig, signal: A
       maxLagMs: cfg.maxLagMs,
       opTimeoutMs: cfg.opTimeoutMs,
       seed: cfg.seed,
+      workers: cfg.workers,
+      planCache: cfg.planCache,
     },
     seed: first.seed,
     variants: designs,
@@ -151,12 +158,15 @@ async function seededVariants(target: Target, cfg: CapacityConfig, onEvent: (e: 
 }
 
 /**
- * One step: the scenario on one design at one offered rate, open loop, through runScenario (the
- * engine's public entry), then judged. chatbench's own CPU is taken over the measured phase.
+ * One step: the scenario on one design at one offered rate, open loop, in one round, through
+ * runScenario (the engine's public entry: the same load threads, evidence and floor as a scenario
+ * run), then judged. The engine measures chatbench's own side too: CPU of every thread, GC pauses of
+ * the load threads, start lateness with a free connection, and its floor before the step.
  */
 async function measureStep(target: Target, cfg: CapacityConfig, v: Variant, next: NextStep, durationMs: number, signal: AbortSignal, command: string, onRun: (e: RunEvent) => void): Promise<Measured> {
   const run: ScenarioRunConfig = {
     scenario: cfg.scenario,
+    scenarioFile: cfg.scenarioFile,
     variants: [v],
     shape: { kind: 'open', ratePerSec: next.ratePerSec, arrivals: cfg.arrivals, maxLagMs: cfg.maxLagMs },
     connections: cfg.connections,
@@ -166,28 +176,21 @@ async function measureStep(target: Target, cfg: CapacityConfig, v: Variant, next
     explain: false,
     mode: 'load',
     opTimeoutMs: cfg.opTimeoutMs,
+    workers: cfg.workers,
+    rounds: 1,
+    planCache: cfg.planCache,
   };
-  let cpu0: NodeJS.CpuUsage | undefined;
-  let t0 = 0;
-  let cpuCores: number | null = null;
-  const scenario = await runScenario(target, run, signal, (e) => {
-    if (e.type === 'phase' && e.phase === 'measure') {
-      cpu0 = process.cpuUsage();
-      t0 = performance.now();
-    } else if (e.type === 'phase' && e.phase === 'evidence' && cpu0) {
-      const used = process.cpuUsage(cpu0);
-      cpuCores = (used.user + used.system) / 1000 / Math.max(1, performance.now() - t0);
-    }
-    onRun(e);
-  }, command);
+  const scenario = await runScenario(target, run, signal, onRun, command);
   const result: VariantScenarioResult | undefined = scenario.variants[0];
+  const floor = scenario.harness?.floorUs;
+  const harness = { workers: scenario.config.workers ?? cfg.workers, floorUs: floor ? { p50: floor.p50, p99: floor.p99 } : null };
   if (!result) {
     // Interrupted before the design's measured phase began: an empty, interrupted step.
     const empty: VariantScenarioResult = { variant: v.name, durationMs: 0, warmupMs: cfg.warmupMs, throughputPerSec: 0, operations: [], timeline: [], server: { hitRatio: null, tempBytes: 0, deadlocks: 0, walBytes: 0, commits: 0, rollbacks: 0, tableBytes: {}, indexBytes: {} } };
-    const facts = stepFacts(empty, next.ratePerSec, null);
+    const facts = stepFacts(empty, next.ratePerSec, harness);
     return { scenario: { ...scenario, partial: true }, step: { ...next, status: 'interrupted', durationMs, warmupMs: cfg.warmupMs, pass: false, certain: false, reasons: ['interrupted'], checks: [], facts, result: empty } };
   }
-  const facts = stepFacts(result, next.ratePerSec, cpuCores);
+  const facts = stepFacts(result, next.ratePerSec, harness);
   const j = judgeStep(cfg.slo, cfg.budgets, result, facts, cfg.connections);
   return { scenario, step: { ...next, status: 'decided', durationMs, warmupMs: cfg.warmupMs, pass: j.pass, certain: j.certain, reasons: j.reasons, checks: j.checks, facts, result } };
 }

@@ -5,7 +5,7 @@ import type { AnyScenario } from '../scenario/registry.ts';
 import { pickVariants, type Variant } from '../schema/variants.ts';
 import { DEFAULT_SEED } from '../generate/defaults.ts';
 import { parseDuration, parseInteger, parseRate } from './parse.ts';
-import { MAX_CONNECTIONS } from './scenario.ts';
+import { defaultWorkers, MAX_CONNECTIONS, PLAN_CACHE_MODES } from './scenario.ts';
 import { parseSlo } from './slo.ts';
 
 export const CAPACITY_DEFAULTS = {
@@ -34,7 +34,7 @@ export interface CapacityFlagsResult {
   out?: string;
 }
 
-export function capacityConfig(argv: Record<string, unknown>, scenario: AnyScenario, allVariants: Variant[]): CapacityFlagsResult {
+export function capacityConfig(argv: Record<string, unknown>, scenario: AnyScenario, scenarioFile: string, allVariants: Variant[]): CapacityFlagsResult {
   if (argv.slo === undefined) throw new UsageError('missing --slo: the objective each rate must meet, such as --slo p99<50ms');
   const ops = scenario.operations.filter((o) => o.name !== scenario.event?.operation).map((o) => o.name);
   const slo = parseSlo('slo', argv.slo, ops);
@@ -57,8 +57,12 @@ export function capacityConfig(argv: Record<string, unknown>, scenario: AnyScena
   const maxLagMs = argv['max-lag'] === undefined ? undefined : parseDuration('max-lag', argv['max-lag']);
   const seed = argv.seed === undefined ? DEFAULT_SEED : parseInteger('seed', argv.seed, 0, Number.MAX_SAFE_INTEGER);
   if (argv.out !== undefined && String(argv.out).trim() === '') throw invalidFlag('out', argv.out, 'a folder path');
+  const planCache = argv['plan-cache'] === undefined ? 'auto' : String(argv['plan-cache']);
+  if (!(PLAN_CACHE_MODES as readonly string[]).includes(planCache)) throw invalidFlag('plan-cache', argv['plan-cache'], 'auto, custom or generic');
+  const workers = argv.workers === undefined ? defaultWorkers() : parseInteger('workers', argv.workers, 1, 64);
   const capacity: CapacityConfig = {
     scenario,
+    scenarioFile,
     variants: pickVariants(allVariants, argv.variants ?? 'all'),
     onlySeeded: argv.variants === undefined,
     slo,
@@ -74,6 +78,9 @@ export function capacityConfig(argv: Record<string, unknown>, scenario: AnyScena
     maxLagMs,
     opTimeoutMs,
     seed,
+    // A load thread needs a connection of its own.
+    workers: Math.min(workers, connections),
+    planCache: planCache as CapacityConfig['planCache'],
   };
   return Object.freeze({ capacity: Object.freeze(capacity), out: argv.out === undefined ? undefined : String(argv.out) });
 }

@@ -30,7 +30,7 @@ export interface GrowthFlags {
   out?: string;
 }
 
-export function growthConfig(argv: Record<string, unknown>, scenario: AnyScenario, allVariants: Variant[]): GrowthFlags {
+export function growthConfig(argv: Record<string, unknown>, scenario: AnyScenario, scenarioFile: string, allVariants: Variant[]): GrowthFlags {
   if (argv.messages === undefined) throw new UsageError('missing --messages: the data sizes to measure, such as --messages 1M,10M,100M');
   const sizes = parseSizes('messages', argv.messages);
   const largest = sizes[sizes.length - 1];
@@ -47,7 +47,8 @@ export function growthConfig(argv: Record<string, unknown>, scenario: AnyScenari
     if (stray !== undefined) throw invalidFlag('free-after', argv['free-after'], `sizes from --messages (${sizes.map(shortCount).join(', ')}), or all`);
   }
   if (argv.mode !== undefined) throw new UsageError('--mode does not apply to growth: it runs the scenario under load at every size');
-  const sc = scenarioConfig({ ...argv, variants: argv.variants ?? 'all' }, scenario, allVariants);
+  // Each measurement runs one design on one size: rounds would interleave nothing, so one unless asked.
+  const sc = scenarioConfig({ ...argv, variants: argv.variants ?? 'all', rounds: argv.rounds ?? 1 }, scenario, scenarioFile, allVariants);
   const jobs = argv.jobs === undefined ? os.availableParallelism() : parseInteger('jobs', argv.jobs, 1, 64);
   const { variants, onlySeeded: _onlySeeded, ...run } = sc.run;
   return Object.freeze({

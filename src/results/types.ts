@@ -114,16 +114,43 @@ export interface OperationResult {
   latencyUs: Percentiles;
   /** Time on the wire and in the server only, in microseconds. */
   serviceUs: Percentiles;
-  /** Open loop: how late operations started, in microseconds. */
+  /** Open loop: how late operations started, whatever the reason (pgbench's schedule lag), in microseconds. */
   lagUs?: Percentiles;
+  /**
+   * Open loop: how late operations started that had a free connection and user when due: the
+   * harness's own lateness (timer precision, stalls), apart from queueing behind busy connections.
+   */
+  harnessLagUs?: Percentiles;
   /** Encoded HDR histograms (base64), so runs can be merged and re-rendered. */
   histograms: { latency: string; service: string };
   /** Percentile spectrum for charts: [percentile, microseconds]. */
   spectrum: Array<[number, number]>;
   /** Server-side evidence from pg_stat_statements for this operation's statements. */
   server?: { calls: number; meanExecMs: number; maxExecMs: number; sharedHit: number; sharedRead: number; rows: number };
-  /** One EXPLAIN (ANALYZE, BUFFERS) with representative parameters. */
-  plan?: { text: string; partitionsScanned: number; partitionsTotal: number; params: unknown[] };
+  /**
+   * EXPLAIN (ANALYZE, BUFFERS) EXECUTE of the plan that ran (`kind`: the cached generic plan, or
+   * custom plans for each parameter set), with parameters from a user of the run; and the server's
+   * planning and execution time of both kinds on a few parameter sets, so a verdict that depends on
+   * which plan the cache drew is visible.
+   */
+  plan?: {
+    text: string;
+    partitionsScanned: number;
+    partitionsTotal: number;
+    params: unknown[];
+    kind?: 'generic' | 'custom';
+    /** Why this kind was explained: the kind most connections ran, or a default when none was recorded. */
+    kindSource?: 'ran' | 'assumed';
+    timings?: { generic: { planMs: number; execMs: number }; custom: { planMs: number; execMs: number } };
+  };
+  /**
+   * Plans the server ran for this operation during the measured windows (pg_prepared_statements,
+   * PostgreSQL 14 and later): totals and one entry per connection and round. `mixed` when
+   * connections settled on different kinds.
+   */
+  planKinds?: { generic: number; custom: number; mixed: boolean; perConnection: Array<{ generic: number; custom: number }> };
+  /** Each round's percentiles (rounds interleave the designs), for the spread across rounds. */
+  rounds?: Array<{ ok: number; p50Us: number; p99Us: number }>;
   /** Why an operation could not run on this variant (e.g. no full-text index: seq scan), if it is notable. */
   note?: string;
 }
@@ -147,7 +174,14 @@ export interface VariantScenarioResult {
    * Stalls of chatbench's own event loop during the measured phase (garbage collection, result
    * parsing): latency the client added. If its p99 nears an operation's, the tail is partly ours.
    */
-  client?: { eventLoopDelayUs: { p50: number; p99: number; max: number } };
+  client?: {
+    /** Results written before this version: timer-based event-loop delay. */
+    eventLoopDelayUs?: { p50: number; p99: number; max: number };
+    /** Garbage-collection pauses of the load threads during the measured phase. */
+    gcPauseUs?: Percentiles & { count: number; totalMs: number };
+    /** CPU time of the whole chatbench process during the measured phase (every thread), in ms. */
+    cpuMs?: number;
+  };
   /**
    * Times the server could not be reached during the measured phase (a restart, a crash): from the
    * first lost connection to the next success, in ms since the phase started, with the failures in it.
@@ -204,7 +238,18 @@ export interface ScenarioResults extends RunBase {
     opTimeoutMs?: number;
     /** The latency objective the run was checked against (--slo), if one was given. */
     slo?: SloTerm[];
+    /** Load worker threads (each with its own connections and clock). */
+    workers?: number;
+    /** Rounds: the designs interleaved (A B, B A, ...), the measured time split between them. */
+    rounds?: number;
+    /** plan_cache_mode of the operations' connections: auto (the server's default), custom or generic. */
+    planCache?: 'auto' | 'custom' | 'generic';
   };
+  /**
+   * The harness measured through its own path: a trivial statement (SELECT 1), one user, closed
+   * loop, once per round. Differences between designs smaller than its spread are the harness's.
+   */
+  harness?: { sql: string; floorUs: Percentiles; roundsP50Us: number[] };
   seed: SeedPlanSummary | null;
   answerChecks: AnswerCheck[];
   variants: VariantScenarioResult[];
@@ -265,14 +310,20 @@ export interface CapacityStepFacts {
   serviceUs: Percentiles;
   /** The server's own time per call (pg_stat_statements), across the scenario's statements; null without it. */
   serverExecMeanUs: number | null;
-  /** How long chatbench's own event loop stalled, p99. */
-  clientStallP99Us: number | null;
-  /** How late the harness started operations by its own doing, p99; null when the engine does not tell it apart from queueing. */
-  scheduleLagP99Us: number | null;
+  /** GC pauses of chatbench's load threads, p99 (the client's own stalls). */
+  gcPauseP99Us: number | null;
+  /** GC pause time of all load threads per second of the step, in ms. */
+  gcPauseMsPerSec: number | null;
+  /** How late operations started that had a free connection when due, p99: the harness's own lateness. */
+  harnessLagP99Us: number | null;
   /** Start lag p99 (open loop): waiting for a busy connection plus the harness's own lateness. */
   lagP99Us: number | null;
-  /** CPU seconds chatbench used per wall-clock second of the step (1 = one core busy). */
+  /** CPU seconds chatbench used (every thread) per wall-clock second of the step (1 = one core busy). */
   clientCpuCores: number | null;
+  /** Load threads the step ran on: each can keep one core busy. */
+  workers: number;
+  /** The harness's floor before the step (SELECT 1 through the same path, one user, closed loop). */
+  harnessFloorUs: { p50: number; p99: number } | null;
 }
 
 export interface CapacityStep {
@@ -330,6 +381,10 @@ export interface CapacityResults extends RunBase {
     maxLagMs?: number;
     opTimeoutMs?: number;
     seed: number;
+    /** Load worker threads of every step. */
+    workers?: number;
+    /** plan_cache_mode of the operations' connections. */
+    planCache?: 'auto' | 'custom' | 'generic';
   };
   seed: SeedPlanSummary | null;
   variants: CapacityDesignResult[];
@@ -420,6 +475,10 @@ export interface GrowthResults extends RunBase {
     seed: number;
     explain: boolean;
     opTimeoutMs?: number;
+    /** Load worker threads, rounds per measurement and plan_cache_mode of every measurement. */
+    workers?: number;
+    rounds?: number;
+    planCache?: 'auto' | 'custom' | 'generic';
   };
   memory: { sharedBuffersBytes: number | null; machineMemBytes: number };
   points: GrowthPoint[];

@@ -11,7 +11,7 @@ import { describeCheck, formatObjective } from '../../metrics/slo.ts';
 import { capacityTerminal, capacityVerdict } from '../../report/capacity.ts';
 import { renderRun } from '../../report/render.ts';
 import { newRunId, runDir, writeResults } from '../../results/io.ts';
-import { loadScenario, scenarioNames } from '../../scenario/registry.ts';
+import { loadScenario, scenarioFile, scenarioNames } from '../../scenario/registry.ts';
 import { loadVariants } from '../../schema/variants.ts';
 import type { CommandFactory } from '../app.ts';
 import { ProgressLine } from '../progress.ts';
@@ -38,13 +38,15 @@ export const capacityCommand: CommandFactory = (ctx) => ({
       .option('arrivals', { type: 'string', describe: 'poisson (default) or uniform' })
       .option('max-lag', { type: 'string', describe: 'drop operations that could not start within this lag (default: never)' })
       .option('op-timeout', { type: 'string', describe: 'cancel an operation after this long; it counts as failed with 57014' })
+      .option('workers', { type: 'string', describe: 'load threads, each with its own connections and clock (default: a quarter of the cores, at least 1)' })
+      .option('plan-cache', { type: 'string', describe: 'plan_cache_mode of the prepared statements: auto (default), custom or generic' })
       .option('seed', { type: 'string', describe: 'seed of the parameter sequence (default: the data\'s seed)' })
       .option('out', { type: 'string', describe: 'folder for results.json and the report (default reports/<run-id>)' })
       .example("$0 capacity chat-mix --slo 'p99<50ms' --variants btree-monthly,brin-weekly", 'how much chat-mix load each design carries at p99 < 50 ms')
       .example("$0 capacity chat-mix --slo 'p99<50ms,p99.9(send)<200ms' --step 1m", 'two objectives at once, longer steps'),
   handler: async (argv) => {
     const scenario = await loadScenario(String(argv.name));
-    const cfg = capacityConfig(argv, scenario, loadVariants(SCHEMAS_DIR));
+    const cfg = capacityConfig(argv, scenario, scenarioFile(String(argv.name)), loadVariants(SCHEMAS_DIR));
     const target = await ctx.target();
     const progress = new ProgressLine(process.stderr, ctx.interactive, ctx.globals.quiet, 5000);
     const objective = formatObjective(cfg.capacity.slo);

@@ -14,7 +14,7 @@ import { formatBytes, formatCount, formatMs, formatUs, shortCount } from '../../
 import { growthHeadline, growthTerminal } from '../../report/growth.ts';
 import { renderRun } from '../../report/render.ts';
 import { newRunId, runDir, writeResults } from '../../results/io.ts';
-import { loadScenario, scenarioNames } from '../../scenario/registry.ts';
+import { loadScenario, scenarioFile, scenarioNames } from '../../scenario/registry.ts';
 import { loadVariants } from '../../schema/variants.ts';
 import { freeBytes } from '../../seed/estimate.ts';
 import type { CommandFactory } from '../app.ts';
@@ -49,6 +49,9 @@ export const growthCommand: CommandFactory = (ctx) => ({
       .option('connections', { type: 'string', describe: 'connections per design (default: one per virtual user, at most 64)' })
       .option('op-timeout', { type: 'string', describe: 'cancel an operation after this long (57014)' })
       .option('max-lag', { type: 'string', describe: 'open loop: drop operations that could not start within this lag' })
+      .option('workers', { type: 'string', describe: 'load threads, each with its own connections and clock (default: a quarter of the cores, at least 1)' })
+      .option('rounds', { type: 'string', describe: 'split each measurement into this many rounds, each after the harness floor (default 1)' })
+      .option('plan-cache', { type: 'string', describe: 'plan_cache_mode of the prepared statements: auto (default), custom or generic' })
       .option('seed', { type: 'string', describe: 'seed of the parameter sequence (default: the data\'s seed)' })
       .option('explain', { type: 'boolean', describe: 'one EXPLAIN per operation at every size (default: on for measurements up to 60s)' })
       .option('jobs', { type: 'string', describe: 'parallel COPY streams when seeding (default: number of cores)' })
@@ -58,7 +61,7 @@ export const growthCommand: CommandFactory = (ctx) => ({
       .example('$0 growth history-scroll --messages 1M,10M,100M --free-after 100M --dry-run', 'the plan: disk and time per size, what is reused'),
   handler: async (argv) => {
     const scenario = await loadScenario(String(argv.name));
-    const cfg = growthConfig(argv, scenario, loadVariants(SCHEMAS_DIR));
+    const cfg = growthConfig(argv, scenario, scenarioFile(String(argv.name)), loadVariants(SCHEMAS_DIR));
     const g = cfg.growth;
     const spec = targetSpec(ctx.globals.db, ctx.env);
     const canConnect = spec.kind === 'url' || embeddedStatus(spec.paths).initialised;
