@@ -42,7 +42,9 @@ describe('capacity search on a real server', () => {
     const measuredBound = (CONNECTIONS * 1e6) / good.facts.serverExecMeanUs!;
     expect(good.facts.serverExecMeanUs!).toBeGreaterThanOrEqual(SLEEP_S * 1e6);
     expect(d.capacityPerSec!).toBeLessThanOrEqual(measuredBound * 1.1);
-    expect(d.capacityPerSec!).toBeGreaterThanOrEqual(BOUND * 0.7);
+    // From 60 and 120, bisection to 20% tries 90, then 75 or 105; a stall of the shared machine at 75
+    // lands it on 67.5: lower than that, the search (not the machine) is wrong.
+    expect(d.capacityPerSec!).toBeGreaterThanOrEqual(BOUND * 0.675);
     expect(d.firstBadPerSec!).toBeGreaterThan(d.capacityPerSec!);
     expect(d.firstBadPerSec!).toBeLessThanOrEqual(BOUND * 1.3);
     expect(d.firstBadPerSec! / d.capacityPerSec! - 1).toBeLessThanOrEqual(0.2);

@@ -7,8 +7,10 @@ import { formatRate } from '../metrics/format.ts';
 import { formatObjective } from '../metrics/slo.ts';
 import type { CapacityDesignResult, CapacityResults, CapacityStep, ScenarioResults, SloTerm, VariantScenarioResult } from '../results/types.ts';
 import type { AnyScenario } from '../scenario/registry.ts';
+import { LoadPool } from '../scenario/load.ts';
 import { runScenario, type RunEvent, type ScenarioRunConfig } from '../scenario/run.ts';
 import { seedRecords } from '../schema/meta.ts';
+import { sameData } from '../seed/seed.ts';
 import type { Variant } from '../schema/variants.ts';
 import { attributeLimit, judgeStep, stepFacts, type Budgets } from './judge.ts';
 import { remainingSteps, runSearch, type NextStep, type SearchOptions, type SearchOutcome, type SearchState } from './search.ts';
@@ -68,36 +70,42 @@ export async function runCapacity(target: Target, cfg: CapacityConfig, signal: A
     return stepsLeft * (cfg.warmupMs + cfg.stepMs + overheadMs) + (stepMsOf(next) - cfg.stepMs);
   };
 
-  for (const [d, v] of variants.entries()) {
-    if (signal.aborted) break;
-    const outcome: SearchOutcome<Measured> = await runSearch<Measured>(
-      cfg.search,
-      async (next, state) => {
-        const durationMs = stepMsOf(next);
-        let etaMs = eta(state, d, next);
-        onEvent({ type: 'step', variant: v.name, design: d, designs: variants.length, step: state.steps + 1, next, durationMs, warmupMs: cfg.warmupMs, etaMs });
-        const t0 = performance.now();
-        const m = await measureStep(target, cfg, v, next, durationMs, signal, command, (e) => {
-          if (e.type === 'log') onEvent(e);
-          else if (e.type === 'second') {
-            etaMs = Math.max(0, etaMs - 1000);
-            onEvent({ type: 'second', variant: v.name, next, phase: e.phase, elapsedMs: e.elapsedMs, durationMs: e.phase === 'warmup' ? cfg.warmupMs : durationMs, ops: e.ops, errors: e.errors, p99Us: e.p99Us, etaMs });
-          }
-        });
-        first ??= m.scenario;
-        if (!m.scenario.partial) onEvent({ type: 'step-done', variant: v.name, step: m.step, again: !m.step.certain && next.attempt < cfg.search.remeasures });
-        overheadMs = (overheadMs * stepsDone + Math.max(0, performance.now() - t0 - durationMs - cfg.warmupMs)) / (stepsDone + 1);
-        stepsDone++;
-        return m;
-      },
-      (m) => ({ pass: m.step.pass, certain: m.step.certain, interrupted: m.scenario.partial }),
-      () => signal.aborted,
-    );
-    const steps = outcome.steps.map((s) => ({ ...s.result.step, status: s.status, phase: s.phase, attempt: s.attempt }));
-    const result = designResult(v.name, outcome, steps, cfg);
-    result.seed = outcome.steps[0]?.result.step.result.seed;
-    designs.push(result);
-    onEvent({ type: 'design-done', variant: v.name, result });
+  // One set of load threads for every step: the designs hold the same data, the scenario is the same.
+  const loads = new LoadPool();
+  try {
+    for (const [d, v] of variants.entries()) {
+      if (signal.aborted) break;
+      const outcome: SearchOutcome<Measured> = await runSearch<Measured>(
+        cfg.search,
+        async (next, state) => {
+          const durationMs = stepMsOf(next);
+          let etaMs = eta(state, d, next);
+          onEvent({ type: 'step', variant: v.name, design: d, designs: variants.length, step: state.steps + 1, next, durationMs, warmupMs: cfg.warmupMs, etaMs });
+          const t0 = performance.now();
+          const m = await measureStep(target, cfg, v, next, durationMs, signal, command, loads, (e) => {
+            if (e.type === 'log') onEvent(e);
+            else if (e.type === 'second') {
+              etaMs = Math.max(0, etaMs - 1000);
+              onEvent({ type: 'second', variant: v.name, next, phase: e.phase, elapsedMs: e.elapsedMs, durationMs: e.phase === 'warmup' ? cfg.warmupMs : durationMs, ops: e.ops, errors: e.errors, p99Us: e.p99Us, etaMs });
+            }
+          });
+          first ??= m.scenario;
+          if (!m.scenario.partial) onEvent({ type: 'step-done', variant: v.name, step: m.step, again: !m.step.certain && next.attempt < cfg.search.remeasures });
+          overheadMs = (overheadMs * stepsDone + Math.max(0, performance.now() - t0 - durationMs - cfg.warmupMs)) / (stepsDone + 1);
+          stepsDone++;
+          return m;
+        },
+        (m) => ({ pass: m.step.pass, certain: m.step.certain, interrupted: m.scenario.partial }),
+        () => signal.aborted,
+      );
+      const steps = outcome.steps.map((s) => ({ ...s.result.step, status: s.status, phase: s.phase, attempt: s.attempt }));
+      const result = designResult(v.name, outcome, steps, cfg);
+      result.seed = outcome.steps[0]?.result.step.result.seed;
+      designs.push(result);
+      onEvent({ type: 'design-done', variant: v.name, result });
+    }
+  } finally {
+    await loads.stop();
   }
   if (!first) throw new InterruptedError('interrupted before the first step was measured: nothing to report');
   return {
@@ -142,16 +150,21 @@ async function seededVariants(target: Target, cfg: CapacityConfig, onEvent: (e: 
   try {
     const records = await seedRecords(c);
     const seeded = (v: Variant) => records.get(v.name)?.status === 'complete';
+    let use = cfg.variants;
     if (cfg.onlySeeded) {
       const skipped = cfg.variants.filter((v) => !seeded(v)).map((v) => v.name);
-      const use = cfg.variants.filter(seeded);
+      use = cfg.variants.filter(seeded);
       if (!use.length) throw new UsageError('no variant is seeded yet: run "npm run seed -- --messages 1M --variants ..." (or choose --variants) first');
       if (skipped.length) onEvent({ type: 'log', message: `not seeded, skipped: ${skipped.join(', ')}` });
-      return use;
+    } else {
+      const unseeded = cfg.variants.filter((v) => !seeded(v)).map((v) => v.name);
+      if (unseeded.length) throw new UsageError(`variant(s) ${unseeded.join(', ')} not seeded yet: run "npm run seed -- --variants ${unseeded.join(',')}" first (a seed that did not finish resumes with the same command)`);
     }
-    const unseeded = cfg.variants.filter((v) => !seeded(v)).map((v) => v.name);
-    if (unseeded.length) throw new UsageError(`variant(s) ${unseeded.join(', ')} not seeded yet: run "npm run seed -- --variants ${unseeded.join(',')}" first (a seed that did not finish resumes with the same command)`);
-    return cfg.variants;
+    // Each design is searched in runs of its own: the engine's same-data check needs repeating here.
+    const first = records.get(use[0].name)!.plan;
+    const differ = use.filter((v) => !sameData(records.get(v.name)!.plan, first)).map((v) => v.name);
+    if (differ.length) throw new UsageError(`variants ${use[0].name} and ${differ.join(', ')} hold different data sets: seed them with the same command so their capacities compare`);
+    return use;
   } finally {
     await c.end().catch(() => {});
   }
@@ -159,11 +172,11 @@ async function seededVariants(target: Target, cfg: CapacityConfig, onEvent: (e: 
 
 /**
  * One step: the scenario on one design at one offered rate, open loop, in one round, through
- * runScenario (the engine's public entry: the same load threads, evidence and floor as a scenario
- * run), then judged. The engine measures chatbench's own side too: CPU of every thread, GC pauses of
+ * runScenario (the engine's public entry: the same load path, evidence and floor as a scenario run,
+ * on load threads lent by the search's pool), then judged. The engine measures chatbench's own side too: CPU of every thread, GC pauses of
  * the load threads, start lateness with a free connection, and its floor before the step.
  */
-async function measureStep(target: Target, cfg: CapacityConfig, v: Variant, next: NextStep, durationMs: number, signal: AbortSignal, command: string, onRun: (e: RunEvent) => void): Promise<Measured> {
+async function measureStep(target: Target, cfg: CapacityConfig, v: Variant, next: NextStep, durationMs: number, signal: AbortSignal, command: string, loads: LoadPool, onRun: (e: RunEvent) => void): Promise<Measured> {
   const run: ScenarioRunConfig = {
     scenario: cfg.scenario,
     scenarioFile: cfg.scenarioFile,
@@ -180,7 +193,7 @@ async function measureStep(target: Target, cfg: CapacityConfig, v: Variant, next
     rounds: 1,
     planCache: cfg.planCache,
   };
-  const scenario = await runScenario(target, run, signal, onRun, command);
+  const scenario = await runScenario(target, run, signal, onRun, command, loads);
   const result: VariantScenarioResult | undefined = scenario.variants[0];
   const floor = scenario.harness?.floorUs;
   const harness = { workers: scenario.config.workers ?? cfg.workers, floorUs: floor ? { p50: floor.p50, p99: floor.p99 } : null };

@@ -11,6 +11,7 @@ import { buildPlan, GENERATOR_VERSION, planParams } from '../generate/plan.ts';
 import { formatBytes, formatMs, shortCount } from '../metrics/format.ts';
 import type { GrowthPoint, GrowthResults, RunEnvironment, ScenarioResults, VariantScenarioResult } from '../results/types.ts';
 import type { AnyScenario } from '../scenario/registry.ts';
+import { LoadPool } from '../scenario/load.ts';
 import { runScenario, type RunEvent, type ScenarioRunConfig } from '../scenario/run.ts';
 import { revertVariant } from '../schema/apply.ts';
 import { seedRecords, type SeedRecord } from '../schema/meta.ts';
@@ -217,53 +218,59 @@ export async function runGrowth(base: Target, cfg: GrowthConfig, plan: GrowthPla
     const left = plan.items.slice(from).reduce((a, it) => a + itemSeconds(it), 0);
     return left * 1000 * (estimatedS > 0 ? spentS / estimatedS : 1);
   };
-  for (const [k, item] of plan.items.entries()) {
-    if (signal.aborted) {
-      interrupted = true;
-      break;
-    }
-    const t0 = performance.now();
-    const variant = cfg.variants.find((v) => v.name === item.variant)!;
-    onEvent({ type: 'item', index: k, total: plan.items.length, item, etaMs: etaMs(k) });
-    const target = onDatabase(base, item.database);
-    try {
-      if (item.state !== 'reuse') {
-        if (item.database !== baseDatabase) await ensureSizeDatabase(base, item.database, item.messages);
-        const params = paramsFor(item.messages, cfg.dataSeed);
-        if (!models.has(item.messages)) models.set(item.messages, await loadModel(params));
-        await seedVariant({ target, variant, params, model: models.get(item.messages)!, jobs: cfg.jobs, format: 'binary', resume: false, force: false, signal, onEvent: (event) => onEvent({ type: 'seed', item, event }) });
-      }
-    } catch (e) {
+  const loads = new LoadPool();
+  try {
+    for (const [k, item] of plan.items.entries()) {
       if (signal.aborted) {
         interrupted = true;
         break;
       }
-      throw e;
-    }
-    let left = etaMs(k);
-    const run: ScenarioRunConfig = { ...cfg.run, variants: [variant], onlySeeded: false };
-    const results = await runScenario(target, run, signal, (e: RunEvent) => {
-      if (e.type === 'log') onEvent(e);
-      else if (e.type === 'second') {
-        left = Math.max(0, left - 1000);
-        onEvent({ type: 'second', item, phase: e.phase, elapsedMs: e.elapsedMs, durationMs: e.phase === 'warmup' ? cfg.run.warmupMs : cfg.run.durationMs, ops: e.ops, errors: e.errors, p99Us: e.p99Us, etaMs: left });
+      const t0 = performance.now();
+      const variant = cfg.variants.find((v) => v.name === item.variant)!;
+      onEvent({ type: 'item', index: k, total: plan.items.length, item, etaMs: etaMs(k) });
+      const target = onDatabase(base, item.database);
+      try {
+        if (item.state !== 'reuse') {
+          if (item.database !== baseDatabase) await ensureSizeDatabase(base, item.database, item.messages);
+          const params = paramsFor(item.messages, cfg.dataSeed);
+          if (!models.has(item.messages)) models.set(item.messages, await loadModel(params));
+          await seedVariant({ target, variant, params, model: models.get(item.messages)!, jobs: cfg.jobs, format: 'binary', resume: false, force: false, signal, onEvent: (event) => onEvent({ type: 'seed', item, event }) });
+        }
+      } catch (e) {
+        if (signal.aborted) {
+          interrupted = true;
+          break;
+        }
+        throw e;
       }
-    }, command);
-    scenarioShape ??= results.scenario;
-    if (results.partial || !results.variants[0]) {
-      interrupted = true; // a measurement cut short is not a point: it would bend the fit
-      break;
+      let left = etaMs(k);
+      const run: ScenarioRunConfig = { ...cfg.run, variants: [variant], onlySeeded: false };
+      // Designs of one size share the load threads (same data, same database); a new size starts its own.
+      const results = await runScenario(target, run, signal, (e: RunEvent) => {
+        if (e.type === 'log') onEvent(e);
+        else if (e.type === 'second') {
+          left = Math.max(0, left - 1000);
+          onEvent({ type: 'second', item, phase: e.phase, elapsedMs: e.elapsedMs, durationMs: e.phase === 'warmup' ? cfg.run.warmupMs : cfg.run.durationMs, ops: e.ops, errors: e.errors, p99Us: e.p99Us, etaMs: left });
+        }
+      }, command, loads);
+      scenarioShape ??= results.scenario;
+      if (results.partial || !results.variants[0]) {
+        interrupted = true; // a measurement cut short is not a point: it would bend the fit
+        break;
+      }
+      const point = pointOf(item, results.variants[0], memory, item.state === 'reuse');
+      points.push(point);
+      onEvent({ type: 'point', point });
+      if (item.free && !signal.aborted) {
+        await freeItem(base, baseDatabase, item, variant);
+        point.seed.freed = true;
+        onEvent({ type: 'freed', item });
+      }
+      spentS += (performance.now() - t0) / 1000;
+      estimatedS += itemSeconds(item);
     }
-    const point = pointOf(item, results.variants[0], memory, item.state === 'reuse');
-    points.push(point);
-    onEvent({ type: 'point', point });
-    if (item.free && !signal.aborted) {
-      await freeItem(base, baseDatabase, item, variant);
-      point.seed.freed = true;
-      onEvent({ type: 'freed', item });
-    }
-    spentS += (performance.now() - t0) / 1000;
-    estimatedS += itemSeconds(item);
+  } finally {
+    await loads.stop();
   }
   const fits = fitGrowth(points);
   return {
