@@ -160,6 +160,16 @@ describe('who set the limit', () => {
     expect(attributeLimit(series, series[2], 2, ['dropped 11%'], 80_000).limitedBy).toBe('server');
   });
 
+  it('not chatbench for GC pauses of 3 ms against an 80 ms objective, when the connections were all busy', () => {
+    // seen: 2 connections each held 20 ms, 105/s offered; GC p99 555 µs -> 2.88 ms was blamed
+    const series = [at(60, { serverExecMeanUs: 21_200, serviceUs: svc(21_400), gcPauseP99Us: 555 }), at(90, { serverExecMeanUs: 20_900, serviceUs: svc(21_100), gcPauseP99Us: 600 }), at(105, { serverExecMeanUs: 20_900, serviceUs: svc(21_100), gcPauseP99Us: 2880, latencyUs: { ...facts({}).latencyUs, p50: 176_300, p99: 400_000 } })];
+    const a = attributeLimit(series, series[2], 2, ['p50 176.3 ms, over 80 ms'], 80_000);
+    expect(a.limitedBy).toBe('server');
+    expect(a.why).toMatch(/its 2 connections were all busy/);
+    // the same pauses against a 5 ms objective are chatbench's
+    expect(attributeLimit(series, series[2], 2, ['p50 6 ms, over 5 ms'], 5000).limitedBy).toBe('harness');
+  });
+
   it('chatbench, when its own lateness alone is half the limit, or its floor is', () => {
     const late = [at(500, { harnessLagP99Us: 20_000 }), at(1000, { harnessLagP99Us: 30_000 })];
     expect(attributeLimit(late, late[1], 8, ['p99 60 ms'], 50_000).limitedBy).toBe('harness');

@@ -123,10 +123,13 @@ const grew = (before: number | null, after: number | null) => after !== null && 
 function harnessSignals(base: CapacityStepFacts, f: CapacityStepFacts, limitUs: number | null): string[] {
   const out: string[] = [];
   const half = (x: number | null) => x !== null && limitUs !== null && x >= 0.5 * limitUs;
+  // A pause of 3 ms cannot explain a miss of an 80 ms objective: what grew must be a twentieth of the
+  // limit (of the step's p99 when only a budget failed) to be blamed.
+  const material = (x: number | null) => x !== null && x >= 0.05 * (limitUs ?? f.latencyUs.p99);
   // Its lateness in starting operations that had a free connection: the harness's own, not queueing.
-  if (grew(base.harnessLagP99Us, f.harnessLagP99Us)) out.push(`its own start lateness p99 ${formatUs(base.harnessLagP99Us ?? 0)} → ${formatUs(f.harnessLagP99Us!)}`);
+  if (grew(base.harnessLagP99Us, f.harnessLagP99Us) && material(f.harnessLagP99Us)) out.push(`its own start lateness p99 ${formatUs(base.harnessLagP99Us ?? 0)} → ${formatUs(f.harnessLagP99Us!)}`);
   else if (half(f.harnessLagP99Us)) out.push(`its own start lateness p99 ${formatUs(f.harnessLagP99Us!)}, half the limit or more`);
-  if (grew(base.gcPauseP99Us, f.gcPauseP99Us)) out.push(`its GC pauses p99 ${formatUs(base.gcPauseP99Us ?? 0)} → ${formatUs(f.gcPauseP99Us!)}`);
+  if (grew(base.gcPauseP99Us, f.gcPauseP99Us) && material(f.gcPauseP99Us)) out.push(`its GC pauses p99 ${formatUs(base.gcPauseP99Us ?? 0)} → ${formatUs(f.gcPauseP99Us!)}`);
   else if (half(f.gcPauseP99Us)) out.push(`its GC pauses p99 ${formatUs(f.gcPauseP99Us!)}, half the limit or more`);
   // A tenth of every load thread's time in GC: the threads are busy collecting, not measuring.
   if (f.gcPauseMsPerSec !== null && f.gcPauseMsPerSec >= 100 * f.workers) out.push(`its load threads spent ${Math.round(f.gcPauseMsPerSec / f.workers / 10)}% of their time in GC`);
