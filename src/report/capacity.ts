@@ -74,7 +74,7 @@ const points = (d: CapacityDesignResult) => d.steps.filter((s) => s.status === '
 function limitLine(label: string, limitUs: number, xs: number[]) {
   const lo = Math.min(...xs);
   const hi = Math.max(...xs);
-  return { label, data: [{ x: lo, y: limitUs }, { x: hi, y: limitUs }], borderColor: '#555', backgroundColor: '#555', borderDash: [6, 4], pointRadius: 0, showLine: true, borderWidth: 1.5 };
+  return { label, data: [{ x: lo, y: limitUs }, { x: hi, y: limitUs }], borderColor: '#555', backgroundColor: 'rgba(255,255,255,0)', borderDash: [6, 4], pointRadius: 0, showLine: true, borderWidth: 1.5 };
 }
 
 export function capacityCharts(r: CapacityResults): ChartSpec[] {
@@ -149,7 +149,7 @@ export function capacityCharts(r: CapacityResults): ChartSpec[] {
       data: {
         datasets: [
           ...r.variants.map((d) => ({ label: d.variant, data: points(d).map((s) => ({ x: s.ratePerSec, y: s.facts.achievedPerSec })), borderColor: variantColor(d.variant), backgroundColor: variantColor(d.variant), showLine: true, pointRadius: 3, tension: 0 })),
-          { label: 'achieved = offered', data: [{ x: 0, y: 0 }, { x: maxX, y: maxX }], borderColor: '#999', backgroundColor: '#999', borderDash: [4, 4], pointRadius: 0, showLine: true, borderWidth: 1 },
+          { label: 'achieved = offered', data: [{ x: 0, y: 0 }, { x: maxX, y: maxX }], borderColor: '#999', backgroundColor: 'rgba(255,255,255,0)', borderDash: [4, 4], pointRadius: 0, showLine: true, borderWidth: 1 },
         ],
       },
       ...base('operations completed per second against operations offered per second', { x: offered, y: axis('achieved (completed per second)', 'count', { type: 'linear', beginAtZero: true }) }),

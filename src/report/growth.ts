@@ -98,7 +98,7 @@ function memoryMarkers(r: GrowthResults, datasets: Array<Record<string, unknown>
   const hi = Math.max(...xs, ...crossingsXs);
   const yLo = Math.min(...ys, ...limits.map(([, b]) => b));
   const yHi = Math.max(...ys, ...limits.map(([, b]) => b));
-  const out: Array<Record<string, unknown>> = limits.map(([name, bytes]) => ({ label: `${name} (${formatBytes(bytes)}, this server)`, data: [{ x: lo, y: bytes }, { x: hi, y: bytes }], borderColor: name === 'memory' ? '#333' : '#888', backgroundColor: name === 'memory' ? '#333' : '#888', borderDash: [2, 3], pointRadius: 0, showLine: true, borderWidth: 1, source: 'reference' }));
+  const out: Array<Record<string, unknown>> = limits.map(([name, bytes]) => ({ label: `${name} (${formatBytes(bytes)}, this server)`, data: [{ x: lo, y: bytes }, { x: hi, y: bytes }], borderColor: name === 'memory' ? '#333' : '#888', backgroundColor: 'rgba(255,255,255,0)', borderDash: [2, 3], pointRadius: 0, showLine: true, borderWidth: 1, source: 'reference' }));
   // One marker per size and limit, naming the designs that cross there.
   const marks = new Map<string, { messages: number; limit: string; variants: string[] }>();
   for (const c of r.crossings) {
@@ -112,7 +112,7 @@ function memoryMarkers(r: GrowthResults, datasets: Array<Record<string, unknown>
   }
   for (const m of marks.values()) {
     const color = m.variants.length === 1 ? variantColor(m.variants[0]) : '#555';
-    out.push({ label: `${m.variants.join(', ')}: indexes outgrow ${m.limit} at ~${shortCount(m.messages)} (projected)`, data: [{ x: m.messages, y: yLo }, { x: m.messages, y: yHi }], borderColor: color, backgroundColor: color, borderDash: [1, 3], pointRadius: 0, showLine: true, borderWidth: 1, source: 'projected' });
+    out.push({ label: `${m.variants.join(', ')}: indexes outgrow ${m.limit} at ~${shortCount(m.messages)} (projected)`, data: [{ x: m.messages, y: yLo }, { x: m.messages, y: yHi }], borderColor: color, backgroundColor: 'rgba(255,255,255,0)', borderDash: [1, 3], pointRadius: 0, showLine: true, borderWidth: 1, source: 'projected' });
   }
   return out;
 }
