@@ -46,6 +46,12 @@ describe('judging a step', () => {
     expect(j.reasons[0]).toMatch(/^p99 79\.\d ms, over 50 ms by/);
   });
 
+  it('names the slowest operation when all operations together miss: a rare slow one can hold the tail', () => {
+    const v = variant([op('read', even(9800, 1000, 5000)), op('search', even(200, 300_000, 600_000))]);
+    const j = judgeStep(P99_50MS, BUDGETS, v, stepFacts(v, 1000, HARNESS), 4);
+    expect(j.reasons[0]).toMatch(/^p99 [\d.]+ ms, over 50 ms by .*; slowest: search p99 59\d\.\d ms \(200 operations\)$/);
+  });
+
   it('fails on errors beyond the budget, by SQLSTATE', () => {
     const v = variant([op('send', even(1000, 1000, 2000), { failed: 5, errors: { '40P01': { count: 5, name: 'deadlock_detected', example: '' } } })]);
     const j = judgeStep(P99_50MS, BUDGETS, v, stepFacts(v, 100, HARNESS), 4);

@@ -90,7 +90,7 @@ const pct = (x: number) => `${Number((x * 100).toPrecision(2))}%`;
 export function judgeStep(terms: readonly SloTerm[], budgets: Budgets, v: VariantScenarioResult, facts: CapacityStepFacts, connections: number): Judgement {
   const checks = evaluateVariantSlo(terms, v);
   const reasons: string[] = [];
-  for (const c of checks.filter((x) => !x.met)) reasons.push(describeCheck(c));
+  for (const c of checks.filter((x) => !x.met)) reasons.push(c.operation === null && v.operations.length > 1 ? `${describeCheck(c)}${slowest(c, v)}` : describeCheck(c));
   const errorsOver = facts.errorRate > budgets.maxErrorRate;
   if (errorsOver) {
     const codes = Object.entries(facts.errors).sort((a, b) => b[1].count - a[1].count).map(([code, e]) => `${code} ${e.name} ×${e.count}`);
@@ -106,6 +106,16 @@ export function judgeStep(terms: readonly SloTerm[], budgets: Budgets, v: Varian
   const certain = pass ? checks.every((c) => c.certain) : errorsOver || dropsOver || checks.some((c) => !c.met && c.certain);
   if (pass && !certain) reasons.push(`close: ${checks.filter((c) => !c.certain).map(describeCheck).join('; ')}`);
   return { pass, certain, reasons, checks };
+}
+
+/**
+ * For a miss of all operations together: the operation that is slowest at that percentile, since one
+ * rare slow operation (a scan at 2% of the mix) can hold up the whole tail at any rate.
+ */
+function slowest(c: SloCheck, v: VariantScenarioResult): string {
+  const each = evaluateVariantSlo([{ text: '', percentile: c.percentile, operation: '*', limitUs: c.limitUs, inclusive: c.inclusive }], v).filter((x) => x.samples > 0);
+  const worst = each.sort((a, b) => b.valueUs - a.valueUs)[0];
+  return worst ? `; slowest: ${worst.operation} p${c.percentile} ${formatUs(worst.valueUs)} (${worst.samples} operations)` : '';
 }
 
 export interface Attribution {
