@@ -2,6 +2,7 @@
 import { UsageError, invalidFlag } from '../errors.ts';
 import type { AnyScenario } from '../scenario/registry.ts';
 import type { ScenarioRunConfig } from '../scenario/run.ts';
+import { RETENTION_METHODS, type RetentionMethod } from '../schema/retention.ts';
 import { pickVariants, type Variant } from '../schema/variants.ts';
 import { DEFAULT_SEED } from '../generate/defaults.ts';
 import { parseDuration, parseInteger, parseRate } from './parse.ts';
@@ -42,6 +43,11 @@ export function scenarioConfig(argv: Record<string, unknown>, scenario: AnyScena
   if (opTimeoutMs !== undefined && opTimeoutMs < 1) throw invalidFlag('op-timeout', argv['op-timeout'], 'at least 1ms (statement_timeout counts whole milliseconds)');
   const seed = argv.seed === undefined ? DEFAULT_SEED : parseInteger('seed', argv.seed, 0, Number.MAX_SAFE_INTEGER);
   if (argv.out !== undefined && String(argv.out).trim() === '') throw invalidFlag('out', argv.out, 'a folder path');
+  const retentionMethod = argv['retention-method'] === undefined ? 'detach' : String(argv['retention-method']);
+  if (!(RETENTION_METHODS as readonly string[]).includes(retentionMethod)) throw invalidFlag('retention-method', argv['retention-method'], RETENTION_METHODS.join(', '));
+  if (argv['retention-method'] !== undefined && !scenario.runOptions?.includes('retentionMethod')) {
+    throw new UsageError(`--retention-method applies to scenarios that purge old history (retention), not to ${scenario.name}`);
+  }
   return Object.freeze({
     run: {
       scenario,
@@ -55,6 +61,7 @@ export function scenarioConfig(argv: Record<string, unknown>, scenario: AnyScena
       mode,
       opTimeoutMs,
       onlySeeded: argv.variants === undefined,
+      options: { retentionMethod: retentionMethod as RetentionMethod },
     },
     onlySeeded: argv.variants === undefined,
     out: argv.out === undefined ? undefined : String(argv.out),

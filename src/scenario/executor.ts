@@ -8,7 +8,8 @@ import { nowUs, sleepUntilUs } from '../metrics/clock.ts';
 import { OperationStats } from '../metrics/counters.ts';
 import { newHistogram, record, type Histogram } from '../metrics/histogram.ts';
 import { RowRng } from '../generate/random.ts';
-import type { OperationDef, VirtualUser, World } from './api.ts';
+import { DEFAULT_RUN_OPTIONS, type OperationDef, type RunOptions, type VirtualUser, type World } from './api.ts';
+import { EventWindow, type EventOutcome } from './event-window.ts';
 import type { AnyScenario } from './registry.ts';
 import { classify, losesConnection, type Slot } from './connections.ts';
 
@@ -42,6 +43,8 @@ export interface PhaseResult {
   eventLoopDelayUs: { p50: number; p99: number; max: number };
   /** One entry per second since the phase started. */
   seconds: Second[];
+  /** The scenario's event, when it ran: its span, WAL, and the other operations' latency in and out of it. */
+  event?: EventOutcome;
   elapsedMs: number;
   interrupted: boolean;
 }
@@ -65,9 +68,9 @@ export interface ExecutorOptions {
   event?: { atMs: number; op: Op; vu: VirtualUser<unknown>; slot: Slot };
 }
 
-export function makeVirtualUser(id: number, seedKey: number, world: World, mode: 'load' | 'check', scenario: AnyScenario): VirtualUser<unknown> {
+export function makeVirtualUser(id: number, seedKey: number, world: World, mode: 'load' | 'check', scenario: AnyScenario, options: RunOptions = DEFAULT_RUN_OPTIONS): VirtualUser<unknown> {
   const rng = new RowRng().reset(seedKey);
-  const vu = { id, rng, world, mode, state: undefined as unknown };
+  const vu = { id, rng, world, mode, options, state: undefined as unknown };
   vu.state = scenario.state(vu);
   return vu;
 }
@@ -94,6 +97,7 @@ export function nextOp(scenario: AnyScenario, ops: Op[], vu: VirtualUser<unknown
 }
 
 export async function runQuery(client: pg.Client, op: Op, params: unknown[]): Promise<unknown[][]> {
+  if (op.def.run) return op.def.run(client, params);
   const r = await client.query({ name: op.statement, text: op.def.sql, values: params, rowMode: 'array' });
   return r.rows as unknown[][];
 }
@@ -126,6 +130,8 @@ interface Recorders {
   timeline: Timeline;
   outages: OutageLog;
   signal: AbortSignal;
+  /** Set while the phase has an event: every other operation is recorded as in it or out of it. */
+  window?: EventWindow;
 }
 
 /**
@@ -178,6 +184,7 @@ async function execute(slot: Slot, vu: VirtualUser<unknown>, op: Op, r: Recorder
     const endUs = nowUs();
     r.stats.failedWith(c.code, c.name, c.message, endUs - fromUs, endUs - startUs, lag);
     r.timeline.add(endUs, endUs - fromUs, true);
+    r.window?.record(fromUs, endUs, endUs - fromUs);
     r.outages.failed(endUs, c.code);
   };
   let client: pg.Client;
@@ -193,6 +200,7 @@ async function execute(slot: Slot, vu: VirtualUser<unknown>, op: Op, r: Recorder
     const endUs = nowUs();
     r.stats.succeeded(endUs - fromUs, endUs - startUs, lag);
     r.timeline.add(endUs, endUs - fromUs, false);
+    r.window?.record(fromUs, endUs, endUs - fromUs);
     r.outages.succeeded(endUs);
     op.def.after?.(vu, rows);
   } catch (e) {
@@ -209,7 +217,9 @@ export async function runPhase(o: ExecutorOptions): Promise<PhaseResult> {
   const endUs = t0 + o.durationMs * 1000;
   const timeline = new Timeline(t0);
   const outages = new OutageLog(t0);
-  const rec = (op: Op): Recorders => ({ stats: stats[op.index], timeline, outages, signal: o.signal });
+  const window = o.event ? new EventWindow(t0) : undefined;
+  const rec = (op: Op): Recorders => ({ stats: stats[op.index], timeline, outages, signal: o.signal, window: op === o.event?.op ? undefined : window });
+  let event: EventOutcome | undefined;
   const eventOp = o.scenario.event?.operation;
   const loadOps = o.ops.filter((op) => op.def.name !== eventOp);
   const totalWeight = loadOps.reduce((a, op) => a + weightOf(op), 0);
@@ -231,7 +241,10 @@ export async function runPhase(o: ExecutorOptions): Promise<PhaseResult> {
     ? (async () => {
         await sleepUntilUs(t0 + o.event!.atMs * 1000, o.signal);
         if (o.signal.aborted) return;
+        const client = await o.event!.slot.get(o.signal).catch(() => undefined);
+        await window!.begin(client, nowUs);
         await execute(o.event!.slot, o.event!.vu, o.event!.op, rec(o.event!.op));
+        event = await window!.end(client, nowUs);
       })()
     : Promise.resolve();
 
@@ -260,7 +273,7 @@ export async function runPhase(o: ExecutorOptions): Promise<PhaseResult> {
   timeline.close();
   delay.disable();
   const eventLoopDelayUs = { p50: delay.percentile(50) / 1000, p99: delay.percentile(99) / 1000, max: delay.max / 1000 };
-  return { stats, outages: outages.outages, eventLoopDelayUs, seconds: timeline.seconds, elapsedMs: (nowUs() - t0) / 1000, interrupted: o.signal.aborted };
+  return { stats, outages: outages.outages, eventLoopDelayUs, seconds: timeline.seconds, elapsedMs: (nowUs() - t0) / 1000, interrupted: o.signal.aborted, event };
 }
 
 /**

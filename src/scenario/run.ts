@@ -10,10 +10,12 @@ import { loadModel, type Model, type ModelParams } from '../generate/model.ts';
 import { hash2 } from '../generate/random.ts';
 import { encodeHistogram, percentiles, spectrum } from '../metrics/histogram.ts';
 import type { OperationStats } from '../metrics/counters.ts';
-import type { OperationResult, ScenarioResults, SeedPlanSummary, TimelinePoint, VariantScenarioResult } from '../results/types.ts';
+import type { EventResult, OperationResult, ScenarioResults, SeedPlanSummary, TimelinePoint, VariantScenarioResult } from '../results/types.ts';
 import { META_SCHEMA, seedRecords } from '../schema/meta.ts';
-import type { Variant } from '../schema/variants.ts';
-import type { VariantInfo } from './api.ts';
+import { retentionMethodOf } from '../schema/retention.ts';
+import { partitionKey, rangeUnit, type Variant } from '../schema/variants.ts';
+import { DEFAULT_RUN_OPTIONS, type RunOptions, type VariantInfo } from './api.ts';
+import type { EventOutcome } from './event-window.ts';
 import { answerChecks, plain } from './checks.ts';
 import { ensurePgss, explain, partitionMap, resetStatements, snapshotDatabase, snapshotStatements, statementDelta, statementIds, walBytesBetween, type ExplainResult } from './evidence.ts';
 import { Slot } from './connections.ts';
@@ -36,6 +38,8 @@ export interface ScenarioRunConfig {
   opTimeoutMs?: number;
   /** Run on the seeded ones among `variants` (when the user named none). */
   onlySeeded?: boolean;
+  /** What the scenario may read of the run's choices (--retention-method); defaults when absent. */
+  options?: RunOptions;
 }
 
 export type RunEvent =
@@ -48,8 +52,10 @@ export function variantInfo(v: Variant): VariantInfo {
   return {
     name: v.name,
     schema: v.schema,
-    partitioning: v.partitioning?.unit ?? null,
+    partitioning: rangeUnit(v),
+    partitionKey: partitionKey(v),
     timeIndex: v.timeIndex,
+    indexes: v.indexes ?? 'full',
     fullTextSearch: v.features.fullTextSearch,
     messageCountTrigger: v.features.messageCountTrigger,
   };
@@ -210,7 +216,7 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
     for (const v of cfg.variants) {
       const c = await connectClient(target, { schema: v.schema, applicationName: 'chatbench scenario check' });
       perVariant.set(v.name, c);
-      if (v.partitioning) await c.query('SELECT create_message_partitions($1, $2)', [new Date(vStart - 86_400_000), new Date(vEnd + 86_400_000)]);
+      if (rangeUnit(v)) await c.query('SELECT create_message_partitions($1, $2)', [new Date(vStart - 86_400_000), new Date(vEnd + 86_400_000)]);
     }
     let checks: ScenarioResults['answerChecks'] = [];
     try {
@@ -263,6 +269,7 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
         explain: cfg.explain,
         mode: cfg.mode,
         opTimeoutMs: cfg.opTimeoutMs,
+        retentionMethod: cfg.scenario.runOptions?.includes('retentionMethod') ? (cfg.options ?? DEFAULT_RUN_OPTIONS).retentionMethod : undefined,
       },
       seed: plan,
       answerChecks: checks,
@@ -291,7 +298,8 @@ async function loadVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, m
         throw toDatabaseError(e, `${cfg.scenario.name} setup on ${v.name}`);
       });
     }
-    const users = Array.from({ length: vus }, (_, k) => makeVirtualUser(k, vuKey(cfg.seed, cfg.scenario.name, k, 'load'), world, 'load', cfg.scenario));
+    const options = cfg.options ?? DEFAULT_RUN_OPTIONS;
+    const users = Array.from({ length: vus }, (_, k) => makeVirtualUser(k, vuKey(cfg.seed, cfg.scenario.name, k, 'load'), world, 'load', cfg.scenario, options));
     const eventOp = cfg.scenario.event ? ops.find((o) => o.def.name === cfg.scenario.event!.operation)! : undefined;
     const base = { scenario: cfg.scenario, ops, vus: users, slots, shape: cfg.shape, signal, arrivalSeed: hash2(cfg.seed, 0xa221) };
     const ids = await statementIds(control, [...new Set(ops.map((o) => o.def.sql))]);
@@ -313,7 +321,7 @@ async function loadVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, m
       ...base,
       durationMs: cfg.durationMs,
       onSecond: (s) => onEvent({ type: 'second', variant: v.name, phase: 'measure', ...s }),
-      event: eventOp && eventSlot ? { atMs: cfg.durationMs * cfg.scenario.event!.atFraction, op: eventOp, vu: makeVirtualUser(vus, vuKey(cfg.seed, cfg.scenario.name, vus, 'load'), world, 'load', cfg.scenario), slot: eventSlot } : undefined,
+      event: eventOp && eventSlot ? { atMs: cfg.durationMs * cfg.scenario.event!.atFraction, op: eventOp, vu: makeVirtualUser(vus, vuKey(cfg.seed, cfg.scenario.name, vus, 'load'), world, 'load', cfg.scenario, options), slot: eventSlot } : undefined,
     });
     const resources = await sampler.stop();
     control = await liveControl(target, v.schema, control);
@@ -366,6 +374,7 @@ async function loadVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, m
       outages: measured.outages.map((x) => ({ ...x, fromMs: Math.round(x.fromMs), toMs: Math.round(x.toMs) })),
       reconnects: allSlots.reduce((a, sl) => a + sl.reconnects, 0),
       resources,
+      event: eventOp && measured.event ? eventResult(eventOp, measured.event, measured.stats[eventOp.index].ok === 1, cfg.scenario.runOptions?.includes('retentionMethod') ? { requested: options.retentionMethod, used: retentionMethodOf(v, options.retentionMethod) } : undefined) : undefined,
       server: {
         hitRatio: db1.blksHit + db1.blksRead - db0.blksHit - db0.blksRead > 0 ? (db1.blksHit - db0.blksHit) / (db1.blksHit + db1.blksRead - db0.blksHit - db0.blksRead) : null,
         tempBytes: db1.tempBytes - db0.tempBytes,
@@ -387,6 +396,20 @@ async function loadVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, m
     await Promise.all(allSlots.map((sl) => sl.close()));
     await control.end().catch(() => {});
   }
+}
+
+function eventResult(op: Op, e: EventOutcome, ok: boolean, retentionMethod: EventResult['retentionMethod']): EventResult {
+  const part = (h: EventOutcome['during']) => ({ count: h.totalCount, latencyUs: percentiles(h), histogram: encodeHistogram(h) });
+  return {
+    operation: op.def.name,
+    startMs: Math.round(e.startMs),
+    durationMs: Math.round(e.durationMs),
+    ok,
+    walBytes: e.walBytes,
+    during: part(e.during),
+    outside: part(e.outside),
+    retentionMethod,
+  };
 }
 
 async function microVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, model: Model, ops: Op[], vStart: number, onEvent: (e: RunEvent) => void, signal: AbortSignal): Promise<VariantScenarioResult> {
