@@ -1,6 +1,7 @@
 // The per-variant table a scenario prints on stdout: operations, counts and latency percentiles.
 import { formatCount, formatUs } from '../metrics/format.ts';
 import type { ScenarioResults } from '../results/types.ts';
+import { EVENT_HEADER, eventCells, eventRows } from './event.ts';
 
 export function table(header: string[], rows: string[][], alignLeft = 1): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -27,5 +28,7 @@ export function terminalTable(r: ScenarioResults): string {
       ]);
     }
   }
-  return `${r.scenario.name}: ${r.config.executor === 'open' ? `open loop at ${r.config.ratePerSec}/s` : `closed loop, ${r.config.concurrency} users`}, ${r.config.durationMs / 1000}s per variant\n${table(['variant', 'operation', 'ok', 'failed', 'dropped', 'ops/s', 'p50', 'p90', 'p99', 'p99.9', 'max'], rows, 2)}`;
+  const events = eventRows(r);
+  const eventTable = events.length ? `\n\n${table(EVENT_HEADER, events.map(eventCells), 3)}` : '';
+  return `${r.scenario.name}: ${r.config.executor === 'open' ? `open loop at ${r.config.ratePerSec}/s` : `closed loop, ${r.config.concurrency} users`}, ${r.config.durationMs / 1000}s per variant\n${table(['variant', 'operation', 'ok', 'failed', 'dropped', 'ops/s', 'p50', 'p90', 'p99', 'p99.9', 'max'], rows, 2)}${eventTable}`;
 }
