@@ -65,6 +65,8 @@ const USAGE: Array<[string[], RegExp]> = [
   [['scenario', 'history-scroll', '--seed', '-3', '--db', '@db'], /invalid value "-3" for --seed/],
   [['scenario', 'history-scroll', '--mode', 'turbo', '--db', '@db'], /invalid value "turbo" for --mode/],
   [['scenario', 'history-scroll', '--out', '  ', '--db', '@db'], /invalid value .* for --out: expected a folder path/],
+  [['scenario', 'retention', '--retention-method', 'truncate', '--db', '@db'], /invalid value "truncate" for --retention-method: expected delete, detach, detach-concurrently/],
+  [['scenario', 'history-scroll', '--retention-method', 'delete', '--db', '@db'], /--retention-method applies to scenarios that purge old history \(retention\), not to history-scroll/],
   // report
   [['report', 'compare', 'a', 'b', '--threshold=-5%'], /invalid value "-5%" for --threshold/],
   [['report', 'compare', 'a', 'b', '--threshold', '10 percent'], /invalid value "10 percent" for --threshold/],

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SCHEMAS_DIR } from '../config/paths.ts';
 import { UsageError } from '../errors.ts';
@@ -47,6 +50,22 @@ describe('variants', () => {
     expect(() => renderFragment('{{oops}}', base, 'f')).toThrow('unknown template tag {{oops}}');
     expect(() => renderFragment('{{#oops}}x{{/oops}}', base, 'f')).toThrow('unknown template section {{#oops}}');
     expect(() => renderFragment('{{partition_unit}}', base, 'f')).toThrow(/has no partition unit/);
+  });
+  it('read partitioning from a manifest ({"unit"} alone is by time) and refuse shapes that mean nothing', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatbench-manifests-'));
+    fs.cpSync(path.join(SCHEMAS_DIR, 'fragments'), path.join(dir, 'fragments'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'variants'));
+    const write = (partitioning: unknown) => fs.writeFileSync(path.join(dir, 'variants', 'mine.json'), JSON.stringify({ ...base, name: 'mine', partitioning }));
+    try {
+      write({ unit: 'week' });
+      expect(loadVariants(dir)[0].partitioning).toEqual({ by: 'created_at', unit: 'week' });
+      for (const bad of [{ by: 'channel_id', unit: 'week' }, { by: 'id' }, { by: 'channel_id', partitions: 1 }, { by: 'author_id', unit: 'month' }, 'weekly']) {
+        write(bad);
+        expect(() => loadVariants(dir), JSON.stringify(bad)).toThrow(/invalid variant manifest .*mine\.json: partitioning must be null, \{"by": "created_at" \| "id"/);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
   it('reject unknown names, listing the valid ones', () => {
     const all = loadVariants(SCHEMAS_DIR);
