@@ -337,6 +337,7 @@ async function loadVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, m
       const sharing = ops.filter((o) => o.def.sql === op.def.sql).length;
       if (d) res.server = { calls: d.calls, meanExecMs: d.calls ? d.totalExecMs / d.calls : 0, maxExecMs: d.maxExecMs, sharedHit: d.sharedHit, sharedRead: d.sharedRead, rows: d.rows };
       if (sharing > 1 && res.server) res.note = `server counters are shared by the ${sharing} operations with the same statement`;
+      if (op.def.run && res.server && res.server.calls !== res.ok) res.note = 'ran its own statements (detaching concurrently): the server counters above are those of its sql only';
       const note = op.def.note?.(info);
       if (note) res.note = res.note ? `${res.note}; ${note}` : note;
     }
