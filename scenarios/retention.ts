@@ -1,5 +1,5 @@
 // retention: drop a month of old messages while users keep reading.
-import { defineScenario, purgeMessagesBefore, queries, type RetentionMethod } from '../src/scenario/api.ts';
+import { PURGE_SQL, defineScenario, purgeMessagesBefore, queries, type RetentionMethod } from '../src/scenario/api.ts';
 
 const MONTH_MS = 30 * 86_400_000;
 const SHIFT_IDS = MONTH_MS * 4096; // a month, in snowflake id units
@@ -24,7 +24,7 @@ export default defineScenario<Record<string, never>>({
       name: 'drop-old-month',
       kind: 'write',
       weight: 0,
-      sql: 'SELECT purge_messages_before($1, $2) AS removed',
+      sql: PURGE_SQL,
       params: (vu) => [new Date(vu.world.startMs), vu.options.retentionMethod],
       // Several statements outside a transaction when detaching concurrently; one call otherwise.
       async run(client, [cutoff, method]) {

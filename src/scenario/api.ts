@@ -69,6 +69,25 @@ export interface VirtualUser<S> {
   state: S;
 }
 
+/**
+ * An operation's answer, decoded only where it is read: the measured path frames the rows without
+ * decoding them, so asking for the one value the next step needs (a cursor, a count) costs almost
+ * nothing, and a whole row is decoded only when asked for. Valid during `after()` only.
+ */
+export interface Rows {
+  readonly length: number;
+  /** Column j of row i (0-based), parsed as node-postgres parses it (bigint ids as numbers, times as text). */
+  value(i: number, j: number): unknown;
+  /** Row i, every column decoded. */
+  row(i: number): unknown[];
+}
+
+/** The connection an operation's own run() is given: prepared statements by name, and plain SQL text (several statements in one text run as one implicit transaction). */
+export interface OperationConnection {
+  query(name: string, sql: string, values: readonly unknown[]): Promise<Rows>;
+  simpleQuery(sql: string): Promise<Rows>;
+}
+
 export interface OperationDef<S> {
   name: string;
   kind: OperationKind;
@@ -78,13 +97,13 @@ export interface OperationDef<S> {
   sql: string;
   params(vu: VirtualUser<S>): unknown[];
   /**
-   * Runs the operation instead of `sql` as one prepared statement, for work that takes several
-   * statements outside a transaction (retention detaching partitions concurrently); returns the
-   * rows `after` sees. `sql` still names it in reports and the audit.
+   * Runs the operation itself instead of `sql` as one prepared statement, for work that takes
+   * several statements outside a transaction (retention detaching partitions concurrently); returns
+   * the rows `after` sees. `sql` still names it in reports and the audit.
    */
-  run?(client: pg.ClientBase, params: unknown[]): Promise<unknown[][]>;
-  /** Updates the user's state from the result rows (e.g. the next keyset cursor). */
-  after?(vu: VirtualUser<S>, rows: unknown[][]): void;
+  run?(conn: OperationConnection, params: unknown[]): Promise<unknown[][]>;
+  /** Updates the user's state from the answer (e.g. the next keyset cursor): read only what you need. */
+  after?(vu: VirtualUser<S>, rows: Rows): void;
   /** The audit requires this query to use an index (no sequential scan of messages). */
   expectIndex?: boolean;
   /** Compare answers across variants before timing (default: true for reads). */
@@ -153,4 +172,4 @@ export function defineScenario<S>(def: ScenarioDef<S>): ScenarioDef<S> {
 }
 
 export * as queries from './queries.ts';
-export { purgeMessagesBefore } from '../schema/retention.ts';
+export { PURGE_SQL, purgeMessagesBefore } from '../schema/retention.ts';
