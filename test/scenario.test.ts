@@ -252,7 +252,11 @@ describe('retention methods (last: they remove the seeded history)', () => {
   let startMs = 0;
   let endMs = 0;
 
-  it('delete, detach and detach-concurrently remove the same rows on every layout', async () => {
+  // One design per way of purging: no partitions, time ranges (month, week), id ranges (month,
+  // week), hash; the others purge as one of these (BRIN, full text and the trigger change nothing).
+  const LAYOUTS = ['btree-unpartitioned', 'btree-monthly', 'btree-weekly', 'btree-idrange-monthly', 'btree-idrange-weekly', 'hash-channel-16'];
+
+  it('delete, detach and detach-concurrently remove the same rows on every kind of layout', async () => {
     [startMs, endMs] = await withClient(url, async (c) => {
       const r = (await c.query(`SELECT (plan->>'startMs')::bigint AS s, (plan->>'endMs')::bigint AS e FROM chatbench.seeds LIMIT 1`)).rows[0];
       return [Number(r.s), Number(r.e)];
@@ -261,11 +265,11 @@ describe('retention methods (last: they remove the seeded history)', () => {
     for (const [method, days] of [['delete', 6.3], ['detach', 17.7], ['detach-concurrently', 30.2]] as Array<[RetentionMethod, number]>) {
       const cutoff = new Date(startMs + days * DAY);
       const removed = new Map<string, number>();
-      for (const v of all) removed.set(v.name, (await withClient(url, (c) => purgeMessagesBefore(c, cutoff, method), v.schema)).removed);
+      for (const v of LAYOUTS) removed.set(v, (await withClient(url, (c) => purgeMessagesBefore(c, cutoff, method), schemaNameOf(v))).removed);
       expect(removed.get('btree-unpartitioned'), method).toBeGreaterThan(1000);
       expect(new Set(removed.values()), `${method}: ${JSON.stringify([...removed])}`).toEqual(new Set([removed.get('btree-unpartitioned')]));
       const reference = await checksums('btree-unpartitioned');
-      for (const v of all) expect(await checksums(v.name), `${method} on ${v.name}`).toEqual(reference);
+      for (const v of LAYOUTS.slice(1)) expect(await checksums(v), `${method} on ${v}`).toEqual(reference);
       // whole periods went as partitions where there are any
       const parts = await withClient(url, async (c) => (await c.query(`SELECT count(*)::int AS n FROM droppable_message_partitions($1)`, [cutoff])).rows[0].n, schemaNameOf('btree-idrange-weekly'));
       expect(parts, method).toBe(method === 'delete' ? 4 : 0);

@@ -2,7 +2,7 @@
 // detach are one call of the schema's purge_messages_before(); detach-concurrently is a series of
 // statements (DETACH PARTITION ... CONCURRENTLY cannot run in a transaction block or a function)
 // that the schema lists in message_purge_steps() and this runs one at a time.
-import pg from 'pg';
+import type pg from 'pg';
 import { rangeUnit, type VariantManifest } from './variants.ts';
 
 export const RETENTION_METHODS = ['delete', 'detach', 'detach-concurrently'] as const;
