@@ -107,7 +107,7 @@ describe('writes never reach what answer checks read', () => {
  *   children first, monthly and weekly detach-and-drop by time, and by id).
  */
 function sweepVariants(name: string): string[] {
-  if (name === 'retention') return ['btree-unpartitioned', 'btree-monthly', 'brin-weekly', 'btree-idrange-weekly', 'hash-channel-16'];
+  if (name === 'retention') return ['btree-unpartitioned', 'btree-monthly', 'btree-idrange-weekly', 'hash-channel-16', 'brin-weekly'];
   if (name === 'permissions') return ['btree-unpartitioned', 'brin-weekly'];
   if (['search', 'chat-mix', 'send-burst'].includes(name)) return variants;
   return variants.filter((v) => v !== 'btree-monthly-fts' && v !== 'btree-monthly-no-trigger');
