@@ -198,6 +198,8 @@ export interface VariantScenarioResult {
   seed?: { steps: StepResult[]; loadRowsPerSec: number; totalBytes: number };
   /** The run's latency objective (--slo) checked on this variant. */
   slo?: SloCheck[];
+  /** The scenario's one-off event (retention's purge), when it ran. */
+  event?: EventResult;
   server: {
     hitRatio: number | null;
     tempBytes: number;
@@ -208,6 +210,21 @@ export interface VariantScenarioResult {
     tableBytes: Record<string, number>;
     indexBytes: Record<string, number>;
   };
+}
+
+export interface EventResult {
+  operation: string;
+  /** Start and length in ms, from the start of the measured phase. */
+  startMs: number;
+  durationMs: number;
+  ok: boolean;
+  /** WAL the server wrote from the event's start to its end (every session's), null if unknown. */
+  walBytes: number | null;
+  /** Latency of the other operations in flight at any moment of the event, and of the rest. */
+  during: { count: number; latencyUs: Percentiles; histogram: string };
+  outside: { count: number; latencyUs: Percentiles; histogram: string };
+  /** Retention: the method asked for, and the one the variant has (without range partitions, delete). */
+  retentionMethod?: { requested: 'delete' | 'detach' | 'detach-concurrently'; used: 'delete' | 'detach' | 'detach-concurrently' };
 }
 
 export interface AnswerCheck {
@@ -238,6 +255,8 @@ export interface ScenarioResults extends RunBase {
     opTimeoutMs?: number;
     /** The latency objective the run was checked against (--slo), if one was given. */
     slo?: SloTerm[];
+    /** How retention removed history (--retention-method), for scenarios that purge. */
+    retentionMethod?: 'delete' | 'detach' | 'detach-concurrently';
     /** Load worker threads (each with its own connections and clock). */
     workers?: number;
     /** Rounds: the designs interleaved (A B, B A, ...), the measured time split between them. */
