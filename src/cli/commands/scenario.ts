@@ -45,7 +45,7 @@ export const scenarioCommand: CommandFactory = (ctx) => ({
       .conflicts('rate', 'concurrency')
       .example('$0 scenario history-scroll --variants btree-unpartitioned,btree-weekly --duration 10s', 'compare two layouts')
       .example('$0 scenario chat-mix --rate 500 --duration 1m', 'open loop at 500 operations/s')
-      .example("$0 scenario chat-mix --rate 500 --slo 'p99<50ms,p99.9(send)<200ms'", 'gate on a latency objective (exit 3 when a variant misses it)'),
+      .example("$0 scenario chat-mix --rate 500 --slo 'p99<50ms,p99.9(send)<200ms'", 'gate on a latency objective (exit 3 when a variant misses it)')
       .example('$0 scenario retention --variants btree-unpartitioned,btree-weekly --retention-method detach-concurrently', 'purge a month without stopping readers'),
   handler: async (argv) => {
     const allVariants = loadVariants(SCHEMAS_DIR);
