@@ -1,10 +1,13 @@
 // `scenario` flags -> one frozen configuration, validated before anything connects.
 import { UsageError, invalidFlag } from '../errors.ts';
 import type { AnyScenario, ScenarioRunConfig } from '../scenario/engine.ts';
+import { RETENTION_METHODS, type RetentionMethod } from '../schema/retention.ts';
 import { pickVariants, type Variant } from '../schema/variants.ts';
 import { DEFAULT_SEED } from '../generate/defaults.ts';
 import os from 'node:os';
 import { parseDuration, parseInteger, parseRate } from './parse.ts';
+import { parseSlo } from './slo.ts';
+import type { SloTerm } from '../results/types.ts';
 
 export const MAX_CONNECTIONS = 64;
 export const PLAN_CACHE_MODES = ['auto', 'custom', 'generic'] as const;
@@ -58,11 +61,15 @@ export interface ScenarioChoices {
   seed?: number;
   explain?: boolean;
   mode?: ScenarioRunConfig['mode'];
+  /** How retention purges history (scenarios that purge only); detach by default. */
+  retentionMethod?: RetentionMethod;
+  /** A latency objective checked on each variant at the end (--slo). */
+  slo?: SloTerm[];
   out?: string;
 }
 
 /** The scenario command's flags, each parsed and checked on its own. */
-export function scenarioChoices(argv: Record<string, unknown>, allVariants: Variant[]): ScenarioChoices {
+export function scenarioChoices(argv: Record<string, unknown>, scenario: AnyScenario, allVariants: Variant[]): ScenarioChoices {
   const opt = <T>(key: string, parse: (raw: unknown) => T): T | undefined => (argv[key] === undefined ? undefined : parse(argv[key]));
   const durationMs = opt('duration', (raw) => parseDuration('duration', raw));
   if (durationMs !== undefined && durationMs < 1000) throw invalidFlag('duration', argv.duration, 'at least 1s');
@@ -76,6 +83,8 @@ export function scenarioChoices(argv: Record<string, unknown>, allVariants: Vari
   const opTimeoutMs = opt('op-timeout', (raw) => parseDuration('op-timeout', raw));
   if (opTimeoutMs !== undefined && opTimeoutMs < 1) throw invalidFlag('op-timeout', argv['op-timeout'], 'at least 1ms (statement_timeout counts whole milliseconds)');
   if (argv.out !== undefined && String(argv.out).trim() === '') throw invalidFlag('out', argv.out, 'a folder path');
+  const retentionMethod = opt('retention-method', String);
+  if (retentionMethod !== undefined && !(RETENTION_METHODS as readonly string[]).includes(retentionMethod)) throw invalidFlag('retention-method', argv['retention-method'], RETENTION_METHODS.join(', '));
   const planCache = opt('plan-cache', String);
   if (planCache !== undefined && !(PLAN_CACHE_MODES as readonly string[]).includes(planCache)) throw invalidFlag('plan-cache', argv['plan-cache'], 'auto, custom or generic');
   return {
@@ -94,6 +103,8 @@ export function scenarioChoices(argv: Record<string, unknown>, allVariants: Vari
     seed: opt('seed', (raw) => parseInteger('seed', raw, 0, Number.MAX_SAFE_INTEGER)),
     explain: opt('explain', Boolean),
     mode: mode as ScenarioChoices['mode'],
+    retentionMethod: retentionMethod as RetentionMethod | undefined,
+    slo: opt('slo', (raw) => parseSlo('slo', raw, scenario.operations.map((o) => o.name))),
     out: opt('out', String),
   };
 }
@@ -110,6 +121,9 @@ export function scenarioRunConfig(c: ScenarioChoices, scenario: AnyScenario, sce
   const shape: ScenarioRunConfig['shape'] = open
     ? { kind: 'open', ratePerSec: c.ratePerSec ?? d.ratePerSec ?? 100, arrivals: c.arrivals ?? 'poisson', maxLagMs: c.maxLagMs }
     : { kind: 'closed', concurrency };
+  if (c.retentionMethod !== undefined && !scenario.runOptions?.includes('retentionMethod')) {
+    throw new UsageError(`--retention-method applies to scenarios that purge old history (retention), not to ${scenario.name}`);
+  }
   const variants = c.variants ?? allVariants;
   const rounds = c.rounds ?? defaultRounds(durationMs, variants.length, Boolean(scenario.event));
   if (rounds > 1 && scenario.event) throw new UsageError(`--rounds ${rounds}: ${scenario.name}'s ${scenario.event.operation} happens once per variant, so it runs in one round: leave --rounds out`);
@@ -134,6 +148,8 @@ export function scenarioRunConfig(c: ScenarioChoices, scenario: AnyScenario, sce
       workers: Math.min(c.workers ?? defaultWorkers(), vus, connections),
       rounds: mode === 'micro' ? 1 : rounds,
       planCache: c.planCache ?? 'auto',
+      options: { retentionMethod: c.retentionMethod ?? 'detach' },
+      slo: c.slo,
     },
     onlySeeded: c.variants === undefined,
     out: c.out,
@@ -142,5 +158,5 @@ export function scenarioRunConfig(c: ScenarioChoices, scenario: AnyScenario, sce
 
 /** The scenario command's flags -> its run: parsed one by one, then completed and checked together. */
 export function scenarioConfig(argv: Record<string, unknown>, scenario: AnyScenario, scenarioFile: string, allVariants: Variant[]): ScenarioConfig {
-  return scenarioRunConfig(scenarioChoices(argv, allVariants), scenario, scenarioFile, allVariants);
+  return scenarioRunConfig(scenarioChoices(argv, scenario, allVariants), scenario, scenarioFile, allVariants);
 }

@@ -2,11 +2,14 @@
 // two PostgreSQL versions). The first run is the baseline; each later run's p50, p99 and
 // throughput per operation and variant are compared with it, and flagged as a regression beyond a
 // threshold. With three or more runs, the spread between them gives the noise band.
+import fs from 'node:fs';
+import path from 'node:path';
 import { formatCount, formatUs } from '../metrics/format.ts';
 import type { ScenarioResults } from '../results/types.ts';
 import type { ChartSpec } from './charts.ts';
 import { esc, mdCell } from './escape.ts';
 import { chartBlock, environment, page, swatch } from './html.ts';
+import { renderPngs } from './png.ts';
 
 export interface CompareCell {
   run: string;
@@ -151,4 +154,15 @@ ${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}
 
 ${pngs.map((p) => `![${p}](${p})`).join('\n\n')}
 `;
+}
+
+/** Writes a comparison's folder: its charts as PNGs, summary.md, comparison.json and index.html; returns index.html's path. */
+export async function writeComparison(dir: string, comparison: unknown, charts: ChartSpec[], markdown: (pngs: string[]) => string, page: string): Promise<string> {
+  fs.mkdirSync(dir, { recursive: true });
+  const pngs = await renderPngs(dir, charts);
+  fs.writeFileSync(path.join(dir, 'summary.md'), markdown(pngs));
+  fs.writeFileSync(path.join(dir, 'comparison.json'), `${JSON.stringify(comparison, null, 2)}\n`);
+  const file = path.join(dir, 'index.html');
+  fs.writeFileSync(file, page);
+  return file;
 }

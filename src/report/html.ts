@@ -9,7 +9,9 @@ import type { BenchResults, Results, RunEnvironment, ScenarioResults, SeedResult
 import type { ChartSpec } from './charts.ts';
 import { variantColor } from './colors.ts';
 import { esc, jsonForScript } from './escape.ts';
+import { EVENT_HEADER, eventCells, eventRows } from './event.ts';
 import { verdict, type VerdictRow } from './verdict.ts';
+import { sloSection } from './slo.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -162,7 +164,7 @@ function clientStalls(v: VariantScenarioResult): string {
 function highlightPlan(text: string): string {
   return esc(text)
     .split('\n')
-    .map((line) => (/_p\d{8}\b|_default\b|Subplans Removed/.test(line) ? `<mark>${line}</mark>` : line))
+    .map((line) => (/_p\d{8}\b|_h\d{2}\b|_default\b|Subplans Removed/.test(line) ? `<mark>${line}</mark>` : line))
     .join('\n');
 }
 
@@ -242,6 +244,15 @@ ${ops
 ${r.variants.some((v) => v.seed) ? `<details><summary>Seed steps per variant</summary><table><thead><tr><th class="l">variant</th>${[...new Set(r.variants.flatMap((v) => v.seed?.steps.map((s) => s.name) ?? []))].map((s) => `<th>${esc(s)}</th>`).join('')}</tr></thead><tbody>${r.variants.map((v) => `<tr><td class="l">${swatch(v.variant)}</td>${[...new Set(r.variants.flatMap((x) => x.seed?.steps.map((s) => s.name) ?? []))].map((s) => `<td>${esc(formatMs(v.seed?.steps.find((x) => x.name === s)?.ms ?? 0))}</td>`).join('')}</tr>`).join('')}</tbody></table></details>` : ''}
 ${storage ? `<div class="charts">${chartBlock(storage)}</div>` : ''}`;
 
+  const events = eventRows(r);
+  const eventSection = events.length
+    ? `<h2 id="event">${esc(events[0].operation)}: the one-off event, and the other operations meanwhile</h2>
+<table><thead><tr>${EVENT_HEADER.map((h, i) => `<th${i < 3 ? ' class="l"' : ''}>${esc(h)}</th>`).join('')}</tr></thead><tbody>${events
+        .map((e) => `<tr>${eventCells(e).map((c, i) => `<td${i < 3 ? ' class="l"' : ''}>${i === 0 ? swatch(c) : esc(c)}</td>`).join('')}</tr>`)
+        .join('')}</tbody></table>
+<p class="muted">"In it": the other operations in flight at any moment of the event (started before it ended, finished after it began); their p99 against the p99 of the rest of the measured phase. WAL: what the whole server wrote from the event's start to its end. The event started ${events.map((e) => `${formatMs(e.startMs)}`).join(', ')} into the measured phase (the spike in the p99 timeline above).</p>
+<div class="charts">${charts.filter((c) => c.id.startsWith('event-')).map(chartBlock).join('')}</div>`
+    : '';
   const seed = r.seed;
   const body = `${header('scenario', `${r.scenario.name}: ${variants.join(' vs ')}`, r)}
 <p class="question"><b>Question.</b> ${esc(r.scenario.question)}</p>
@@ -249,6 +260,7 @@ ${storage ? `<div class="charts">${chartBlock(storage)}</div>` : ''}`;
 <p>${shape}; ${formatMs(r.config.durationMs)} measured per variant after ${formatMs(r.config.warmupMs)} of warm-up${(r.config.rounds ?? 1) > 1 ? `, in ${r.config.rounds} rounds with the variants interleaved` : ''}; ${r.config.connections} connections${r.config.workers ? ` on ${r.config.workers} load thread${r.config.workers > 1 ? 's' : ''}` : ''}; plan cache ${esc(r.config.planCache ?? 'auto')}; parameters seeded with ${r.config.seed}${seed ? `; data: ${formatCount(seed.messages)} messages, seed ${seed.seed}` : ''}.</p>
 <h2 id="verdict-section">Verdict</h2>
 ${verdictTable(rows, variants)}
+${sloSection(r, swatch)}
 ${harnessSection(r)}
 <h2 id="latency">Latency</h2>
 <div class="charts">${spectra.map(chartBlock).join('')}</div>
@@ -256,6 +268,7 @@ ${harnessSection(r)}
 ${opTable}
 <h2 id="over-time">Throughput and p99 over time</h2>
 <div class="charts">${timelines.map(chartBlock).join('')}</div>
+${eventSection}
 ${errorSection}
 ${checks}
 ${evidence}
@@ -307,7 +320,7 @@ ${environment(r.environment, [['configuration', `<code>${esc(JSON.stringify(r.co
   return page(`chatbench bench ${r.bench}`, body, charts);
 }
 
-export { page, chartBlock, swatch, environment };
+export { page, chartBlock, swatch, environment, header };
 
 /** Outages (the server unreachable during the measured phase) and reconnections, if there were any. */
 function outageList(r: ScenarioResults): string {

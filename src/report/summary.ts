@@ -1,11 +1,13 @@
 // What `scenario` prints on stdout: with --json a summary of the results (the file has the rest),
 // otherwise the terminal table with the answer checks and the report's path.
 import type { ScenarioResults } from '../results/types.ts';
+import { describeChecks, formatObjective, sloMet } from '../metrics/slo.ts';
 import { terminalTable } from './terminal.ts';
 
 /** The run's summary for --json: per variant and operation, counts and the headline percentiles. */
 export function scenarioSummaryJson(results: ScenarioResults, reportDir: string): Record<string, unknown> {
   const mismatches = results.answerChecks.filter((c) => !c.ok);
+  const slo = results.config.slo;
   const pick = (p: { p50: number; p90: number; p99: number; p999: number; max: number }) => ({ p50: p.p50, p90: p.p90, p99: p.p99, p999: p.p999, max: p.max });
   return {
     schemaVersion: 1,
@@ -29,7 +31,9 @@ export function scenarioSummaryJson(results: ScenarioResults, reportDir: string)
         ...(o.planKinds ? { plans: { generic: o.planKinds.generic, custom: o.planKinds.custom, mixed: o.planKinds.mixed } } : {}),
         ...(o.rounds ? { roundsP50Us: o.rounds.map((x) => x.p50Us) } : {}),
       })),
+      ...(v.slo ? { slo: { met: sloMet(v.slo), checks: v.slo } } : {}),
     })),
+    ...(slo ? { slo: { objective: formatObjective(slo), met: results.variants.every((v) => sloMet(v.slo ?? [])) } } : {}),
   };
 }
 
@@ -39,6 +43,7 @@ export function scenarioSummaryText(results: ScenarioResults, report: string): s
   return [
     terminalTable(results),
     results.answerChecks.length ? `answer checks: ${results.answerChecks.length - mismatches.length}/${results.answerChecks.length} identical across variants${mismatches.length ? `; MISMATCH in ${[...new Set(mismatches.map((m) => m.operation))].join(', ')}` : ''}` : '',
+    results.config.slo ? [`objective ${formatObjective(results.config.slo)}:`, ...results.variants.map((v) => `  ${v.variant}: ${describeChecks(v.slo ?? [])}`)].join('\n') : '',
     results.partial ? 'interrupted: partial results' : '',
     `report: ${report}`,
   ].filter(Boolean).join('\n');

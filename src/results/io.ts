@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { ResultsError } from '../errors.ts';
 import { resultsSchema } from './schema.ts';
-import { RESULTS_SCHEMA_VERSION, type Results, type ScenarioResults } from './types.ts';
+import { RESULTS_SCHEMA_VERSION, type Results, type ScenarioResults, type VariantScenarioResult } from './types.ts';
 
 const RESULTS_FILE = 'results.json';
 
@@ -50,6 +50,12 @@ function validateResults(raw: unknown, where = 'results'): Results {
   // Assigning the schema's output to Results is the check that the schema is as strict as the types.
   const r: Results = parsed.data;
   if (r.kind === 'scenario') checkIdentities(r, where);
+  if (r.kind === 'capacity') {
+    for (const d of r.variants) d.steps.forEach((s, k) => checkVariantIdentities(s.result, `${where}: ${d.variant} step ${k + 1} at ${s.ratePerSec}/s`));
+  }
+  if (r.kind === 'growth') {
+    for (const p of r.points) checkVariantIdentities(p.result, `${where}: ${p.variant} at ${p.messages} messages`);
+  }
   return r;
 }
 
@@ -63,13 +69,15 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
 
 /** attempted = ok + failed + dropped, and errors by SQLSTATE add up to failed, for every operation. */
 export function checkIdentities(r: ScenarioResults, where = 'results'): void {
-  for (const v of r.variants ?? []) {
-    for (const op of v.operations ?? []) {
-      if (op.attempted !== op.ok + op.failed + op.dropped) {
-        throw new ResultsError(`${where}: ${v.variant}/${op.name}: attempted ${op.attempted} != ok ${op.ok} + failed ${op.failed} + dropped ${op.dropped}`);
-      }
-      const byCode = Object.values(op.errors ?? {}).reduce((a, e) => a + e.count, 0);
-      if (byCode !== op.failed) throw new ResultsError(`${where}: ${v.variant}/${op.name}: errors by SQLSTATE sum to ${byCode}, failed is ${op.failed}`);
+  for (const v of r.variants ?? []) checkVariantIdentities(v, where);
+}
+
+export function checkVariantIdentities(v: VariantScenarioResult, where = 'results'): void {
+  for (const op of v.operations ?? []) {
+    if (op.attempted !== op.ok + op.failed + op.dropped) {
+      throw new ResultsError(`${where}: ${v.variant}/${op.name}: attempted ${op.attempted} != ok ${op.ok} + failed ${op.failed} + dropped ${op.dropped}`);
     }
+    const byCode = Object.values(op.errors ?? {}).reduce((a, e) => a + e.count, 0);
+    if (byCode !== op.failed) throw new ResultsError(`${where}: ${v.variant}/${op.name}: errors by SQLSTATE sum to ${byCode}, failed is ${op.failed}`);
   }
 }

@@ -96,6 +96,34 @@ const operation = obj({
   note: z.string().optional(),
 }).meta({ id: 'OperationResult' });
 
+// Latency objectives (--slo) and their checks on measured latency.
+const sloTerm = obj({ text: z.string(), percentile: num, operation: z.string().nullable(), limitUs: num, inclusive: z.boolean() });
+const sloCheck = obj({
+  objective: z.string(),
+  percentile: num,
+  operation: z.string().nullable(),
+  limitUs: num,
+  inclusive: z.boolean(),
+  valueUs: num,
+  lowUs: num,
+  highUs: num,
+  samples: num,
+  met: z.boolean(),
+  certain: z.boolean(),
+});
+const retentionMethod = z.enum(['delete', 'detach', 'detach-concurrently']);
+const eventPart = obj({ count, latencyUs: percentiles, histogram: z.string() });
+const eventResult = obj({
+  operation: z.string(),
+  startMs: num.describe('from the start of the measured phase'),
+  durationMs: num,
+  ok: z.boolean(),
+  walBytes: num.nullable(),
+  during: eventPart.describe('the other operations in flight at any moment of the event'),
+  outside: eventPart,
+  retentionMethod: obj({ requested: retentionMethod, used: retentionMethod }).optional(),
+}).meta({ id: 'EventResult' });
+
 const variantScenario = obj({
   variant: z.string(),
   durationMs: num,
@@ -113,6 +141,8 @@ const variantScenario = obj({
   resources: z.array(obj({ t: num, rssBytes: num, heapUsedBytes: num, serverConnections: num.nullable() })).optional(),
   steps: z.array(step).optional().describe('the named steps of the run on this variant, each summed over the rounds'),
   seed: obj({ steps: z.array(step), loadRowsPerSec: num, totalBytes: num }).optional(),
+  event: eventResult.optional().describe("the scenario's one-off event (retention's purge), when it ran"),
+  slo: z.array(sloCheck).optional().describe('the run\'s latency objective (--slo) checked on this variant'),
   server: obj({
     hitRatio: num.nullable(),
     tempBytes: num,
@@ -128,15 +158,17 @@ const variantScenario = obj({
 const answerDigest = obj({ variant: z.string(), digest: z.string(), rows: num });
 const planCache = z.enum(['auto', 'custom', 'generic']);
 
+const scenarioInfo = obj({
+  name: z.string(),
+  description: z.string(),
+  question: z.string(),
+  operations: z.array(obj({ name: z.string(), weight: num, sql: z.string(), kind: z.enum(['read', 'write']) })),
+});
+
 const scenarioResults = obj({
   ...envelope,
   kind: z.literal('scenario'),
-  scenario: obj({
-    name: z.string(),
-    description: z.string(),
-    question: z.string(),
-    operations: z.array(obj({ name: z.string(), weight: num, sql: z.string(), kind: z.enum(['read', 'write']) })),
-  }),
+  scenario: scenarioInfo,
   config: obj({
     variants: z.array(z.string()),
     executor: z.enum(['closed', 'open']),
@@ -150,6 +182,8 @@ const scenarioResults = obj({
     explain: z.boolean(),
     mode: z.enum(['load', 'micro']),
     opTimeoutMs: num.optional(),
+    retentionMethod: retentionMethod.optional(),
+    slo: z.array(sloTerm).optional(),
     workers: num.optional(),
     rounds: num.optional(),
     planCache: planCache.optional(),
@@ -181,9 +215,145 @@ const benchResults = obj({
   extra: z.record(z.string(), z.unknown()).optional(),
 }).meta({ id: 'BenchResults' });
 
-/** Every results.json: a seed, scenario or bench run, told apart by `kind`. */
+const capacityStepFacts = obj({
+  offeredPerSec: num,
+  achievedPerSec: num,
+  attempted: count,
+  ok: count,
+  failed: count,
+  dropped: count,
+  errorRate: num,
+  dropRate: num,
+  errors: z.record(z.string(), obj({ count, name: z.string() })),
+  latencyUs: percentiles,
+  serviceUs: percentiles,
+  serverExecMeanUs: num.nullable(),
+  gcPauseP99Us: num.nullable(),
+  gcPauseMsPerSec: num.nullable(),
+  harnessLagP99Us: num.nullable(),
+  lagP99Us: num.nullable(),
+  clientCpuCores: num.nullable(),
+  workers: num,
+  harnessFloorUs: obj({ p50: num, p99: num }).nullable(),
+});
+const capacityStep = obj({
+  ratePerSec: num,
+  phase: z.enum(['ramp', 'descend', 'bisect']),
+  attempt: num,
+  status: z.enum(['decided', 'superseded', 'interrupted']),
+  durationMs: num,
+  warmupMs: num,
+  pass: z.boolean(),
+  certain: z.boolean(),
+  reasons: z.array(z.string()),
+  checks: z.array(sloCheck),
+  facts: capacityStepFacts,
+  result: variantScenario,
+});
+const variantSeed = obj({ steps: z.array(step), loadRowsPerSec: num, totalBytes: num });
+const capacityResults = obj({
+  ...envelope,
+  kind: z.literal('capacity'),
+  scenario: scenarioInfo,
+  config: obj({
+    variants: z.array(z.string()),
+    slo: z.array(sloTerm).min(1),
+    maxErrorRate: num,
+    maxDropRate: num,
+    stepMs: num,
+    warmupMs: num,
+    startRatePerSec: num,
+    maxRatePerSec: num,
+    minRatePerSec: num,
+    resolution: num,
+    maxSteps: num,
+    remeasures: num,
+    connections: num,
+    arrivals: z.enum(['poisson', 'uniform']),
+    maxLagMs: num.optional(),
+    opTimeoutMs: num.optional(),
+    seed: num,
+    workers: num.optional(),
+    planCache: planCache.optional(),
+  }),
+  seed: seedPlan.nullable(),
+  variants: z.array(
+    obj({
+      variant: z.string(),
+      capacityPerSec: num.nullable(),
+      firstBadPerSec: num.nullable(),
+      end: z.enum(['resolved', 'max-rate', 'min-rate', 'max-steps', 'interrupted']),
+      limitedBy: z.enum(['server', 'harness', 'unknown']).nullable(),
+      why: z.string(),
+      steps: z.array(capacityStep),
+      seed: variantSeed.optional(),
+    }),
+  ),
+}).meta({ id: 'CapacityResults' });
+
+const growthResults = obj({
+  ...envelope,
+  kind: z.literal('growth'),
+  scenario: scenarioInfo,
+  config: obj({
+    variants: z.array(z.string()),
+    sizes: z.array(num),
+    projectTo: num.nullable(),
+    freeAfter: z.array(num),
+    dataSeed: num,
+    executor: z.enum(['closed', 'open']),
+    concurrency: num.optional(),
+    ratePerSec: num.optional(),
+    arrivals: z.enum(['poisson', 'uniform']).optional(),
+    connections: num,
+    durationMs: num,
+    warmupMs: num,
+    seed: num,
+    explain: z.boolean(),
+    opTimeoutMs: num.optional(),
+    workers: num.optional(),
+    rounds: num.optional(),
+    planCache: planCache.optional(),
+  }),
+  memory: obj({ sharedBuffersBytes: num.nullable(), machineMemBytes: num }),
+  points: z.array(
+    obj({
+      variant: z.string(),
+      messages: num,
+      database: z.string(),
+      seed: obj({ reused: z.boolean(), freed: z.boolean(), steps: z.array(step), totalMs: num }),
+      throughputPerSec: num,
+      operations: z.array(obj({ name: z.string(), ok: num, failed: num, p50Us: num, p99Us: num, serverMeanExecUs: num.nullable() })),
+      bytes: obj({ messagesTable: num, messagesIndexes: num, tables: num, indexes: num }),
+      fitsSharedBuffers: z.boolean().nullable(),
+      fitsMemory: z.boolean(),
+      result: variantScenario,
+    }),
+  ),
+  fits: z.array(
+    obj({
+      variant: z.string(),
+      metric: z.string(),
+      n: num,
+      exponent: num,
+      exponentLow: num.nullable(),
+      exponentHigh: num.nullable(),
+      logCoefficient: num,
+      r2: num.nullable(),
+      residualSd: num.nullable(),
+      meanLogX: num,
+      sxxLog: num,
+      minMessages: num,
+      maxMessages: num,
+    }),
+  ),
+  projections: z.array(obj({ source: z.literal('projected').describe('a projection is never a measurement'), variant: z.string(), metric: z.string(), messages: num, value: num, low: num.nullable(), high: num.nullable() })),
+  crossings: z.array(obj({ variant: z.string(), limit: z.enum(['shared_buffers', 'memory']), limitBytes: num, source: z.enum(['measured', 'projected']), messages: num.nullable() })),
+}).meta({ id: 'GrowthResults' });
+
+/** Every results.json: a seed, scenario, bench, capacity or growth run, told apart by `kind`. */
 export const resultsSchema = z
-  .discriminatedUnion('kind', [seedResults, scenarioResults, benchResults])
+  .discriminatedUnion('kind', [seedResults, scenarioResults, benchResults, capacityResults, growthResults])
   .meta({ title: 'chatbench results.json', description: `A chatbench run (schemaVersion ${RESULTS_SCHEMA_VERSION}): the whole configuration, the environment, and what was measured.` });
 
 /** The JSON Schema of results.json (docs/results.schema.json is this, written by scripts/results-schema.ts). */

@@ -6,6 +6,7 @@ import type { World } from './api.ts';
 import { buildWorld } from './world.ts';
 
 export { runScenario, type RunEvent, type RunRecord, type ScenarioRunConfig } from './run.ts';
+export { LoadPool } from './load.ts';
 export type { LoadShape } from './executor.ts';
 export { loadScenario, scenarioAuditQueries, scenarioFile, scenarioNames, type AnyScenario } from './registry.ts';
 export { queries } from './api.ts';

@@ -3,7 +3,7 @@
 import type pg from 'pg';
 import { formatCount } from '../metrics/format.ts';
 import { appliedVariants, seedRecords } from './meta.ts';
-import type { Variant } from './variants.ts';
+import { partitionKey, type Variant } from './variants.ts';
 
 export async function variantStates(client: pg.Client, variants: Variant[]) {
   const applied = await appliedVariants(client);
@@ -16,7 +16,9 @@ export async function variantStates(client: pg.Client, variants: Variant[]) {
       summary: v.summary,
       hypothesis: v.hypothesis,
       schema: v.schema,
-      partitioning: v.partitioning?.unit ?? 'none',
+      partitioning: v.partitioning === null ? 'none' : 'unit' in v.partitioning ? v.partitioning.unit : `hash ${v.partitioning.partitions}`,
+      partitionKey: partitionKey(v),
+      indexes: v.indexes ?? 'full',
       timeIndex: v.timeIndex,
       fullTextSearch: v.features.fullTextSearch,
       messageCountTrigger: v.features.messageCountTrigger,

@@ -2,18 +2,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPORTS_DIR } from '../../config/paths.ts';
-import { parseFraction } from '../../config/parse.ts';
-import { GateError, ResultsError, UsageError } from '../../errors.ts';
-import { newRunId } from '../../results/envelope.ts';
-import { readResults, runDir } from '../../results/io.ts';
-import type { ScenarioResults } from '../../results/types.ts';
-import { compareCharts, compareMarkdown, comparePage, compareRuns } from '../../report/compare.ts';
-import { listRuns } from '../../report/list.ts';
-import { renderPngs } from '../../report/png.ts';
+import { ResultsError, UsageError } from '../../errors.ts';
+import { readResults } from '../../results/io.ts';
+import { listRuns, runsTable } from '../../report/list.ts';
 import { renderRun } from '../../report/render.ts';
-import { table } from '../../report/terminal.ts';
 import type { CommandFactory } from '../app.ts';
 import type { CliContext } from '../context.ts';
+import { compare } from './compare.ts';
 
 /** Exit code of `compare --fail-on-regression` when a run regressed (CI pipelines gate on it). */
 export const REGRESSION_EXIT_CODE = 3;
@@ -43,7 +38,7 @@ export const reportCommand: CommandFactory = (ctx) => ({
   },
 });
 
-function readRun(dir: string) {
+export function readRun(dir: string) {
   if (!fs.existsSync(dir)) throw new UsageError(`no such run folder: ${dir} (see "report list")`);
   try {
     return readResults(dir);
@@ -56,31 +51,6 @@ function readRun(dir: string) {
 function list(ctx: CliContext, rest: string[]): void {
   if (rest.length) throw new UsageError(`"report list" takes no arguments (got ${rest.join(' ')})`);
   const { runs, unreadable } = listRuns(REPORTS_DIR);
-  const rows = runs.map((r) => [r.startedAt.replace('T', ' ').slice(0, 19), r.kind, r.name, r.variants.join(',') || '–', `${r.partial ? '(partial) ' : ''}${r.headline}`, path.relative(process.cwd(), r.dir)]);
-  const text = runs.length ? table(['started', 'kind', 'name', 'variants', 'headline', 'folder'], rows, 6) : `no runs under ${REPORTS_DIR} yet`;
+  const text = runs.length ? runsTable(runs) : `no runs under ${REPORTS_DIR} yet`;
   ctx.result({ runs, unreadable }, `${text}${unreadable.length ? `\n(unreadable: ${unreadable.join(', ')})` : ''}`);
-}
-
-async function compare(ctx: CliContext, dirs: string[], argv: Record<string, unknown>): Promise<void> {
-  if (dirs.length < 2) throw new UsageError('"report compare" needs two or more run folders: the first is the baseline');
-  const threshold = argv.threshold === undefined ? 0.1 : parseFraction('threshold', argv.threshold);
-  const runs = dirs.map((d) => readRun(d));
-  const notScenario = runs.find((r) => r.kind !== 'scenario');
-  if (notScenario) throw new UsageError(`"report compare" compares scenario runs; ${notScenario.runId} is a ${notScenario.kind} run`);
-  const scenarios = runs as ScenarioResults[];
-  const names = new Set(scenarios.map((r) => r.scenario.name));
-  if (names.size > 1) throw new UsageError(`the runs are of different scenarios (${[...names].join(', ')}): compare runs of one scenario`);
-  const c = compareRuns(scenarios, threshold);
-  const dir = argv.out ? path.resolve(String(argv.out)) : runDir(REPORTS_DIR, newRunId(`${scenarios[0].scenario.name}-compare`));
-  fs.mkdirSync(dir, { recursive: true });
-  const charts = compareCharts(c);
-  const pngs = await renderPngs(dir, charts);
-  fs.writeFileSync(path.join(dir, 'summary.md'), compareMarkdown(c, pngs));
-  fs.writeFileSync(path.join(dir, 'comparison.json'), `${JSON.stringify(c, null, 2)}\n`);
-  const file = path.join(dir, 'index.html');
-  fs.writeFileSync(file, comparePage(c, scenarios, charts));
-  const pct = (d: number) => `${d >= 0 ? '+' : ''}${(d * 100).toFixed(1)}%`;
-  const rows = c.rows.flatMap((r) => r.runs.map((x) => [r.operation, r.variant, x.run, pct(x.dP50), pct(x.dP99), pct(x.dThroughput), x.regression ? 'REGRESSION' : '']));
-  ctx.result({ ...c, report: file }, `${table(['operation', 'variant', 'run', 'Δp50', 'Δp99', 'Δops/s', ''], rows, 3)}\n${c.regressions} regression(s) beyond ${(threshold * 100).toFixed(0)}%\nreport: ${file}`);
-  if (argv['fail-on-regression'] && c.regressions > 0) throw new GateError(`${c.regressions} regression(s) beyond ${(threshold * 100).toFixed(0)}% (--fail-on-regression)`, REGRESSION_EXIT_CODE);
 }
