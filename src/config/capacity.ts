@@ -21,7 +21,7 @@ export const CAPACITY_DEFAULTS = {
 } as const;
 
 /** A share allowed, 0 included: `0`, `0.1%`, `0.001`. */
-export function parseBudget(flag: string, raw: unknown): number {
+function parseBudget(flag: string, raw: unknown): number {
   const text = String(raw).trim();
   const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(text);
   const n = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;

@@ -13,7 +13,7 @@ import { scenarioConfig } from './scenario.ts';
 const MAX_MESSAGES = maxMessages(DEFAULT_DAYS);
 
 /** `1M,10M,100M` -> [1e6, 1e7, 1e8]: two or more distinct sizes, in ascending order. */
-export function parseSizes(flag: string, raw: unknown): number[] {
+function parseSizes(flag: string, raw: unknown): number[] {
   const text = String(raw ?? '').trim();
   const parts = text.split(',').map((s) => s.trim());
   if (!text || parts.some((p) => p === '')) throw invalidFlag(flag, raw, 'two or more sizes, comma-separated, such as 1M,10M,100M');

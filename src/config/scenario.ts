@@ -69,7 +69,7 @@ export interface ScenarioChoices {
 }
 
 /** The scenario command's flags, each parsed and checked on its own. */
-export function scenarioChoices(argv: Record<string, unknown>, scenario: AnyScenario, allVariants: Variant[]): ScenarioChoices {
+function scenarioChoices(argv: Record<string, unknown>, scenario: AnyScenario, allVariants: Variant[]): ScenarioChoices {
   const opt = <T>(key: string, parse: (raw: unknown) => T): T | undefined => (argv[key] === undefined ? undefined : parse(argv[key]));
   const durationMs = opt('duration', (raw) => parseDuration('duration', raw));
   if (durationMs !== undefined && durationMs < 1000) throw invalidFlag('duration', argv.duration, 'at least 1s');

@@ -4,7 +4,7 @@ import { crossingX, fitPowerLaw, FitError, predictPowerLaw } from '../metrics/fi
 import type { GrowthFit, GrowthPoint, GrowthProjection, MemoryCrossing } from '../results/types.ts';
 import { growthMetricNames, growthMetricValue } from '../results/growth-metrics.ts';
 
-export function metricsOf(points: GrowthPoint[]): string[] {
+function metricsOf(points: GrowthPoint[]): string[] {
   return growthMetricNames([...new Set(points.flatMap((p) => p.operations.map((o) => o.name)))]);
 }
 

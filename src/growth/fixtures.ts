@@ -5,7 +5,7 @@ import { fitGrowth, memoryCrossings, project } from './analyse.ts';
 const empty: VariantScenarioResult = { variant: '', durationMs: 1000, warmupMs: 0, throughputPerSec: 0, operations: [], timeline: [], server: { hitRatio: null, tempBytes: 0, deadlocks: 0, walBytes: 0, commits: 0, rollbacks: 0, tableBytes: {}, indexBytes: {} } };
 
 /** A point whose p99 of `op` is c·m^b, its p50 a third of that, and whose indexes are 90 bytes a message. */
-export function syntheticPoint(variant: string, messages: number, law: { c: number; b: number }, op = 'open-channel'): GrowthPoint {
+function syntheticPoint(variant: string, messages: number, law: { c: number; b: number }, op = 'open-channel'): GrowthPoint {
   const p99 = law.c * messages ** law.b;
   return {
     variant,

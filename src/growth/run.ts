@@ -45,11 +45,11 @@ export type GrowthEvent =
   | { type: 'freed'; item: GrowthItem };
 
 /** Marks a database as created by chatbench growth: only such a database is ever dropped. */
-export const GROWTH_DB_MARK = 'chatbench growth';
+const GROWTH_DB_MARK = 'chatbench growth';
 /** Connecting, evidence and EXPLAIN around each measurement, for the time estimate. */
 const MEASURE_OVERHEAD_S = 10;
 
-export const paramsFor = (messages: number, dataSeed: number): ModelParams => planParams({ messages, seed: dataSeed });
+const paramsFor = (messages: number, dataSeed: number): ModelParams => planParams({ messages, seed: dataSeed });
 
 async function databaseMark(base: Target, name: string): Promise<'none' | 'ours' | 'theirs'> {
   const c = await connectClient(base, { applicationName: 'chatbench growth' });

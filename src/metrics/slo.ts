@@ -42,7 +42,7 @@ export function evaluateVariantSlo(terms: readonly SloTerm[], v: Pick<VariantSce
 }
 
 /** A limit as people type it: 50 ms, 1.5 s, 800 µs. */
-export function formatLimit(us: number): string {
+function formatLimit(us: number): string {
   if (us >= 1_000_000 && us % 10_000 === 0) return `${us / 1_000_000} s`;
   if (us >= 1000 && us % 10 === 0) return `${us / 1000} ms`;
   return `${us} µs`;

@@ -173,7 +173,7 @@ function stepRows(d: CapacityDesignResult): string {
 }
 
 /** The evidence rows shown for the last good and the first bad step of a design, side by side. */
-export function evidenceRows(good: CapacityStep | undefined, bad: CapacityStep | undefined): Array<[string, string, string]> {
+function evidenceRows(good: CapacityStep | undefined, bad: CapacityStep | undefined): Array<[string, string, string]> {
   const f = (s: CapacityStep | undefined, pick: (s: CapacityStep) => string) => (s ? pick(s) : '–');
   const rows: Array<[string, (s: CapacityStep) => string]> = [
     ['offered', (s) => `${rate(s.ratePerSec)}/s`],

@@ -21,7 +21,7 @@ interface MetricInfo {
   format: (x: number) => string;
 }
 
-export function metricInfo(metric: string): MetricInfo {
+function metricInfo(metric: string): MetricInfo {
   if (metric === 'throughput') return { metric, title: 'throughput (operations per second)', unit: 'count', format: (x) => `${formatCount(x)}/s` };
   if (metric === 'tableBytes') return { metric, title: 'messages table on disk', unit: 'bytes', format: formatBytes };
   if (metric === 'indexBytes') return { metric, title: 'all indexes of the design on disk', unit: 'bytes', format: formatBytes };
@@ -44,7 +44,7 @@ function along(f: GrowthFit, from: number, to: number, n = 12): Array<{ x: numbe
 
 const valueOf = growthMetricValue;
 
-export function growthMetrics(r: GrowthResults): string[] {
+function growthMetrics(r: GrowthResults): string[] {
   const ops = r.scenario.operations.map((o) => o.name).filter((n) => r.points.some((p) => p.operations.some((o) => o.name === n && o.ok > 0)));
   return growthMetricNames(ops);
 }

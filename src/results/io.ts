@@ -72,7 +72,7 @@ export function checkIdentities(r: ScenarioResults, where = 'results'): void {
   for (const v of r.variants ?? []) checkVariantIdentities(v, where);
 }
 
-export function checkVariantIdentities(v: VariantScenarioResult, where = 'results'): void {
+function checkVariantIdentities(v: VariantScenarioResult, where = 'results'): void {
   for (const op of v.operations ?? []) {
     if (op.attempted !== op.ok + op.failed + op.dropped) {
       throw new ResultsError(`${where}: ${v.variant}/${op.name}: attempted ${op.attempted} != ok ${op.ok} + failed ${op.failed} + dropped ${op.dropped}`);

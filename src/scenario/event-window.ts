@@ -15,7 +15,7 @@ export function newEventSpan(): EventSpan {
  * This thread's monotonic µs (nowUs) on a clock every thread of the process shares:
  * performance.now() counts from each thread's own start, performance.timeOrigin says when that was.
  */
-export function sharedClockUs(localUs: number): number {
+function sharedClockUs(localUs: number): number {
   return performance.timeOrigin * 1000 + localUs;
 }
 

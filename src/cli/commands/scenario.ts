@@ -74,4 +74,4 @@ export const scenarioCommand: CommandFactory = (ctx) => ({
 });
 
 /** Exit code when a variant misses --slo: the same as a regression, so a CI step gates on either. */
-export const SLO_EXIT_CODE = REGRESSION_EXIT_CODE;
+const SLO_EXIT_CODE = REGRESSION_EXIT_CODE;
