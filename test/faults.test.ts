@@ -87,8 +87,8 @@ describe.each(serverKinds().map((k, i) => [k.name, k, i] as const))('faults on %
           for (let k = 0; k < 600 && !crashed; k++) {
             await new Promise((res) => setTimeout(res, 100));
             const chunks = await withClient(url, async (c) => {
-              const ok = await c.query(`SELECT to_regclass('chatbench.seed_chunks') IS NOT NULL AS ok`);
-              return ok.rows[0].ok ? (await c.query(`SELECT count(*)::int AS n FROM chatbench.seed_chunks WHERE variant = 'btree-monthly' AND table_name = 'messages'`)).rows[0].n : 0;
+              const ok = await c.query(`SELECT to_regclass('chatbench.seed_sinks') IS NOT NULL AS ok`);
+              return ok.rows[0].ok ? (await c.query(`SELECT count(*)::int AS n FROM chatbench.seed_sinks WHERE variant = 'btree-monthly' AND table_name = 'messages'`)).rows[0].n : 0;
             }).catch(() => 0);
             if (chunks >= 1) {
               crashed = true;

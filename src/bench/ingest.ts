@@ -13,7 +13,8 @@ import type { Model } from '../generate/model.ts';
 import { TABLES } from '../generate/tables.ts';
 import type { BenchComparison } from '../results/types.ts';
 import type { Variant } from '../schema/variants.ts';
-import { generateChunk, loadChunks, type Chunk } from '../seed/load.ts';
+import { readLayouts } from '../seed/layout.ts';
+import { generateChunk, planPasses, runPasses, type Chunk } from '../seed/load.ts';
 import { comparison, dropScratch, runFragments, runPeer, scratchSchema } from './common.ts';
 
 const POST_LOAD_INDEXES = ['05_keys', '06_time_index_btree', '06_time_index_brin'];
@@ -45,8 +46,6 @@ async function prepare(client: pg.Client, variant: Variant, name: string, withIn
   const schema = await scratchSchema(client, name);
   await runFragments(client, variant, schema, 'pre-load');
   if (withIndexes) await runFragments(client, variant, schema, 'post-load', POST_LOAD_INDEXES);
-  // Progress marks for chatbench's loader, as a seed keeps them (part of its cost).
-  await client.query(`CREATE TABLE "${schema}".bench_marks (variant text, table_name text, chunk int, row_count bigint, bytes bigint, PRIMARY KEY (variant, table_name, chunk))`);
   return schema;
 }
 
@@ -57,8 +56,11 @@ async function psqlCopy(target: Target, schema: string, file: string): Promise<n
 }
 
 async function chatbenchLoad(target: Target, schema: string, model: Model, jobs: number, format: CopyFormat): Promise<number> {
+  const client = await connectClient(target);
+  const layouts = await readLayouts(client, schema).finally(() => client.end());
+  const designs = [{ variant: 'bench', schema, layouts, done: new Set<string>() }];
   const t0 = performance.now();
-  await loadChunks({ target, schema, variant: 'bench', model, chunks: messageChunks(model), jobs, format, signal: new AbortController().signal, onChunk: () => {}, only: ['messages'], marksTable: `"${schema}".bench_marks` });
+  await runPasses({ target, model, designs, passes: planPasses(model, designs, ['messages']), slots: jobs, format, signal: new AbortController().signal, onEvent: () => {}, marks: false });
   return performance.now() - t0;
 }
 

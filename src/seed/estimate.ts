@@ -9,7 +9,10 @@ import type { DataPlan } from '../generate/plan.ts';
 import { MESSAGE_FAMILY, TABLES, writeMessageFamily, writeTableRows, type TableName } from '../generate/tables.ts';
 import { applyScratch } from '../schema/apply.ts';
 import type { Variant } from '../schema/variants.ts';
-import { copyChunk, type Chunk } from './load.ts';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import copyStreams from 'pg-copy-streams';
+import { generateChunk, type Chunk } from './load.ts';
 
 export interface TableEstimate {
   table: TableName;
@@ -79,12 +82,13 @@ export async function calibrateServer(client: pg.Client, variant: Variant, model
   try {
     // The load phase's schema: tables without keys, as the seeder loads them.
     await applyScratch(client, variant, `chatbench_estimate_${process.pid}`, { fromMs: plan.startMs, toMs: plan.endMs }, ['pre-load']);
-    // seed_chunks marks need the bookkeeping table; a temporary one shadows nothing outside this transaction.
-    await client.query('CREATE TEMP TABLE seed_chunks (variant text, table_name text, chunk int, row_count bigint, bytes bigint) ON COMMIT DROP');
     const from = Math.floor(model.params.messages / 2);
     const chunk: Chunk = { key: 'messages', index: 0, from, to: Math.min(model.params.messages, from + SAMPLE_MESSAGES) };
     const t0 = performance.now();
-    await copyChunk(client, variant.name, model, chunk, 'binary', { inTransaction: true, marksTable: 'pg_temp.seed_chunks' });
+    for (const part of generateChunk(model, chunk, 'binary')) {
+      const sql = `COPY ${part.table} (${TABLES[part.table].columns.join(', ')}) FROM STDIN (FORMAT binary)`;
+      await pipeline(Readable.from([part.bytes]), client.query(copyStreams.from(sql)));
+    }
     return (chunk.to - chunk.from) / ((performance.now() - t0) / 1000);
   } finally {
     await client.query('ROLLBACK');

@@ -7,7 +7,7 @@ import { targetSpec } from '../../config/target.ts';
 import { embeddedStatus } from '../../db/embedded.ts';
 import { runEnvironment } from '../../db/facts.ts';
 import { connectClient } from '../../db/target.ts';
-import { InterruptedError, RuntimeError } from '../../errors.ts';
+import { RuntimeError } from '../../errors.ts';
 import { recordedCommand } from '../../db/redact.ts';
 import { DEFAULT_DAYS, DEFAULT_SEED } from '../../generate/defaults.ts';
 import { loadModel, DISTRIBUTION, type Model } from '../../generate/model.ts';
@@ -17,7 +17,7 @@ import { newRunId, runDir, writeResults } from '../../results/io.ts';
 import type { SeedResults, VariantSeedResult } from '../../results/types.ts';
 import { loadVariants } from '../../schema/variants.ts';
 import { calibrateGenerator, calibrateServer, estimateVariant, freeBytes, type Calibration } from '../../seed/estimate.ts';
-import { seedDecision, seedVariant, type SeedEvent } from '../../seed/seed.ts';
+import { seedDecision, seedVariants, type SeedEvent } from '../../seed/seed.ts';
 import { renderRun } from '../../report/render.ts';
 import type { CommandFactory } from '../app.ts';
 import type { CliContext } from '../context.ts';
@@ -37,6 +37,7 @@ export const seedCommand: CommandFactory = (ctx) => ({
       .option('seed', { type: 'string', describe: `random seed (default ${DEFAULT_SEED}); same seed, same bytes` })
       .option('jobs', { type: 'string', describe: 'parallel COPY streams (default: number of cores)' })
       .option('format', { type: 'string', describe: 'COPY format: binary or text (default binary)' })
+      .option('verify', { type: 'string', describe: 'check the load: sample (default: every chunk counted, a sample of rows hashed), full (every row hashed), none' })
       .option('resume', { type: 'boolean', default: false, describe: 'continue an interrupted seed (running the same command again does too)' })
       .option('force', { type: 'boolean', default: false, describe: 'drop what chatbench seeded in these variants and start over' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan, sizes and time estimates; write nothing' })
@@ -54,6 +55,7 @@ export const seedCommand: CommandFactory = (ctx) => ({
         seed: argv.seed,
         jobs: argv.jobs,
         format: argv.format,
+        verify: argv.verify,
         resume: Boolean(argv.resume),
         force: Boolean(argv.force),
         dryRun: Boolean(argv['dry-run']),
@@ -140,50 +142,22 @@ async function runSeed(ctx: CliContext, cfg: SeedConfig, plan: DataPlan, model: 
   })();
   const progress = new ProgressLine(process.stderr, ctx.interactive, ctx.globals.quiet);
   progress.log(planLines(plan).slice(0, 2).join('\n'));
-  const results: VariantSeedResult[] = [];
-  let interrupted: unknown;
-  for (const variant of cfg.variants) {
-    if (ctx.signal.aborted) {
-      interrupted = new InterruptedError('seed interrupted: run the same command again to resume from the committed chunks');
-      break;
+  const onEvent = (e: SeedEvent) => {
+    if (e.type === 'variant') {
+      if (e.resumed) progress.log(`${e.variant}: resuming: ${e.relationsDone} of ${e.relationsTotal} relations already loaded`);
+    } else if (e.type === 'log') {
+      progress.log(e.message);
+    } else if (e.type === 'step') {
+      if (e.phase === 'end') progress.log(`${e.variant}: ${e.step.padEnd(16)} ${formatMs(e.ms ?? 0).padStart(8)}${e.detail ? `  ${e.detail}` : ''}`);
+    } else {
+      const p = e.progress;
+      const what = p.phase === 'load' ? `load ${shortCount(p.rowsDone)}/${shortCount(p.rowsTotal)} rows` : p.steps.slice(0, 3).join(', ') || p.phase;
+      progress.update(`${what}  ${shortCount(p.rowsPerSec)} rows/s  ${p.mbPerSec.toFixed(1)} MB/s  WAL ${p.walMbPerSec === null ? '?' : p.walMbPerSec.toFixed(1)} MB/s  elapsed ${formatMs(p.elapsedMs)}${p.etaMs === undefined ? '' : `  ETA ${formatMs(p.etaMs)}`}`);
     }
-    const state = { rows: 0, bytes: 0, chunksDone: 0, chunksTotal: 0, t0: performance.now(), step: '' };
-    const rowsTotal = Object.values(plan.rows).reduce((a, b) => a + b, 0);
-    const onEvent = (e: SeedEvent) => {
-      if (e.type === 'variant') {
-        state.chunksDone = e.chunksDone;
-        state.chunksTotal = e.chunksTotal;
-        if (e.resumed) progress.log(`${variant.name}: resuming: ${e.chunksDone} of ${e.chunksTotal} chunks already committed`);
-      } else if (e.type === 'log') {
-        progress.log(e.message);
-      } else if (e.type === 'step') {
-        state.step = e.step;
-        if (e.phase === 'start' && e.step === 'load') state.t0 = performance.now();
-        if (e.phase === 'start') progress.update(`${variant.name}: ${e.step}...`, true);
-        else progress.log(`${variant.name}: ${e.step.padEnd(16)} ${formatMs(e.ms ?? 0).padStart(8)}${e.detail ? `  ${e.detail}` : ''}`);
-      } else {
-        state.chunksDone++;
-        for (const n of Object.values(e.done.rows)) state.rows += n ?? 0;
-        state.bytes += e.done.bytes;
-        const s = (performance.now() - state.t0) / 1000;
-        const frac = state.chunksDone / Math.max(1, state.chunksTotal);
-        const eta = frac > 0.01 && frac < 1 ? `ETA ${formatMs((s / frac - s) * 1000)}` : '';
-        progress.update(`${variant.name}: load ${e.done.chunk.key.padEnd(14)} ${shortCount(state.rows)}/${shortCount(rowsTotal)} rows  ${shortCount(state.rows / s)} rows/s  ${(state.bytes / 1e6 / s).toFixed(1)} MB/s  ${eta}`);
-      }
-    };
-    try {
-      results.push(
-        await seedVariant({ target, variant, params: cfg.params, model, jobs: cfg.jobs, format: cfg.format, resume: cfg.resume, force: cfg.force, signal: ctx.signal, onEvent }),
-      );
-    } catch (e) {
-      progress.clear();
-      if (ctx.signal.aborted) {
-        interrupted = e;
-        break;
-      }
-      throw e;
-    }
-  }
+  };
+  const run = await seedVariants({ target, variants: cfg.variants, params: cfg.params, model, jobs: cfg.jobs, format: cfg.format, verify: cfg.verify, resume: cfg.resume, force: cfg.force, signal: ctx.signal, onEvent });
+  const results: VariantSeedResult[] = run.variants;
+  const interrupted = run.interrupted;
   progress.clear();
   const out: SeedResults = {
     schemaVersion: 1,
@@ -194,7 +168,7 @@ async function runSeed(ctx: CliContext, cfg: SeedConfig, plan: DataPlan, model: 
     command: recordedCommand('npm run seed --', argv.filter((a) => a !== 'seed')),
     partial: Boolean(interrupted),
     environment: env,
-    config: { jobs: cfg.jobs, format: cfg.format, variants: cfg.variants.map((v) => v.name), resume: cfg.resume, force: cfg.force },
+    config: { jobs: cfg.jobs, format: cfg.format, variants: cfg.variants.map((v) => v.name), resume: cfg.resume, force: cfg.force, verify: cfg.verify },
     plan: {
       seed: plan.seed,
       messages: plan.messages,
@@ -208,13 +182,15 @@ async function runSeed(ctx: CliContext, cfg: SeedConfig, plan: DataPlan, model: 
       distribution: { ...plan.distribution },
     },
     variants: results,
+    timeline: run.timeline,
+    totalMs: run.totalMs,
   };
   const dir = runDir(REPORTS_DIR, out.runId);
   writeResults(dir, out);
   const report = await renderRun(dir, out);
   const lines = results.map((r) => {
     const load = r.steps.find((s) => s.name === 'load');
-    const total = r.steps.reduce((a, s) => a + s.ms, 0);
+    const total = r.totalMs ?? r.steps.reduce((a, s) => a + s.ms, 0);
     return `${r.variant}: ${formatCount(r.rows.messages ?? 0)} messages, ${formatBytes(r.facts.totalBytes)}, ${formatMs(total)} total${load ? `, load ${formatMs(load.ms)}` : ''}${r.facts.loadRowsPerSec ? ` (${formatCount(r.facts.loadRowsPerSec)} rows/s)` : ''}${r.resumed ? ', resumed' : ''}`;
   });
   lines.push(`report: ${report}`);

@@ -1,0 +1,164 @@
+// The post-load phase of one variant as tasks for the task runner (tasks.ts): early DDL, one index
+// build per table or leaf, the constraints they back, the partitioned statements that attach them,
+// ANALYZE, foreign keys added NOT VALID and validated per leaf, the verification, the channel
+// counters, sequences, VACUUM where rows were not loaded frozen, and the late DDL.
+import pg from 'pg';
+import type { Model } from '../generate/model.ts';
+import type { TableName } from '../generate/tables.ts';
+import type { TableLayout } from './layout.ts';
+import type { PostLoadPlan } from './post-load-plan.ts';
+import type { Task } from './tasks.ts';
+import { verifyTasks, type VerifyMode } from './verify.ts';
+
+export interface PostLoadInput {
+  variant: string;
+  schema: string;
+  plan: PostLoadPlan;
+  layouts: Map<TableName, TableLayout>;
+  model: Model;
+  verify: VerifyMode;
+  /** Pages of every table and leaf of the schema (for ordering: largest first). */
+  pages: Map<string, number>;
+  /** Server facts that change what can be done. */
+  server: { versionNum: number; maxParallelMaintenanceWorkers: number };
+}
+
+/** Per-index build cost relative to a B-tree on the same table (from the 100M runs in docs/PERFORMANCE.md). */
+const METHOD_COST: Record<string, number> = { btree: 1, gin: 2.5, brin: 0.3, gist: 2, hash: 1 };
+
+/** The step names, in the order the report lists them. */
+export const POST_LOAD_STEPS = ['ddl', 'indexes', 'constraints', 'attach', 'analyze', 'fk-add', 'foreign-keys', 'fk-parent', 'reconcile', 'sequences', 'verify', 'verify-check', 'vacuum', 'late'] as const;
+
+const id = (s: string) => pg.escapeIdentifier(s);
+
+async function runAll(client: pg.Client, statements: string[]): Promise<string> {
+  for (const sql of statements) await client.query(sql);
+  return `${statements.length} statement(s)`;
+}
+
+export function postLoadTasks(input: PostLoadInput): Task[] {
+  const { variant, schema, plan, layouts, server } = input;
+  const base = { variant, schema, exclusive: [] as string[], shared: [] as string[] };
+  const pagesOf = (rel: string) => Math.max(1, input.pages.get(rel) ?? 1);
+  const tasks: Task[] = [];
+  const frozen = (t: TableName) => layouts.get(t)?.kind !== 'parent';
+  // Relations whose rows were loaded: leaves, plain tables, and parents loaded through the server's routing.
+  const loaded = [...layouts.values()].flatMap((l) => l.leaves.map((leaf) => ({ table: l.table, relation: leaf.relation, layout: l })));
+  const parents = [...layouts.values()].filter((l) => l.kind === 'routed').map((l) => l.table);
+
+  tasks.push({ ...base, key: 'ddl', step: 'ddl', after: [], weight: 1e12, run: async ({ client }) => runAll(client, plan.early) });
+
+  for (const b of plan.builds) {
+    tasks.push({
+      ...base,
+      key: `index:${b.index}`,
+      step: 'indexes',
+      // A unique index waits for the verification, which names a chunk loaded twice; the others need not.
+      after: b.unique && input.verify !== 'none' ? ['ddl', 'verify-check'] : ['ddl'],
+      shared: [b.relation],
+      weight: pagesOf(b.relation) * (METHOD_COST[b.method] ?? 1),
+      run: async ({ client, tail }) => {
+        // Parallel workers only help when a core would otherwise be idle (the last builds).
+        await client.query(`SET LOCAL max_parallel_maintenance_workers = ${tail ? server.maxParallelMaintenanceWorkers : 0}`);
+        await client.query(b.createSql);
+        return b.method;
+      },
+    });
+    if (b.constraintSql) {
+      tasks.push({ ...base, key: `constraint:${b.index}`, step: 'constraints', after: ['indexes'], exclusive: [b.relation], weight: 1, run: async ({ client }) => (await client.query(b.constraintSql!), undefined) });
+    }
+  }
+  tasks.push({ ...base, key: 'attach', step: 'attach', after: ['indexes', 'constraints'], weight: 1, run: async ({ client }) => runAll(client, plan.attach) });
+
+  // ANALYZE every relation of the schema; VACUUM (ANALYZE) those whose rows were not loaded frozen.
+  const analyzeTargets = new Set<string>([...loaded.map((x) => x.relation), ...parents]);
+  for (const rel of analyzeTargets) {
+    const layout = [...layouts.values()].find((l) => l.table === rel || l.leaves.some((x) => x.relation === rel));
+    const isParent = parents.includes(rel as TableName);
+    const vacuum = layout ? !frozen(layout.table) && !isParent : false;
+    tasks.push({
+      ...base,
+      key: `analyze:${rel}`,
+      step: 'analyze',
+      after: ['attach'],
+      exclusive: [`maint:${rel}`],
+      weight: pagesOf(rel) * 0.05,
+      outsideTransaction: vacuum,
+      run: async ({ client }) => {
+        // A partitioned parent samples its leaves; ONLY (18+) keeps it from analyzing them again.
+        await client.query(vacuum ? `VACUUM (ANALYZE) ${id(rel)}` : `ANALYZE ${isParent && server.versionNum >= 180000 ? 'ONLY ' : ''}${id(rel)}`);
+        return vacuum ? 'vacuum analyze' : 'analyze';
+      },
+    });
+  }
+
+  const viaNotValid = plan.foreignKeys.filter((f) => f.notValidSql);
+  tasks.push({ ...base, key: 'fk-add', step: 'fk-add', after: ['analyze'], weight: 1, run: async ({ client }) => runAll(client, viaNotValid.map((f) => f.notValidSql!)) });
+  for (const f of plan.foreignKeys.filter((x) => !x.notValidSql)) {
+    // Validated as it is added (this server cannot add it NOT VALID): one task per key.
+    tasks.push({ ...base, key: `fk:${f.constraint}`, step: 'foreign-keys', after: ['fk-add'], exclusive: [`ddl:${f.table}`, `ddl:${f.references}`, `maint:${f.table}`], weight: pagesOf(f.table), run: async ({ client }) => (await client.query(f.sql), 'validated when added') });
+  }
+  for (const f of viaNotValid) {
+    const layout = layouts.get(f.table as TableName);
+    const leaves = f.tableKind === 'p' ? (layout?.kind === 'routed' ? layout.leaves.map((l) => l.relation) : (f.leaves ?? [])) : [f.table];
+    for (const leaf of leaves) {
+      tasks.push({
+        ...base,
+        key: `validate:${leaf}:${f.constraint}`,
+        step: 'foreign-keys',
+        after: ['fk-add'],
+        exclusive: [`maint:${leaf}`],
+        weight: pagesOf(leaf) * (f.referencesKind === 'p' ? 2 : 1),
+        run: async ({ client }) => {
+          // Against a partitioned table a hash or merge join reads every partition for each leaf;
+          // index probes with run-time pruning read only the matching one.
+          if (f.referencesKind === 'p') await client.query('SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off');
+          await client.query(`ALTER TABLE ${id(leaf)} VALIDATE CONSTRAINT ${id(f.constraint)}`);
+          return f.referencesKind === 'p' ? 'index probes' : undefined;
+        },
+      });
+    }
+    if (f.tableKind === 'p') {
+      tasks.push({ ...base, key: `validate:${f.table}:${f.constraint}`, step: 'fk-parent', after: ['foreign-keys'], weight: 1, run: async ({ client }) => (await client.query(`ALTER TABLE ${id(f.table)} VALIDATE CONSTRAINT ${id(f.constraint)}`), undefined) });
+    }
+  }
+
+  tasks.push({
+    ...base,
+    key: 'reconcile',
+    step: 'reconcile',
+    after: ['fk-add'],
+    weight: pagesOf('messages') + (layouts.get('messages')?.leaves.reduce((a, l) => a + pagesOf(l.relation), 0) ?? 0),
+    run: async ({ client }) => {
+      const has = await client.query(`SELECT to_regprocedure('reconcile_channel_counters()') IS NOT NULL AS ok`);
+      if (!has.rows[0].ok) return 'no reconcile_channel_counters() in this variant';
+      return `${(await client.query('SELECT reconcile_channel_counters() AS n')).rows[0].n} channels updated`;
+    },
+  });
+  tasks.push({ ...base, key: 'sequences', step: 'sequences', after: ['attach'], weight: 1, run: async ({ client }) => (await resetSequences(client), undefined) });
+  tasks.push({
+    ...base,
+    key: 'vacuum:channels',
+    step: 'vacuum',
+    after: ['reconcile', 'foreign-keys', 'fk-parent'],
+    exclusive: ['maint:channels'],
+    weight: 1,
+    outsideTransaction: true,
+    run: async ({ client }) => (await client.query('VACUUM (ANALYZE) channels'), 'after reconcile'),
+  });
+  tasks.push(...verifyTasks({ variant, schema, layouts, model: input.model, mode: input.verify, pagesOf }));
+  tasks.push({ ...base, key: 'late', step: 'late', after: POST_LOAD_STEPS.filter((s) => s !== 'late'), weight: 1, run: async ({ client }) => runAll(client, plan.late) });
+  return tasks;
+}
+
+/** Identity sequences continue after the loaded ids, so the application's inserts do not collide. */
+async function resetSequences(client: pg.ClientBase): Promise<void> {
+  const r = await client.query(
+    `SELECT c.relname AS table, a.attname AS column
+       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+      WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND a.attidentity <> ''`,
+  );
+  for (const row of r.rows) {
+    await client.query(`SELECT setval(pg_get_serial_sequence($1, $2), (SELECT coalesce(max(${id(row.column)}), 0) + 1 FROM ${id(row.table)}), false)`, [id(row.table), row.column]);
+  }
+}
