@@ -57,6 +57,11 @@ export function columnValues(buf: Uint8Array, format: CopyFormat, starts: Int32A
   return out;
 }
 
+/** Column `col` of the row starting at `rowStart`. */
+export function columnValue(buf: Uint8Array, format: CopyFormat, rowStart: number, col: number, kind: ColumnKind): number {
+  return format === 'binary' ? binaryValue(buf, rowStart, col, kind) : textValue(buf, rowStart, col, kind);
+}
+
 function binaryValue(buf: Uint8Array, rowStart: number, col: number, kind: ColumnKind): number {
   let p = rowStart + 2;
   for (let f = 0; f < col; f++) {

@@ -9,11 +9,10 @@
 // reactions and attachments) once and feeds every sink that wants rows from them, in every variant
 // being seeded, so N variants cost one generation. One variant's family is walked in one pass per
 // partition period, so periods load in parallel.
-import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
-import { columnValues, rowStarts } from '../copy/rows.ts';
+import { columnValue, columnValues, rowStarts } from '../copy/rows.ts';
 import { createWriter, type CopyFormat, type RowWriter } from '../copy/writer.ts';
 import { connectClient, type Target } from '../db/target.ts';
 import { toDatabaseError } from '../db/sqlstate.ts';
@@ -188,21 +187,33 @@ export interface Part {
   starts: Int32Array;
 }
 
-/** Generates one chunk: the rows of each table of its key (four for the message family). */
-export function generateParts(model: Model, chunk: Chunk, format: CopyFormat, only?: readonly TableName[]): Part[] {
-  const writer = (bytes: number): RowWriter => createWriter(format, bytes);
+/** Writers for one chunk's tables; a pass keeps two sets and alternates, so buffers are reused, not collected. */
+export type ChunkWriters = Partial<Record<TableName, RowWriter>>;
+
+export function chunkWriters(key: TableName, format: CopyFormat): ChunkWriters {
+  if (key === familyKey) return { messages: createWriter(format, 1 << 22), message_edits: createWriter(format, 1 << 17), reactions: createWriter(format, 1 << 19), attachments: createWriter(format, 1 << 18) };
+  return { [key]: createWriter(format, 1 << 20) };
+}
+
+/**
+ * Generates one chunk: the rows of each table of its key (four for the message family). With
+ * `writers`, the parts are views of their buffers, valid until those writers are used again.
+ */
+export function generateParts(model: Model, chunk: Chunk, format: CopyFormat, only?: readonly TableName[], writers?: ChunkWriters): Part[] {
+  const ws = writers ?? chunkWriters(chunk.key, format);
+  const out = (w: RowWriter) => (writers ? w.view() : w.take());
   const parts: Array<{ table: TableName; w: RowWriter }> = [];
   if (chunk.key === familyKey) {
-    const ws = { messages: writer(1 << 22), message_edits: writer(1 << 17), reactions: writer(1 << 19), attachments: writer(1 << 18) };
-    writeMessageFamily(model, ws, chunk.from, chunk.to);
-    for (const t of MESSAGE_FAMILY) if (!only || only.includes(t)) parts.push({ table: t, w: ws[t as keyof typeof ws] });
+    writeMessageFamily(model, ws as Record<'messages' | 'message_edits' | 'reactions' | 'attachments', RowWriter>, chunk.from, chunk.to);
+    for (const t of MESSAGE_FAMILY) if (!only || only.includes(t)) parts.push({ table: t, w: ws[t]! });
+    // Tables not asked for were written too: drop their bytes.
+    for (const t of MESSAGE_FAMILY) if (only && !only.includes(t)) out(ws[t]!);
   } else {
-    const w = writer(1 << 20);
-    writeTableRows(model, chunk.key, w, chunk.from, chunk.to);
-    parts.push({ table: chunk.key, w });
+    writeTableRows(model, chunk.key, ws[chunk.key]!, chunk.from, chunk.to);
+    parts.push({ table: chunk.key, w: ws[chunk.key]! });
   }
   return parts.map(({ table, w }) => {
-    const body = w.take();
+    const body = out(w);
     return { table, body, starts: rowStarts(body, format) };
   });
 }
@@ -263,8 +274,30 @@ class Sink {
   async write(buf: Buffer): Promise<void> {
     if (this.failure) throw toDatabaseError(this.failure, `loading ${this.name}`);
     this.bytes += buf.length;
-    if (!this.copy!.write(buf)) await Promise.race([once(this.copy!, 'drain'), once(this.copy!, 'error')]);
+    const copy = this.copy!;
+    if (!copy.write(buf)) {
+      await new Promise<void>((res) => {
+        const done = () => {
+          copy.off('drain', done);
+          copy.off('error', done);
+          res();
+        };
+        copy.on('drain', done);
+        copy.on('error', done);
+      });
+    }
     if (this.failure) throw toDatabaseError(this.failure, `loading ${this.name}`);
+  }
+
+  /**
+   * Resolves once the socket has sent every byte handed to it so far: a write is accepted while
+   * its buffer may still sit in the socket's queue, and the buffer must not be reused before.
+   * Call it after the COPY stream accepted the writes (its own queue then sits in the socket's).
+   */
+  sent(): Promise<void> {
+    const socket = (this.client as unknown as { connection?: { stream?: NodeJS.WritableStream & { writableLength?: number } } } | undefined)?.connection?.stream;
+    if (!socket || !socket.writableLength) return Promise.resolve();
+    return new Promise<void>((res) => socket.write(Buffer.alloc(0), () => res()));
   }
 
   /** Ends the COPY, records the relation's marks and counts, commits. */
@@ -353,6 +386,8 @@ async function runPass(opts: LoadOptions, pass: Pass, slot: number): Promise<Sin
   const designsOf = new Map(tables.map((t) => [t, [...new Set(pass.sinks.filter((s) => s.table === t).map((s) => s.design))]]));
   opts.onEvent({ type: 'pass', phase: 'start', slot, key: pass.key, chunkFrom: pass.chunkFrom, chunkTo: pass.chunkTo, variants: [...new Set(pass.sinks.map((s) => opts.designs[s.design].variant))], relations: pass.sinks.map((s) => s.relation) });
   let pending: Promise<unknown> = Promise.resolve();
+  let sentBefore: Promise<unknown> = Promise.resolve();
+  const writerSets = [chunkWriters(pass.key, format), chunkWriters(pass.key, format)];
   try {
     for (let c = pass.chunkFrom; c < pass.chunkTo; c++) {
       if (opts.signal.aborted) throw new InterruptedError('seed interrupted: run the same command again to resume from the loaded relations');
@@ -365,8 +400,11 @@ async function runPass(opts: LoadOptions, pass: Pass, slot: number): Promise<Sin
           await sink.open(opts.target);
         }),
       );
-      const parts = generateParts(model, chunkAt(model, pass.key, c), format, tables);
+      // Writer set c % 2 last held chunk c - 2: its bytes must have left every socket first.
+      await sentBefore;
+      const parts = generateParts(model, chunkAt(model, pass.key, c), format, tables, writerSets[c % 2]);
       await pending; // the previous chunk's writes, overlapped with this chunk's generation
+      sentBefore = Promise.all([...open.values()].map((sink) => sink.sent()));
       const writes: Array<Promise<void>> = [];
       let rows = 0;
       let bytes = 0;
@@ -433,6 +471,13 @@ function skipElsewhere(opts: LoadOptions, pass: Pass, design: LoadDesign, d: num
 export function routeRows(layout: TableLayout, part: Part, format: CopyFormat, cache: Map<string, Float64Array>): Array<[number, number, number]> {
   const n = part.starts.length - 1;
   if (layout.kind !== 'routed') return [[0, 0, n]];
+  if (TIME_KEYS.includes(layout.keyName ?? '') && n > 0) {
+    // Time keys grow with the row order (messages are generated in time order, their children with
+    // them): when the first and last rows go to one leaf, so do all the rows between.
+    const first = routeKey(layout.leaves, columnValue(part.body, format, part.starts[0], layout.keyColumn!, layout.keyKind!));
+    const last = routeKey(layout.leaves, columnValue(part.body, format, part.starts[n - 1], layout.keyColumn!, layout.keyKind!), first);
+    if (first === last && !layout.leaves[first]?.isDefault) return [[first, 0, n]];
+  }
   const ck = `${layout.keyColumn}:${layout.keyKind}`;
   const keys = cache.get(ck) ?? cache.set(ck, columnValues(part.body, format, part.starts, layout.keyColumn!, layout.keyKind!)).get(ck)!;
   const runs: Array<[number, number, number]> = [];

@@ -100,7 +100,7 @@ function leafCreate(def: string, index: string, relation: string): string | unde
 
 /** ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY ... as NOT VALID, when it is one such action. */
 export function notValidForm(sql: string): string | undefined {
-  const text = sql.trim().replace(/;\s*$/, '');
+  const text = sql.replace(/\/\*[\s\S]*?\*\//g, '').replace(/--[^\n]*/g, '').trim().replace(/;\s*$/, '');
   if (!/^ALTER\s+TABLE\s/i.test(text) || !/\bFOREIGN\s+KEY\b/i.test(text) || /\bNOT\s+VALID\b/i.test(text)) return undefined;
   let depth = 0;
   for (const c of text) {

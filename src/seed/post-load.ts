@@ -3,6 +3,7 @@
 // ANALYZE, foreign keys added NOT VALID and validated per leaf, the verification, the channel
 // counters, sequences, VACUUM where rows were not loaded frozen, and the late DDL.
 import pg from 'pg';
+import { RuntimeError } from '../errors.ts';
 import type { Model } from '../generate/model.ts';
 import type { TableName } from '../generate/tables.ts';
 import type { TableLayout } from './layout.ts';
@@ -17,6 +18,8 @@ export interface PostLoadInput {
   layouts: Map<TableName, TableLayout>;
   model: Model;
   verify: VerifyMode;
+  /** Rows of each generated table (the data plan). */
+  rows: Record<TableName, number>;
   /** Pages of every table and leaf of the schema (for ordering: largest first). */
   pages: Map<string, number>;
   /** Server facts that change what can be done. */
@@ -27,7 +30,7 @@ export interface PostLoadInput {
 const METHOD_COST: Record<string, number> = { btree: 1, gin: 2.5, brin: 0.3, gist: 2, hash: 1 };
 
 /** The step names, in the order the report lists them. */
-export const POST_LOAD_STEPS = ['ddl', 'indexes', 'constraints', 'attach', 'analyze', 'fk-add', 'foreign-keys', 'fk-parent', 'reconcile', 'sequences', 'verify', 'verify-check', 'vacuum', 'late'] as const;
+export const POST_LOAD_STEPS = ['ddl', 'indexes', 'constraints', 'attach', 'analyze', 'fk-add', 'foreign-keys', 'fk-parent', 'reconcile', 'sequences', 'verify', 'verify-check', 'checksums', 'vacuum', 'late'] as const;
 
 const id = (s: string) => pg.escapeIdentifier(s);
 
@@ -53,14 +56,20 @@ export function postLoadTasks(input: PostLoadInput): Task[] {
       ...base,
       key: `index:${b.index}`,
       step: 'indexes',
-      // A unique index waits for the verification, which names a chunk loaded twice; the others need not.
-      after: b.unique && input.verify !== 'none' ? ['ddl', 'verify-check'] : ['ddl'],
+      // With --verify full a unique index waits for the verification, which names a chunk loaded twice.
+      after: b.unique && input.verify === 'full' ? ['ddl', 'verify-check'] : ['ddl'],
       shared: [b.relation],
       weight: pagesOf(b.relation) * (METHOD_COST[b.method] ?? 1),
       run: async ({ client, tail }) => {
         // Parallel workers only help when a core would otherwise be idle (the last builds).
         await client.query(`SET LOCAL max_parallel_maintenance_workers = ${tail ? server.maxParallelMaintenanceWorkers : 0}`);
-        await client.query(b.createSql);
+        try {
+          await client.query(b.createSql);
+        } catch (e) {
+          const err = e as { code?: string; detail?: string };
+          if (err.code === '23505') throw new RuntimeError(`${variant}: ${b.relation} holds duplicated rows (${err.detail ?? 'a unique key appears twice'}): a chunk loaded twice? Seed it again with --force`);
+          throw e;
+        }
         return b.method;
       },
     });
@@ -99,6 +108,7 @@ export function postLoadTasks(input: PostLoadInput): Task[] {
     tasks.push({ ...base, key: `fk:${f.constraint}`, step: 'foreign-keys', after: ['fk-add'], exclusive: [`ddl:${f.table}`, `ddl:${f.references}`, `maint:${f.table}`], weight: pagesOf(f.table), run: async ({ client }) => (await client.query(f.sql), 'validated when added') });
   }
   for (const f of viaNotValid) {
+    const strategy = probeStrategy(f, input);
     const layout = layouts.get(f.table as TableName);
     const leaves = f.tableKind === 'p' ? (layout?.kind === 'routed' ? layout.leaves.map((l) => l.relation) : (f.leaves ?? [])) : [f.table];
     for (const leaf of leaves) {
@@ -110,11 +120,10 @@ export function postLoadTasks(input: PostLoadInput): Task[] {
         exclusive: [`maint:${leaf}`],
         weight: pagesOf(leaf) * (f.referencesKind === 'p' ? 2 : 1),
         run: async ({ client }) => {
-          // Against a partitioned table a hash or merge join reads every partition for each leaf;
-          // index probes with run-time pruning read only the matching one.
-          if (f.referencesKind === 'p') await client.query('SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off');
+          if (strategy === 'probes') await client.query('SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off');
+          if (strategy === 'merge') await client.query('SET LOCAL enable_hashjoin = off; SET LOCAL enable_nestloop = off');
           await client.query(`ALTER TABLE ${id(leaf)} VALIDATE CONSTRAINT ${id(f.constraint)}`);
-          return f.referencesKind === 'p' ? 'index probes' : undefined;
+          return strategy;
         },
       });
     }
@@ -149,6 +158,22 @@ export function postLoadTasks(input: PostLoadInput): Task[] {
   tasks.push(...verifyTasks({ variant, schema, layouts, model: input.model, mode: input.verify, pagesOf }));
   tasks.push({ ...base, key: 'late', step: 'late', after: POST_LOAD_STEPS.filter((s) => s !== 'late'), weight: 1, run: async ({ client }) => runAll(client, plan.late) });
   return tasks;
+}
+
+/**
+ * How a leaf's check against a partitioned table should join. A hash join reads the whole
+ * referenced table for every leaf; a merge join over the key indexes reads it from its start up to
+ * the leaf's last key (on average half of it per leaf); index probes with run-time pruning touch one
+ * partition per row but cost about 15 times a merged row. Merge while (leaves + 1) / 2 * referenced
+ * rows < 15 * referencing rows (monthly reactions), else probes (weekly; edits, attachments).
+ */
+export function probeStrategy(f: { referencesKind: string; table: string; references: string; leaves: string[] }, input: Pick<PostLoadInput, 'rows' | 'layouts'>): 'planner' | 'merge' | 'probes' {
+  if (f.referencesKind !== 'p') return 'planner';
+  const referenced = input.rows[f.references as TableName];
+  const referencing = input.rows[f.table as TableName];
+  const leaves = input.layouts.get(f.table as TableName)?.leaves.filter((l) => !l.isDefault).length ?? Math.max(1, f.leaves.length);
+  if (referenced === undefined || referencing === undefined) return 'probes';
+  return ((leaves + 1) / 2) * referenced < 15 * referencing ? 'merge' : 'probes';
 }
 
 /** Identity sequences continue after the loaded ids, so the application's inserts do not collide. */

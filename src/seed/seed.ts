@@ -21,7 +21,7 @@ import { progressOf, type ProgressSnapshot, type SeedEstimate } from './progress
 import { doneTasks, runTasks, type Task, type TaskEvent } from './tasks.ts';
 import { Sampler } from './sampler.ts';
 import type { TableName } from '../generate/tables.ts';
-import type { TableVerification, VerifyMode } from './verify.ts';
+import { verificationResults, type TableVerification, type VerifyMode } from './verify.ts';
 
 export type SeedEvent =
   | { type: 'variant'; variant: string; resumed: boolean; relationsTotal: number; relationsDone: number }
@@ -220,7 +220,7 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
     for (const s of states.filter((x) => !x.postLoadDone)) {
       const pl = plans.get(s.variant.name)!;
       const pages = await relationPages(client, s.variant.schema);
-      const all = postLoadTasks({ variant: s.variant.name, schema: s.variant.schema, plan: pl, layouts: s.layouts, model: opts.model, verify: opts.verify, pages, server: { versionNum: version.num, maxParallelMaintenanceWorkers: version.maxParallelMaintenanceWorkers } });
+      const all = postLoadTasks({ variant: s.variant.name, schema: s.variant.schema, plan: pl, layouts: s.layouts, model: opts.model, verify: opts.verify, pages, rows: plan.rows, server: { versionNum: version.num, maxParallelMaintenanceWorkers: version.maxParallelMaintenanceWorkers } });
       tasks.push(...all.filter((t) => !marks.get(s.variant.name)!.has(t.key)));
       (s as VariantState & { migrations?: string[] }).migrations = pl.migrations;
     }
@@ -262,8 +262,8 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
         }
         await recordPhase(client, s.variant, 'post-load', (s as VariantState & { migrations?: string[] }).migrations ?? []);
       }
-      const verified = detailOf(s.variant.name, 'verify-check');
-      results.push(await finishVariant(client, s, verified ? (JSON.parse(verified) as Record<string, TableVerification>) : undefined, opts.verify, clock));
+      const verified = verificationResults(s.layouts, opts.verify, (key) => detailOf(s.variant.name, key) ?? undefined);
+      results.push(await finishVariant(client, s, verified, opts.verify, clock));
     }
     timeline.samples = sampler.samples();
     timeline.lanes = [...new Set(timeline.bars.map((b) => b.lane))].sort();
