@@ -14,7 +14,7 @@ import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { columnValue, columnValues, rowStarts } from '../copy/rows.ts';
 import { createWriter, type CopyFormat, type RowWriter } from '../copy/writer.ts';
-import { connectClient, type Target } from '../db/target.ts';
+import { connectClient, SEED_CONNECT_TIMEOUT_MS, type Target } from '../db/target.ts';
 import { toDatabaseError } from '../db/sqlstate.ts';
 import { InterruptedError, RuntimeError } from '../errors.ts';
 import { messageTimeMs, SNOWFLAKE_EPOCH_MS, SNOWFLAKE_SEQ_BITS, type Model } from '../generate/model.ts';
@@ -187,12 +187,18 @@ export interface Part {
   starts: Int32Array;
 }
 
+/**
+ * Rows are generated in batches of about this many bytes (a chunk is split as needed): the
+ * buffers of all passes in flight stay small, whatever the table.
+ */
+export const BATCH_BYTES = 2 * 1024 * 1024;
+
 /** Writers for one chunk's tables; a pass keeps two sets and alternates, so buffers are reused, not collected. */
 export type ChunkWriters = Partial<Record<TableName, RowWriter>>;
 
 export function chunkWriters(key: TableName, format: CopyFormat): ChunkWriters {
-  if (key === familyKey) return { messages: createWriter(format, 1 << 22), message_edits: createWriter(format, 1 << 17), reactions: createWriter(format, 1 << 19), attachments: createWriter(format, 1 << 18) };
-  return { [key]: createWriter(format, 1 << 20) };
+  if (key === familyKey) return { messages: createWriter(format, BATCH_BYTES + (BATCH_BYTES >> 2)), message_edits: createWriter(format, 1 << 16), reactions: createWriter(format, 1 << 18), attachments: createWriter(format, 1 << 17) };
+  return { [key]: createWriter(format, BATCH_BYTES + (BATCH_BYTES >> 2)) };
 }
 
 /**
@@ -256,7 +262,7 @@ class Sink {
   async open(target: Target): Promise<void> {
     const rel = qualified(this.design.schema, this.plan.relation);
     try {
-      this.client = await connectClient(target, { applicationName: 'chatbench seed load' });
+      this.client = await connectClient(target, { applicationName: 'chatbench seed load', connectTimeoutMs: SEED_CONNECT_TIMEOUT_MS });
       await this.client.query('BEGIN');
       // In the loading transaction: a new relation file that COPY FREEZE may fill and, at wal_level=minimal, that skips the WAL.
       await this.client.query(`TRUNCATE ${rel}`);
@@ -388,54 +394,61 @@ async function runPass(opts: LoadOptions, pass: Pass, slot: number): Promise<Sin
   let pending: Promise<unknown> = Promise.resolve();
   let sentBefore: Promise<unknown> = Promise.resolve();
   const writerSets = [chunkWriters(pass.key, format), chunkWriters(pass.key, format)];
+  let batch = 0;
+  let batchUnits = Math.min(TABLES[pass.key].unitsPerChunk, 2048);
   try {
     for (let c = pass.chunkFrom; c < pass.chunkTo; c++) {
       if (opts.signal.aborted) throw new InterruptedError('seed interrupted: run the same command again to resume from the loaded relations');
       // Open the sinks this chunk starts feeding.
       const starting = pass.sinks.filter((s) => s.chunkFrom === c || (c === pass.chunkFrom && s.chunkFrom < c));
-      await Promise.all(
-        starting.map(async (s) => {
-          const sink = new Sink(s, opts.designs[s.design], specOf(s.table), format, opts.marks !== false);
-          open.set(`${s.design}:${s.table}:${s.leaf}`, sink);
-          await sink.open(opts.target);
-        }),
-      );
-      // Writer set c % 2 last held chunk c - 2: its bytes must have left every socket first.
-      await sentBefore;
-      const parts = generateParts(model, chunkAt(model, pass.key, c), format, tables, writerSets[c % 2]);
-      await pending; // the previous chunk's writes, overlapped with this chunk's generation
-      sentBefore = Promise.all([...open.values()].map((sink) => sink.sent()));
-      const writes: Array<Promise<void>> = [];
-      let rows = 0;
-      let bytes = 0;
-      for (const part of parts) {
-        const n = part.starts.length - 1;
-        if (n === 0) continue;
-        const verifyKeys = columnValues(part.body, format, part.starts, specOf(part.table).column, 'int');
-        const keyCache = new Map<string, Float64Array>();
-        for (const d of designsOf.get(part.table) ?? []) {
-          const design = opts.designs[d];
-          const layout = design.layouts.get(part.table)!;
-          const runs = routeRows(layout, part, format, keyCache);
-          for (const [leaf, r0, r1] of runs) {
-            const key = `${d}:${part.table}:${leaf}`;
-            const sink = open.get(key);
-            if (!sink) {
-              if (leaf >= 0 && skipElsewhere(opts, pass, design, d, part.table, leaf, c)) continue;
-              const relation = leaf >= 0 ? layout.leaves[leaf].relation : 'no partition';
-              throw new RuntimeError(`${design.variant}: ${r1 - r0} ${part.table} row(s) of chunk ${c} go to ${relation}, which this load did not plan for: the table's partitions do not cover the data`);
+      for (const s of starting) {
+        const sink = new Sink(s, opts.designs[s.design], specOf(s.table), format, opts.marks !== false);
+        open.set(`${s.design}:${s.table}:${s.leaf}`, sink);
+        await sink.open(opts.target);
+      }
+      const chunk = chunkAt(model, pass.key, c);
+      for (let from = chunk.from; from < chunk.to; batch++) {
+        const to = Math.min(chunk.to, from + batchUnits);
+        // Writer set batch % 2 last held batch - 2: its bytes must have left every socket first.
+        await sentBefore;
+        const parts = generateParts(model, { ...chunk, from, to }, format, tables, writerSets[batch % 2]);
+        const generated = parts.reduce((a, p) => a + p.body.length, 0);
+        batchUnits = Math.max(256, Math.min(TABLES[pass.key].unitsPerChunk, Math.round((BATCH_BYTES * (to - from)) / Math.max(1, generated))));
+        from = to;
+        await pending; // the previous batch's writes, overlapped with this batch's generation
+        sentBefore = Promise.all([...open.values()].map((sink) => sink.sent()));
+        const writes: Array<Promise<void>> = [];
+        let rows = 0;
+        let bytes = 0;
+        for (const part of parts) {
+          const n = part.starts.length - 1;
+          if (n === 0) continue;
+          const verifyKeys = columnValues(part.body, format, part.starts, specOf(part.table).column, 'int');
+          const keyCache = new Map<string, Float64Array>();
+          for (const d of designsOf.get(part.table) ?? []) {
+            const design = opts.designs[d];
+            const layout = design.layouts.get(part.table)!;
+            const runs = routeRows(layout, part, format, keyCache);
+            for (const [leaf, r0, r1] of runs) {
+              const key = `${d}:${part.table}:${leaf}`;
+              const sink = open.get(key);
+              if (!sink) {
+                if (leaf >= 0 && skipElsewhere(opts, pass, design, d, part.table, leaf, c)) continue;
+                const relation = leaf >= 0 ? layout.leaves[leaf].relation : 'no partition';
+                throw new RuntimeError(`${design.variant}: ${r1 - r0} ${part.table} row(s) of chunk ${c} go to ${relation}, which this load did not plan for: the table's partitions do not cover the data`);
+              }
+              sink.rows += r1 - r0;
+              sink.counts.add(verifyKeys, r0, r1);
+              const slice = part.body.subarray(part.starts[r0], part.starts[r1]);
+              rows += r1 - r0;
+              bytes += slice.length;
+              writes.push(sink.write(slice));
             }
-            sink.rows += r1 - r0;
-            sink.counts.add(verifyKeys, r0, r1);
-            const slice = part.body.subarray(part.starts[r0], part.starts[r1]);
-            rows += r1 - r0;
-            bytes += slice.length;
-            writes.push(sink.write(slice));
           }
         }
+        pending = Promise.all(writes);
+        opts.onEvent({ type: 'chunk', key: pass.key, rows, bytes });
       }
-      pending = Promise.all(writes);
-      opts.onEvent({ type: 'chunk', key: pass.key, rows, bytes });
       // Close the sinks this chunk was the last for.
       const ending = [...open.entries()].filter(([, s]) => s.plan.chunkTo === c + 1);
       if (ending.length) {

@@ -1,7 +1,7 @@
 // Samples the seed every second for its timeline and progress line: rows and COPY bytes sent so
 // far (counted by the loader), the server's WAL position, and this process's memory.
 import type pg from 'pg';
-import { connectClient, type Target } from '../db/target.ts';
+import { connectClient, SEED_CONNECT_TIMEOUT_MS, type Target } from '../db/target.ts';
 import type { SeedTimeline } from '../results/types.ts';
 
 export type Sample = SeedTimeline['samples'][number];
@@ -21,7 +21,7 @@ export class Sampler {
   ) {}
 
   async start(): Promise<void> {
-    this.client = await connectClient(this.target, { applicationName: 'chatbench seed sampler' });
+    this.client = await connectClient(this.target, { applicationName: 'chatbench seed sampler', connectTimeoutMs: SEED_CONNECT_TIMEOUT_MS });
     await this.tick();
     this.timer = setInterval(() => void this.tick(), this.everyMs);
     this.timer.unref();

@@ -5,7 +5,7 @@
 import pg from 'pg';
 import type { CopyFormat } from '../copy/writer.ts';
 import { relationSizes } from '../db/facts.ts';
-import { connectClient, type Target } from '../db/target.ts';
+import { connectClient, SEED_CONNECT_TIMEOUT_MS, type Target } from '../db/target.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import type { Model, ModelParams } from '../generate/model.ts';
 import { buildPlan, type DataPlan } from '../generate/plan.ts';
@@ -121,7 +121,7 @@ interface VariantState {
 /** Seeds variants with the same data; refuses existing data unless resuming (same plan) or forced. */
 export async function seedVariants(opts: SeedOptions): Promise<SeedRun> {
   const plan = buildPlan(opts.params, opts.model);
-  const lock = await connectClient(opts.target, { applicationName: 'chatbench seed lock' });
+  const lock = await connectClient(opts.target, { applicationName: 'chatbench seed lock', connectTimeoutMs: SEED_CONNECT_TIMEOUT_MS });
   try {
     for (const v of opts.variants) {
       const got = await lock.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [`chatbench-seed:${v.name}`]);
@@ -285,7 +285,7 @@ async function planAll(opts: SeedOptions, states: VariantState[], plan: DataPlan
     states
       .filter((s) => !s.postLoadDone)
       .map(async (s) => {
-        const c = await connectClient(opts.target, { applicationName: 'chatbench seed plan' });
+        const c = await connectClient(opts.target, { applicationName: 'chatbench seed plan', connectTimeoutMs: SEED_CONNECT_TIMEOUT_MS });
         try {
           out.set(s.variant.name, await planPostLoad(c, s.variant, { fromMs: plan.startMs, toMs: plan.endMs }, { notValidOnPartitioned: version.num >= 180000 }));
         } finally {

@@ -3,7 +3,7 @@
 // its own variant), never runs beside a task holding a conflicting lock key (two maintenance
 // commands on one table would wait on each other's locks), and the largest ready task goes first.
 import pg from 'pg';
-import { connectClient, type Target } from '../db/target.ts';
+import { connectClient, SEED_CONNECT_TIMEOUT_MS, type Target } from '../db/target.ts';
 import { toDatabaseError } from '../db/sqlstate.ts';
 import { InterruptedError } from '../errors.ts';
 import { META_SCHEMA } from '../schema/meta.ts';
@@ -115,7 +115,7 @@ export async function runTasks(opts: RunTasksOptions): Promise<TaskDone[]> {
         pending.splice(pending.indexOf(next), 1);
         running.add(next);
         hold(next, 1);
-        client ??= await connectClient(opts.target, { applicationName: 'chatbench seed post-load' });
+        client ??= await connectClient(opts.target, { applicationName: 'chatbench seed post-load', connectTimeoutMs: SEED_CONNECT_TIMEOUT_MS });
         if (opts.settings) for (const [k, v] of Object.entries(opts.settings)) await client.query(`SET ${k} = '${v.replaceAll("'", "''")}'`);
         const tail = readyCount(opts.connections) < opts.connections - running.size + 1;
         const startMs = opts.clock();
