@@ -29,6 +29,25 @@ async function loadedMessageRelations(): Promise<number> {
   });
 }
 
+/** Relations among `names` of btree-monthly that the load committed. */
+async function loadedRelations(...names: string[]): Promise<number> {
+  return withClient(url, async (c) => {
+    const ok = await c.query(`SELECT to_regclass('chatbench.seed_sinks') IS NOT NULL AS ok`);
+    if (!ok.rows[0].ok) return 0;
+    return (await c.query(`SELECT count(*)::int AS n FROM chatbench.seed_sinks WHERE variant = 'btree-monthly' AND relation = ANY($1)`, [names])).rows[0].n as number;
+  });
+}
+
+/** Post-load tasks of btree-monthly done so far: index builds, and whether the foreign keys were added. */
+async function postLoadMarks(): Promise<{ indexes: number; keys: number }> {
+  return withClient(url, async (c) => {
+    const ok = await c.query(`SELECT to_regclass('chatbench.seed_tasks') IS NOT NULL AS ok`);
+    if (!ok.rows[0].ok) return { indexes: 0, keys: 0 };
+    const r = await c.query(`SELECT count(*) FILTER (WHERE task LIKE 'index:%')::int AS indexes, count(*) FILTER (WHERE task = 'fk-add')::int AS keys FROM chatbench.seed_tasks WHERE variant = 'btree-monthly'`);
+    return r.rows[0];
+  });
+}
+
 async function chatbenchSchemas(): Promise<string[]> {
   return withClient(url, async (c) => (await c.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'chatbench%' ORDER BY 1`)).rows.map((r) => r.nspname));
 }
@@ -98,38 +117,77 @@ describe('seed', () => {
   });
 
   it('gives identical tables in every variant, with any number of jobs and either COPY format; another seed differs', async () => {
-    const a = await seed(['--messages', '20K', '--variants', 'btree-unpartitioned,brin-weekly', '--jobs', '1', '--format', 'text', '--force']);
-    const b = await seed(['--messages', '20K', '--variants', 'btree-unpartitioned', '--jobs', '3', '--format', 'binary', '--force']);
+    const a = await seed(['--messages', '20K', '--variants', 'btree-unpartitioned,brin-weekly', '--jobs', '1', '--format', 'text', '--verify', 'full', '--force']);
+    const b = await seed(['--messages', '20K', '--variants', 'btree-unpartitioned', '--jobs', '3', '--format', 'binary', '--verify', 'full', '--force']);
     const ref = contentChecksums(a, 'btree-unpartitioned');
     expect(Object.keys(ref).length).toBeGreaterThanOrEqual(15);
     expect(contentChecksums(a, 'brin-weekly')).toEqual(ref);
     expect(contentChecksums(b, 'btree-unpartitioned')).toEqual(ref);
-    const c = await seed(['--messages', '20K', '--variants', 'btree-unpartitioned', '--seed', '7', '--force']);
+    const c = await seed(['--messages', '20K', '--variants', 'btree-unpartitioned', '--seed', '7', '--verify', 'full', '--force']);
     expect(contentChecksums(c, 'btree-unpartitioned').messages).not.toBe(ref.messages);
   });
 
-  it('resumes after SIGKILL mid-load and ends with the rows of an uninterrupted run', async () => {
-    const args = ['seed', '--db', url, '--messages', '200K', '--variants', 'btree-monthly', '--jobs', '1', '--quiet'];
-    let pid = 0;
-    const run = runCli(args, { onSpawn: (p) => (pid = p) });
-    // wait until a month of messages is committed, then kill -9 in the middle of the load
-    for (let i = 0; i < 600; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      if ((await loadedMessageRelations()) >= 1) break;
-    }
-    process.kill(pid, 'SIGKILL');
-    const killed = await run;
-    expect(killed.signal).toBe('SIGKILL');
+  it('resumes after SIGKILL mid-load, and again during the parallel post-load steps, to the rows and checksums of an uninterrupted run', async () => {
+    const args = ['seed', '--db', url, '--messages', '200K', '--variants', 'btree-monthly', '--jobs', '2', '--verify', 'full', '--quiet'];
+    const killWhen = async (ready: () => Promise<boolean>) => {
+      let pid = 0;
+      const run = runCli(args, { onSpawn: (p) => (pid = p) });
+      for (let i = 0; i < 1200 && !(await ready()); i++) await new Promise((r) => setTimeout(r, 50));
+      process.kill(pid, 'SIGKILL');
+      expect((await run).signal).toBe('SIGKILL');
+    };
+    // 1. in the middle of the load, once a month of messages is committed
+    await killWhen(async () => (await loadedMessageRelations()) >= 1);
     const partial = await loadedMessageRelations();
     expect(partial).toBeGreaterThan(0);
     expect(partial).toBeLessThan(3); // 200K messages over 90 days: three monthly partitions
-    // the same command again continues from the committed chunks
+    // 2. the same command again; killed once index builds are committed and before the foreign keys
+    await killWhen(async () => (await postLoadMarks()).indexes >= 4);
+    const marks = await postLoadMarks();
+    expect(marks.indexes).toBeGreaterThanOrEqual(4);
+    expect(marks.keys).toBe(0);
+    // 3. and again: it continues at the steps not done
     const resumed = await runCli([...args, '--json']);
     expect(resumed.code, resumed.stderr).toBe(0);
     const r = JSON.parse(resumed.stdout) as SeedJson;
     expect(r.variants[0].rows.messages).toBe(200_000);
-    const reference = await seed(['--messages', '200K', '--variants', 'btree-unpartitioned', '--force']);
+    const reference = await seed(['--messages', '200K', '--variants', 'btree-unpartitioned', '--verify', 'full', '--force']);
     expect(contentChecksums(r, 'btree-monthly')).toEqual(contentChecksums(reference, 'btree-unpartitioned'));
+    await withClient(url, async (c) => {
+      // what a build in one transaction gives: every key validated, every index valid
+      const bad = await c.query(`SELECT (SELECT count(*) FROM pg_constraint WHERE connamespace = 'chatbench_btree_monthly'::regnamespace AND NOT convalidated)::int AS keys,
+                                        (SELECT count(*) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE i.relnamespace = 'chatbench_btree_monthly'::regnamespace AND NOT x.indisvalid)::int AS indexes`);
+      expect(bad.rows[0]).toEqual({ keys: 0, indexes: 0 });
+    });
+  });
+
+  it('--verify full and sample catch a lost chunk and a chunk loaded twice', async () => {
+    // A load killed once a month of rows is committed, the committed rows damaged, then resumed.
+    const damaged = async (verify: string, damage: string[]) => {
+      const args = ['seed', '--db', url, '--messages', '40K', '--variants', 'btree-monthly', '--jobs', '1', '--verify', verify, '--quiet'];
+      // start from nothing, so the marks polled below are this run's
+      await withClient(url, (c) => c.query(`DROP SCHEMA IF EXISTS chatbench_btree_monthly CASCADE; DO $$ BEGIN IF to_regclass('chatbench.variants') IS NOT NULL THEN DELETE FROM chatbench.variants WHERE variant = 'btree-monthly'; END IF; END $$`));
+      let pid = 0;
+      const run = runCli(args, { onSpawn: (p) => (pid = p) });
+      for (let i = 0; i < 1200 && (await loadedRelations('messages_p20260101', 'reactions_p20260101')) < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      process.kill(pid, 'SIGKILL');
+      expect((await run).signal).toBe('SIGKILL');
+      await withClient(url, async (c) => {
+        for (const sql of damage) await c.query(sql);
+      }, 'chatbench_btree_monthly');
+      const r = await runCli(args);
+      expect(r.code, r.stderr).toBe(1);
+      return oneLineError(r.stderr);
+    };
+    const lose = 'DELETE FROM messages_p20260101 WHERE id IN (SELECT id FROM messages_p20260101 ORDER BY id LIMIT 5000 OFFSET 5000)';
+    const twice = 'INSERT INTO reactions_p20260101 SELECT * FROM reactions_p20260101 ORDER BY message_id LIMIT 2000';
+    // sample: rows lost show in the counts; rows doubled stop the unique index built on them (as with --verify none)
+    const full = await damaged('full', [lose, twice]);
+    expect(full).toMatch(/verification failed for btree-monthly: 2 key range\(s\) differ/);
+    expect(full).toMatch(/messages_p20260101 key range \d+ .*: 5000 row\(s\) missing/);
+    expect(full).toMatch(/reactions_p20260101 key range \d+ .*: 2000 row\(s\) too many \(a chunk loaded twice\?\)/);
+    expect(await damaged('sample', [lose])).toMatch(/messages_p20260101 key range \d+ .*: 5000 row\(s\) missing/);
+    expect(await damaged('sample', [twice])).toMatch(/reactions_p20260101 holds duplicated rows .*a chunk loaded twice/);
   });
 
   it('refuses a concurrent second seed of the same variant', async () => {
@@ -140,7 +198,7 @@ describe('seed', () => {
       if (locked > 0) break;
     }
     const second = await runCli(['seed', '--db', url, '--messages', '150K', '--variants', 'btree-weekly', '--quiet']);
-    expect(second.code).toBe(1);
+    expect(second.code, second.stderr).toBe(1);
     expect(oneLineError(second.stderr)).toMatch(/another chatbench seed of variant btree-weekly is running/);
     expect((await first).code).toBe(0);
   });

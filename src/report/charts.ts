@@ -255,7 +255,6 @@ export function seedCharts(r: SeedResults): ChartSpec[] {
     charts.push({
       id: 'seed-memory',
       title: 'chatbench memory (RSS) during the seed',
-      png: 'seed-memory.png',
       config: {
         type: 'line',
         data: { datasets: [{ label: 'RSS of the seeding process', data: tl.samples.map((p) => ({ x: p.t / 1000, y: p.rssBytes })), borderColor: '#59a14f', backgroundColor: '#59a14f', pointRadius: 0, borderWidth: 1.5 }] },
@@ -266,7 +265,6 @@ export function seedCharts(r: SeedResults): ChartSpec[] {
   charts.push({
     id: 'seed-steps',
     title: 'seed work by step',
-    png: 'seed-steps.png',
     config: {
       type: 'bar',
       data: {

@@ -60,6 +60,11 @@ CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.seed_tasks (
   done_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (variant, task)
 );
+CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.seed_plans (
+  key     text PRIMARY KEY,
+  plan    jsonb NOT NULL,
+  made_at timestamptz NOT NULL DEFAULT now()
+);
 CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.clock (
   variant      text PRIMARY KEY REFERENCES ${META_SCHEMA}.variants ON DELETE CASCADE,
   virtual_now  timestamptz NOT NULL

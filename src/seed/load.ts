@@ -259,10 +259,10 @@ class Sink {
     return `${this.design.variant}/${this.plan.relation}`;
   }
 
-  async open(target: Target): Promise<void> {
+  async open(pool: Connections): Promise<void> {
     const rel = qualified(this.design.schema, this.plan.relation);
     try {
-      this.client = await connectClient(target, { applicationName: 'chatbench seed load', connectTimeoutMs: SEED_CONNECT_TIMEOUT_MS });
+      this.client = await pool.take();
       await this.client.query('BEGIN');
       // In the loading transaction: a new relation file that COPY FREEZE may fill and, at wal_level=minimal, that skips the WAL.
       await this.client.query(`TRUNCATE ${rel}`);
@@ -270,28 +270,21 @@ class Sink {
       const sql = `COPY ${rel} (${TABLES[this.plan.table].columns.join(', ')}) FROM STDIN${opts.length ? ` (${opts.join(', ')})` : ''}`;
       this.copy = this.client.query(copyStreams.from(sql));
       this.copy.on('error', (e: Error) => (this.failure ??= e));
-      if (this.format === 'binary') this.copy.write(createWriter('binary', 32).header());
+      // Waits for the server's CopyInResponse (until then the stream holds what it is given).
+      if (this.format === 'binary') await handOver(this.copy, createWriter('binary', 32).header());
     } catch (e) {
       throw toDatabaseError(e, `loading ${this.name}`);
     }
   }
 
-  /** Queues bytes; resolves when the stream wants more. */
+  /**
+   * Hands bytes to the COPY; resolves once they are in the connection's socket (a COPY stream
+   * accepts bytes before the server is ready, or behind a write still draining, and holds them).
+   */
   async write(buf: Buffer): Promise<void> {
     if (this.failure) throw toDatabaseError(this.failure, `loading ${this.name}`);
     this.bytes += buf.length;
-    const copy = this.copy!;
-    if (!copy.write(buf)) {
-      await new Promise<void>((res) => {
-        const done = () => {
-          copy.off('drain', done);
-          copy.off('error', done);
-          res();
-        };
-        copy.on('drain', done);
-        copy.on('error', done);
-      });
-    }
+    await handOver(this.copy!, buf);
     if (this.failure) throw toDatabaseError(this.failure, `loading ${this.name}`);
   }
 
@@ -326,6 +319,8 @@ class Sink {
         );
       }
       await this.client!.query('COMMIT');
+      this.pool?.give(this.client!);
+      this.client = undefined;
     } catch (e) {
       throw toDatabaseError(this.failure ?? e, `loading ${this.name}`);
     } finally {
@@ -334,12 +329,26 @@ class Sink {
     return { variant: this.design.variant, table: this.plan.table, relation: this.plan.relation, rows: this.rows, bytes: this.bytes, ms: performance.now() - this.t0 };
   }
 
+  pool?: Connections;
+
   /** Drops the connection: the server rolls the transaction (and the truncate) back. */
   async close(): Promise<void> {
     const c = this.client;
     this.client = undefined;
     if (c) await c.end().catch(() => {});
   }
+}
+
+/** Writes to a COPY stream and resolves when its write callback runs (the bytes went to the socket), or on its error. */
+function handOver(copy: ReturnType<typeof copyStreams.from>, buf: Buffer): Promise<void> {
+  return new Promise<void>((res) => {
+    const done = () => {
+      copy.off('error', done);
+      res();
+    };
+    copy.on('error', done);
+    copy.write(buf, done);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -364,17 +373,18 @@ export async function runPasses(opts: LoadOptions): Promise<SinkDone[]> {
   const done: SinkDone[] = [];
   let next = 0;
   let failure: unknown;
+  const pool = new Connections(opts.target);
   const slot = async (k: number) => {
     while (!failure && !opts.signal.aborted && next < opts.passes.length) {
       const pass = opts.passes[next++];
       try {
-        done.push(...(await runPass(opts, pass, k)));
+        done.push(...(await runPass(opts, pass, k, pool)));
       } catch (e) {
         failure ??= e;
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.slots, opts.passes.length)) }, (_, k) => slot(k)));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.slots, opts.passes.length)) }, (_, k) => slot(k))).finally(() => pool.close());
   if (failure) throw failure;
   if (opts.signal.aborted && next <= opts.passes.length && done.length < opts.passes.reduce((a, p) => a + p.sinks.length, 0)) {
     throw new InterruptedError('seed interrupted: run the same command again to resume from the loaded relations');
@@ -382,7 +392,27 @@ export async function runPasses(opts: LoadOptions): Promise<SinkDone[]> {
   return done;
 }
 
-async function runPass(opts: LoadOptions, pass: Pass, slot: number): Promise<SinkDone[]> {
+/** Connections a load reuses from one relation to the next (each opening costs an authentication). */
+class Connections {
+  private readonly idle: pg.Client[] = [];
+  constructor(private readonly target: Target) {}
+  async take(): Promise<pg.Client> {
+    const c = this.idle.pop();
+    if (c) return c;
+    const client = await connectClient(this.target, { applicationName: 'chatbench seed load', connectTimeoutMs: SEED_CONNECT_TIMEOUT_MS });
+    // A relation lost in a crash loses its mark with it and is loaded again: no need to wait for the WAL flush.
+    await client.query('SET synchronous_commit = off');
+    return client;
+  }
+  give(c: pg.Client): void {
+    this.idle.push(c);
+  }
+  async close(): Promise<void> {
+    await Promise.all(this.idle.splice(0).map((c) => c.end().catch(() => {})));
+  }
+}
+
+async function runPass(opts: LoadOptions, pass: Pass, slot: number, pool: Connections): Promise<SinkDone[]> {
   const { model, format } = opts;
   const specs = new Map<TableName, RangeSpec>();
   const specOf = (t: TableName) => specs.get(t) ?? specs.set(t, rangeSpec(model, t)).get(t)!;
@@ -403,8 +433,9 @@ async function runPass(opts: LoadOptions, pass: Pass, slot: number): Promise<Sin
       const starting = pass.sinks.filter((s) => s.chunkFrom === c || (c === pass.chunkFrom && s.chunkFrom < c));
       for (const s of starting) {
         const sink = new Sink(s, opts.designs[s.design], specOf(s.table), format, opts.marks !== false);
+        sink.pool = pool;
         open.set(`${s.design}:${s.table}:${s.leaf}`, sink);
-        await sink.open(opts.target);
+        await sink.open(pool);
       }
       const chunk = chunkAt(model, pass.key, c);
       for (let from = chunk.from; from < chunk.to; batch++) {

@@ -6,6 +6,7 @@
 // and everything else (functions, triggers) runs first, or last if it names an index or key.
 import pg from 'pg';
 import { applyScratch } from '../schema/apply.ts';
+import { META_SCHEMA } from '../schema/meta.ts';
 import { splitStatements } from '../schema/split.ts';
 import type { Variant } from '../schema/variants.ts';
 
@@ -98,6 +99,9 @@ function leafCreate(def: string, index: string, relation: string): string | unde
   return m ? `CREATE ${m[1] ?? ''}INDEX ${pg.escapeIdentifier(index)} ON ${pg.escapeIdentifier(relation)} ${m[2]}` : undefined;
 }
 
+/** Words without which a statement creates no index and no key (a pre-filter; the catalog decides). */
+const MAY_CREATE = /\b(INDEX|KEY|UNIQUE|EXCLUDE|REFERENCES|CONSTRAINT|TABLE|PARTITION)\b/i;
+
 /** ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY ... as NOT VALID, when it is one such action. */
 export function notValidForm(sql: string): string | undefined {
   const text = sql.replace(/\/\*[\s\S]*?\*\//g, '').replace(/--[^\n]*/g, '').trim().replace(/;\s*$/, '');
@@ -115,6 +119,22 @@ export function notValidForm(sql: string): string | undefined {
  * Derives the post-load plan of a variant in a scratch schema (rolled back). `notValidOnPartitioned`:
  * whether the server accepts NOT VALID foreign keys on partitioned tables (PostgreSQL 18 and later).
  */
+/** Bump when planPostLoad's output for the same variant could change. */
+const PLAN_VERSION = 1;
+
+/**
+ * planPostLoad, remembered in the bookkeeping schema for the same variant definition, time range
+ * and server version (deriving it takes a second or two; small seeds are run again and again).
+ */
+export async function cachedPostLoadPlan(client: pg.ClientBase, variant: Variant, range: { fromMs: number; toMs: number }, opts: { notValidOnPartitioned: boolean; serverVersionNum: number }): Promise<PostLoadPlan> {
+  const key = [PLAN_VERSION, variant.name, variant.definitionHash, range.fromMs, range.toMs, opts.serverVersionNum, opts.notValidOnPartitioned].join(':');
+  const hit = await client.query(`SELECT plan FROM ${META_SCHEMA}.seed_plans WHERE key = $1`, [key]);
+  if (hit.rowCount) return hit.rows[0].plan as PostLoadPlan;
+  const plan = await planPostLoad(client, variant, range, opts);
+  await client.query(`INSERT INTO ${META_SCHEMA}.seed_plans (key, plan) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, [key, JSON.stringify(plan)]);
+  return plan;
+}
+
 export async function planPostLoad(client: pg.ClientBase, variant: Variant, range: { fromMs: number; toMs: number }, opts: { notValidOnPartitioned: boolean }): Promise<PostLoadPlan> {
   const scratch = `chatbench_plan_${process.pid}`;
   const plan: PostLoadPlan = { early: [], builds: [], attach: [], foreignKeys: [], late: [], migrations: [] };
@@ -123,12 +143,20 @@ export async function planPostLoad(client: pg.ClientBase, variant: Variant, rang
   await client.query('BEGIN');
   try {
     await applyScratch(client, variant, scratch, range, ['pre-load']);
+    let previous: { indexes: Set<number>; fks: Set<number> } | undefined;
     for (const m of variant.migrations.filter((x) => x.phase === 'post-load')) {
       plan.migrations.push(m.name);
       for (const st of splitStatements(m.up)) {
-        const before = await oids(client, scratch);
+        if (!MAY_CREATE.test(st.sql)) {
+          // Cannot create an index or a key (none of the words that could): no catalog look.
+          await client.query(st.sql);
+          others.push(st.sql);
+          continue;
+        }
+        const before = previous ?? (await oids(client, scratch));
         await client.query(st.sql);
         const after = await oids(client, scratch);
+        previous = after; // the next statement's starting point
         const newIx = [...after.indexes].filter((o) => !before.indexes.has(o));
         const newFk = [...after.fks].filter((o) => !before.fks.has(o));
         if (!newIx.length && !newFk.length) {

@@ -35,7 +35,8 @@ export const POST_LOAD_STEPS = ['ddl', 'indexes', 'constraints', 'attach', 'anal
 const id = (s: string) => pg.escapeIdentifier(s);
 
 async function runAll(client: pg.Client, statements: string[]): Promise<string> {
-  for (const sql of statements) await client.query(sql);
+  // One round trip (a failure still names the statement: the server's error carries its position).
+  if (statements.length) await client.query(statements.map((x) => x.trim().replace(/;\s*$/, '')).join('\n;\n'));
   return `${statements.length} statement(s)`;
 }
 
@@ -62,9 +63,8 @@ export function postLoadTasks(input: PostLoadInput): Task[] {
       weight: pagesOf(b.relation) * (METHOD_COST[b.method] ?? 1),
       run: async ({ client, tail }) => {
         // Parallel workers only help when a core would otherwise be idle (the last builds).
-        await client.query(`SET LOCAL max_parallel_maintenance_workers = ${tail ? server.maxParallelMaintenanceWorkers : 0}`);
         try {
-          await client.query(b.createSql);
+          await client.query(`SET LOCAL max_parallel_maintenance_workers = ${tail ? server.maxParallelMaintenanceWorkers : 0}; ${b.createSql}`);
         } catch (e) {
           const err = e as { code?: string; detail?: string };
           if (err.code === '23505') throw new RuntimeError(`${variant}: ${b.relation} holds duplicated rows (${err.detail ?? 'a unique key appears twice'}): a chunk loaded twice? Seed it again with --force`);
@@ -102,7 +102,8 @@ export function postLoadTasks(input: PostLoadInput): Task[] {
   }
 
   const viaNotValid = plan.foreignKeys.filter((f) => f.notValidSql);
-  tasks.push({ ...base, key: 'fk-add', step: 'fk-add', after: ['analyze'], weight: 1, run: async ({ client }) => runAll(client, viaNotValid.map((f) => f.notValidSql!)) });
+  // After the verification: rows lost are reported as such, not as keys that fail to validate.
+  tasks.push({ ...base, key: 'fk-add', step: 'fk-add', after: input.verify === 'none' ? ['analyze'] : ['analyze', 'verify-check'], weight: 1, run: async ({ client }) => runAll(client, viaNotValid.map((f) => f.notValidSql!)) });
   for (const f of plan.foreignKeys.filter((x) => !x.notValidSql)) {
     // Validated as it is added (this server cannot add it NOT VALID): one task per key.
     tasks.push({ ...base, key: `fk:${f.constraint}`, step: 'foreign-keys', after: ['fk-add'], exclusive: [`ddl:${f.table}`, `ddl:${f.references}`, `maint:${f.table}`], weight: pagesOf(f.table), run: async ({ client }) => (await client.query(f.sql), 'validated when added') });
@@ -120,9 +121,8 @@ export function postLoadTasks(input: PostLoadInput): Task[] {
         exclusive: [`maint:${leaf}`],
         weight: pagesOf(leaf) * (f.referencesKind === 'p' ? 2 : 1),
         run: async ({ client }) => {
-          if (strategy === 'probes') await client.query('SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off');
-          if (strategy === 'merge') await client.query('SET LOCAL enable_hashjoin = off; SET LOCAL enable_nestloop = off');
-          await client.query(`ALTER TABLE ${id(leaf)} VALIDATE CONSTRAINT ${id(f.constraint)}`);
+          const plan = strategy === 'probes' ? 'SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; ' : strategy === 'merge' ? 'SET LOCAL enable_hashjoin = off; SET LOCAL enable_nestloop = off; ' : '';
+          await client.query(`${plan}ALTER TABLE ${id(leaf)} VALIDATE CONSTRAINT ${id(f.constraint)}`);
           return strategy;
         },
       });

@@ -12,10 +12,10 @@ import { buildPlan, type DataPlan } from '../generate/plan.ts';
 import { applyPhase, recordPhase, revertVariant } from '../schema/apply.ts';
 import { appliedVariant, ensureMeta, lockDdl, META_SCHEMA, seedRecords } from '../schema/meta.ts';
 import type { Variant } from '../schema/variants.ts';
-import type { SeedFacts, SeedTimeline, StepResult, TableFacts, VariantSeedResult } from '../results/types.ts';
+import type { RunEnvironment, SeedFacts, SeedResults, SeedTimeline, StepResult, TableFacts, VariantSeedResult } from '../results/types.ts';
 import { readLayouts, type TableLayout } from './layout.ts';
 import { planPasses, runPasses, type LoadDesign, type LoadEvent } from './load.ts';
-import { planPostLoad, type PostLoadPlan } from './post-load-plan.ts';
+import { cachedPostLoadPlan, type PostLoadPlan } from './post-load-plan.ts';
 import { postLoadTasks } from './post-load.ts';
 import { progressOf, type ProgressSnapshot, type SeedEstimate } from './progress.ts';
 import { doneTasks, runTasks, type Task, type TaskEvent } from './tasks.ts';
@@ -287,13 +287,33 @@ async function planAll(opts: SeedOptions, states: VariantState[], plan: DataPlan
       .map(async (s) => {
         const c = await connectClient(opts.target, { applicationName: 'chatbench seed plan', connectTimeoutMs: SEED_CONNECT_TIMEOUT_MS });
         try {
-          out.set(s.variant.name, await planPostLoad(c, s.variant, { fromMs: plan.startMs, toMs: plan.endMs }, { notValidOnPartitioned: version.num >= 180000 }));
+          out.set(s.variant.name, await cachedPostLoadPlan(c, s.variant, { fromMs: plan.startMs, toMs: plan.endMs }, { notValidOnPartitioned: version.num >= 180000, serverVersionNum: version.num }));
         } finally {
           await c.end().catch(() => {});
         }
       }),
   );
   return out;
+}
+
+/** The results file of a seed run, all but its run id (the command stamps it). */
+export function seedResults(run: SeedRun, ctx: { plan: DataPlan; environment: RunEnvironment; startedAt: Date; command: string; config: SeedResults['config'] }): SeedResults {
+  const p = ctx.plan;
+  return {
+    schemaVersion: 1,
+    kind: 'seed',
+    runId: '',
+    startedAt: ctx.startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    command: ctx.command,
+    partial: Boolean(run.interrupted),
+    environment: ctx.environment,
+    config: ctx.config,
+    plan: { seed: p.seed, messages: p.messages, users: p.users, servers: p.servers, startMs: p.startMs, endMs: p.endMs, days: p.days, rows: p.rows, generatorVersion: p.generatorVersion, distribution: { ...p.distribution } },
+    variants: run.variants,
+    timeline: run.timeline,
+    totalMs: run.totalMs,
+  };
 }
 
 async function ensureBookkeeping(client: pg.Client): Promise<void> {

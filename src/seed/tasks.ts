@@ -5,7 +5,7 @@
 import pg from 'pg';
 import { connectClient, SEED_CONNECT_TIMEOUT_MS, type Target } from '../db/target.ts';
 import { toDatabaseError } from '../db/sqlstate.ts';
-import { InterruptedError } from '../errors.ts';
+import { InterruptedError, isChatbenchError } from '../errors.ts';
 import { META_SCHEMA } from '../schema/meta.ts';
 
 export interface TaskContext {
@@ -115,7 +115,11 @@ export async function runTasks(opts: RunTasksOptions): Promise<TaskDone[]> {
         pending.splice(pending.indexOf(next), 1);
         running.add(next);
         hold(next, 1);
-        client ??= await connectClient(opts.target, { applicationName: 'chatbench seed post-load', connectTimeoutMs: SEED_CONNECT_TIMEOUT_MS });
+        if (!client) {
+          client = await connectClient(opts.target, { applicationName: 'chatbench seed post-load', connectTimeoutMs: SEED_CONNECT_TIMEOUT_MS });
+          // A task lost in a crash loses its mark with it and runs again: no need to wait for each WAL flush.
+          await client.query('SET synchronous_commit = off');
+        }
         if (opts.settings) for (const [k, v] of Object.entries(opts.settings)) await client.query(`SET ${k} = '${v.replaceAll("'", "''")}'`);
         const tail = readyCount(opts.connections) < opts.connections - running.size + 1;
         const startMs = opts.clock();
@@ -124,7 +128,7 @@ export async function runTasks(opts: RunTasksOptions): Promise<TaskDone[]> {
         try {
           detail = await runOne(client, next, tail);
         } catch (e) {
-          failure ??= toDatabaseError(e, `${next.variant}: ${next.step} (${next.key})`);
+          failure ??= isChatbenchError(e) ? e : toDatabaseError(e, `${next.variant}: ${next.step} (${next.key})`);
           throw failure;
         } finally {
           running.delete(next);
@@ -151,25 +155,20 @@ export async function runTasks(opts: RunTasksOptions): Promise<TaskDone[]> {
 async function runOne(client: pg.Client, task: Task, tail: boolean): Promise<string | undefined> {
   const path = `SET search_path TO ${pg.escapeIdentifier(task.schema)}, public`;
   const t0 = performance.now();
+  // The mark goes in the round trip of the COMMIT: literals, escaped.
   const mark = (detail: string | undefined) =>
-    client.query(`INSERT INTO ${META_SCHEMA}.seed_tasks (variant, task, ms, detail) VALUES ($1, $2, $3, $4) ON CONFLICT (variant, task) DO UPDATE SET ms = EXCLUDED.ms, detail = EXCLUDED.detail, done_at = now()`, [
-      task.variant,
-      task.key,
-      Math.round(performance.now() - t0),
-      detail ?? null,
-    ]);
+    `INSERT INTO ${META_SCHEMA}.seed_tasks (variant, task, ms, detail) VALUES (${pg.escapeLiteral(task.variant)}, ${pg.escapeLiteral(task.key)}, ${Math.round(performance.now() - t0)}, ${detail === undefined ? 'NULL' : pg.escapeLiteral(detail)})
+       ON CONFLICT (variant, task) DO UPDATE SET ms = EXCLUDED.ms, detail = EXCLUDED.detail, done_at = now()`;
   if (task.outsideTransaction) {
     await client.query(path);
     const detail = await task.run({ client, tail });
-    await mark(detail);
+    await client.query(mark(detail));
     return detail;
   }
-  await client.query('BEGIN');
+  await client.query(`BEGIN; ${path.replace('SET ', 'SET LOCAL ')}`);
   try {
-    await client.query(path.replace('SET ', 'SET LOCAL '));
     const detail = await task.run({ client, tail });
-    await mark(detail);
-    await client.query('COMMIT');
+    await client.query(`${mark(detail)}; COMMIT`);
     return detail;
   } catch (e) {
     await client.query('ROLLBACK').catch(() => {});
