@@ -231,6 +231,7 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
       tasks,
       connections: opts.jobs,
       signal: opts.signal,
+      walPerBackend: version.num >= 180000,
       clock,
       onEvent: (e: TaskEvent) => {
         const k = `${e.variant}:${e.key}`;

@@ -40,6 +40,8 @@ export interface TaskDone {
   startMs: number;
   endMs: number;
   detail?: string;
+  /** WAL written by the task's own connection (PostgreSQL 18's per-backend statistics). */
+  walBytes?: number;
 }
 
 export type TaskEvent = { type: 'task'; phase: 'start' | 'end'; variant: string; key: string; step: string; slot: number; atMs: number; detail?: string };
@@ -62,6 +64,8 @@ export interface RunTasksOptions {
   onEvent: (e: TaskEvent) => void;
   /** Settings for every task connection (maintenance_work_mem ...). */
   settings?: Record<string, string>;
+  /** The server keeps WAL statistics per backend (18 and later): each task's WAL is measured. */
+  walPerBackend?: boolean;
 }
 
 /** Runs tasks until all are done; the first failure stops the others (their transactions roll back). */
@@ -100,6 +104,7 @@ export async function runTasks(opts: RunTasksOptions): Promise<TaskDone[]> {
 
   const worker = async (slot: number) => {
     let client: pg.Client | undefined;
+    let lastWal: number | undefined;
     try {
       while (!failure && (pending.length || running.size)) {
         if (opts.signal.aborted) throw new InterruptedError('seed interrupted: run the same command again to resume at the steps not done');
@@ -125,8 +130,10 @@ export async function runTasks(opts: RunTasksOptions): Promise<TaskDone[]> {
         const startMs = opts.clock();
         opts.onEvent({ type: 'task', phase: 'start', variant: next.variant, key: next.key, step: next.step, slot, atMs: startMs });
         let detail: string | undefined;
+        let wal: [number, number] | undefined;
         try {
-          detail = await runOne(client, next, tail);
+          [detail, wal] = await runOne(client, next, tail, opts.walPerBackend === true, lastWal);
+          lastWal = wal?.[1];
         } catch (e) {
           failure ??= isChatbenchError(e) ? e : toDatabaseError(e, `${next.variant}: ${next.step} (${next.key})`);
           throw failure;
@@ -137,7 +144,7 @@ export async function runTasks(opts: RunTasksOptions): Promise<TaskDone[]> {
           changed();
         }
         const endMs = opts.clock();
-        done.push({ variant: next.variant, key: next.key, step: next.step, slot, startMs, endMs, detail });
+        done.push({ variant: next.variant, key: next.key, step: next.step, slot, startMs, endMs, detail, walBytes: wal ? wal[1] - wal[0] : undefined });
         opts.onEvent({ type: 'task', phase: 'end', variant: next.variant, key: next.key, step: next.step, slot, atMs: endMs, detail });
       }
     } catch (e) {
@@ -152,26 +159,41 @@ export async function runTasks(opts: RunTasksOptions): Promise<TaskDone[]> {
   return done;
 }
 
-async function runOne(client: pg.Client, task: Task, tail: boolean): Promise<string | undefined> {
+/** The connection's WAL bytes so far, as of its last statistics flush (the previous statement forced one). */
+const WAL_READ = 'SELECT wal_bytes::float8 AS wal FROM pg_stat_get_backend_wal(pg_backend_pid())';
+const WAL_FLUSH = 'SELECT pg_stat_force_next_flush()';
+
+/** Runs a task with its mark; returns its detail and the connection's WAL counter before and after. */
+async function runOne(client: pg.Client, task: Task, tail: boolean, measureWal: boolean, lastWal: number | undefined): Promise<[string | undefined, [number, number] | undefined]> {
   const path = `SET search_path TO ${pg.escapeIdentifier(task.schema)}, public`;
   const t0 = performance.now();
   // The mark goes in the round trip of the COMMIT: literals, escaped.
   const mark = (detail: string | undefined) =>
     `INSERT INTO ${META_SCHEMA}.seed_tasks (variant, task, ms, detail) VALUES (${pg.escapeLiteral(task.variant)}, ${pg.escapeLiteral(task.key)}, ${Math.round(performance.now() - t0)}, ${detail === undefined ? 'NULL' : pg.escapeLiteral(detail)})
        ON CONFLICT (variant, task) DO UPDATE SET ms = EXCLUDED.ms, detail = EXCLUDED.detail, done_at = now()`;
+  // WAL is read where a round trip happens anyway: after a forced statistics flush, which the
+  // backend does when it goes idle between two queries.
+  const walOf = (r: pg.QueryResult | pg.QueryResult[]) => Number((Array.isArray(r) ? r[0] : r).rows[0].wal);
+  let before = lastWal;
+  if (measureWal && before === undefined) {
+    await client.query(WAL_FLUSH);
+    before = walOf(await client.query(WAL_READ));
+  }
+  let detail: string | undefined;
   if (task.outsideTransaction) {
     await client.query(path);
-    const detail = await task.run({ client, tail });
-    await client.query(mark(detail));
-    return detail;
+    detail = await task.run({ client, tail });
+    await client.query(`${mark(detail)}${measureWal ? `; ${WAL_FLUSH}` : ''}`);
+  } else {
+    await client.query(`BEGIN; ${path.replace('SET ', 'SET LOCAL ')}`);
+    try {
+      detail = await task.run({ client, tail });
+      await client.query(`${mark(detail)}; COMMIT${measureWal ? `; ${WAL_FLUSH}` : ''}`);
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    }
   }
-  await client.query(`BEGIN; ${path.replace('SET ', 'SET LOCAL ')}`);
-  try {
-    const detail = await task.run({ client, tail });
-    await client.query(`${mark(detail)}; COMMIT`);
-    return detail;
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw e;
-  }
+  const after = measureWal ? walOf(await client.query(WAL_READ)) : undefined;
+  return [detail, before !== undefined && after !== undefined ? [before, after] : undefined];
 }
