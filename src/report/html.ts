@@ -257,7 +257,7 @@ export function seedPage(r: SeedResults, charts: ChartSpec[]): string {
 <table><thead><tr><th class="l">variant</th><th class="l">step</th><th>started at</th><th>wall time</th><th>work (all connections)</th><th>tasks</th><th>WAL</th><th class="l">detail</th></tr></thead><tbody>${stepRows.join('')}</tbody></table>
 <div class="charts">${other.map(chartBlock).join('')}</div>
 <h2 id="tables">Tables</h2>
-<p>Content checksums (${scope === 'full' ? 'every row' : scope === 'sample' ? `a sample of key ranges; every range's row count and key sum was checked against what was loaded` : 'not computed: --verify none'}) ${scope === 'none' ? '' : checksumsAgree ? '<span class="badge good">identical in every variant</span>' : '<span class="badge bad">differ between variants</span>'}</p>
+<p>Content checksums (${scope === 'full' ? 'every row' : scope === 'sample' ? `a sample of key ranges; every relation's row count was checked against what was loaded` : 'not computed: --verify none'}) ${scope === 'none' ? '' : checksumsAgree ? '<span class="badge good">identical in every variant</span>' : '<span class="badge bad">differ between variants</span>'}</p>
 <table><thead><tr><th class="l">table</th>${r.variants.map((v) => `<th>${swatch(v.variant)}<br>rows · heap · indexes</th>`).join('')}<th class="l">checksum</th></tr></thead><tbody>${tables
     .map((t) => `<tr><td class="l">${esc(t)}</td>${r.variants.map((v) => {
       const f = v.facts.tables[t];
