@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { CopyFormat } from '../copy/writer.ts';
 import { relationSizes } from '../db/facts.ts';
 import { connectClient, SEED_CONNECT_TIMEOUT_MS, type Target } from '../db/target.ts';
+import { benchmarkSettings, machineFacts, type MachineFacts } from '../db/server-settings.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import type { Model, ModelParams } from '../generate/model.ts';
 import { buildPlan, type DataPlan } from '../generate/plan.ts';
@@ -232,6 +233,7 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
       connections: opts.jobs,
       signal: opts.signal,
       walPerBackend: version.num >= 180000,
+      settings: opts.target.kind === 'embedded' ? { maintenance_work_mem: `${seedMaintenanceWorkMemMb(machineFacts(), opts.jobs)}MB` } : undefined,
       clock,
       onEvent: (e: TaskEvent) => {
         const k = `${e.variant}:${e.key}`;
@@ -411,6 +413,19 @@ async function relationPages(client: pg.Client, schema: string): Promise<Map<str
   // relpages is not set by COPY; the file size is what the builds will read.
   const r = await client.query(`SELECT relname, pg_relation_size(oid) / 8192 AS pages FROM pg_class WHERE relnamespace = $1::regnamespace AND relkind IN ('r', 'p')`, [schema]);
   return new Map(r.rows.map((x) => [x.relname as string, Number(x.pages)]));
+}
+
+/**
+ * maintenance_work_mem for the seed's own connections on the embedded server: the memory left by
+ * shared_buffers and 4 GB for everything else, shared by the builds running at once, between the
+ * server's setting and 3 GB. Sorts of a 100M-message seed's partitions then stay in memory.
+ */
+export function seedMaintenanceWorkMemMb(m: MachineFacts, jobs: number): number {
+  const mb = 1024 * 1024;
+  const setting = Number(benchmarkSettings(m).maintenance_work_mem.replace('MB', ''));
+  const shared = Number(benchmarkSettings(m).shared_buffers.replace('MB', ''));
+  const room = Math.floor((m.memBytes / mb - shared - 4096) / Math.max(1, jobs));
+  return Math.max(setting, Math.min(3072, room));
 }
 
 /** One entry per post-load step: when its first task started, when its last ended, the work in it. */

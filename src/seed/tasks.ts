@@ -124,8 +124,8 @@ export async function runTasks(opts: RunTasksOptions): Promise<TaskDone[]> {
           client = await connectClient(opts.target, { applicationName: 'chatbench seed post-load', connectTimeoutMs: SEED_CONNECT_TIMEOUT_MS });
           // A task lost in a crash loses its mark with it and runs again: no need to wait for each WAL flush.
           await client.query('SET synchronous_commit = off');
+          for (const [k, v] of Object.entries(opts.settings ?? {})) await client.query(`SET ${k} = ${pg.escapeLiteral(v)}`);
         }
-        if (opts.settings) for (const [k, v] of Object.entries(opts.settings)) await client.query(`SET ${k} = '${v.replaceAll("'", "''")}'`);
         const tail = readyCount(opts.connections) < opts.connections - running.size + 1;
         const startMs = opts.clock();
         opts.onEvent({ type: 'task', phase: 'start', variant: next.variant, key: next.key, step: next.step, slot, atMs: startMs });
