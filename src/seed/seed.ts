@@ -227,6 +227,8 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
     }
     progress.tasksWeight = tasks.reduce((a, t) => a + t.weight, 0);
     const taskStart = new Map<string, number>();
+    const stepsStarted = new Set<string>();
+    const weightOf = new Map(tasks.map((t) => [`${t.variant}:${t.key}`, t.weight]));
     const taskDone = await runTasks({
       target: opts.target,
       tasks,
@@ -238,11 +240,14 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
       onEvent: (e: TaskEvent) => {
         const k = `${e.variant}:${e.key}`;
         if (e.phase === 'start') {
+          if (!stepsStarted.has(`${e.variant}:${e.step}`)) {
+            stepsStarted.add(`${e.variant}:${e.step}`);
+            opts.onEvent({ type: 'step', variant: e.variant, step: e.step, phase: 'start' });
+          }
           taskStart.set(k, e.atMs);
           progress.current.set(e.step, (progress.current.get(e.step) ?? 0) + 1);
         } else {
-          const t = tasks.find((x) => x.variant === e.variant && x.key === e.key);
-          progress.tasksDone += t?.weight ?? 0;
+          progress.tasksDone += weightOf.get(k) ?? 0;
           progress.current.set(e.step, progress.current.get(e.step)! - 1);
           timeline.bars.push({ lane: `connection ${e.slot + 1}`, step: e.step, label: `${opts.variants.length > 1 ? `${e.variant}: ` : ''}${e.key}`, startMs: taskStart.get(k)!, endMs: e.atMs, variant: e.variant });
         }

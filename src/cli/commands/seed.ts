@@ -57,6 +57,7 @@ export const seedCommand: CommandFactory = (ctx) => ({
       if (e.type === 'progress') progress.update(progressText(e.progress));
       else if (e.type === 'log') progress.log(e.message);
       else if (e.type === 'variant' && e.resumed) progress.log(`${e.variant}: resuming: ${e.relationsDone} of ${e.relationsTotal} relations already loaded`);
+      else if (e.type === 'step' && e.phase === 'start') progress.update(`${e.variant}: ${e.step}...`, true);
       else if (e.type === 'step' && e.phase === 'end') progress.log(`${e.variant}: ${e.step} done in ${Math.round(e.ms ?? 0)} ms${e.detail ? ` (${e.detail})` : ''}`);
     };
     const eta = { loadMs: prep.estimate.time.loadSeconds * 1000, postLoadMs: prep.estimate.time.postLoadSeconds * 1000 };
