@@ -81,10 +81,12 @@ describe.each(serverKinds().map((k, i) => [k.name, k, i] as const))('faults on %
   it('a server crash mid-seed: one line and exit 1; once the server is back, the same command resumes to exact counts and checksums', async () => {
     const args = ['seed', '--db', url, '--messages', '100K', '--variants', 'btree-monthly', '--jobs', '1', '--quiet'];
     let crashed = false;
+    let finished = false;
+    let watcher: Promise<void> = Promise.resolve();
     const run = runCli(args, {
       onSpawn: () => {
-        void (async () => {
-          for (let k = 0; k < 600 && !crashed; k++) {
+        watcher = (async () => {
+          for (let k = 0; k < 600 && !crashed && !finished; k++) {
             await new Promise((res) => setTimeout(res, 100));
             const chunks = await withClient(url, async (c) => {
               const ok = await c.query(`SELECT to_regclass('chatbench.seed_sinks') IS NOT NULL AS ok`);
@@ -99,6 +101,9 @@ describe.each(serverKinds().map((k, i) => [k.name, k, i] as const))('faults on %
       },
     });
     const failed = await run;
+    finished = true;
+    // The seed exits as soon as its connection drops, which can be before the postmaster has gone.
+    await watcher;
     expect(crashed).toBe(true);
     expect(failed.code, failed.stderr).toBe(1);
     expect(oneLineError(failed.stderr)).toMatch(/connection|terminat|shut ?down|57P0|08006/i);
