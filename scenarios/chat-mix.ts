@@ -65,7 +65,7 @@ export default defineScenario<State>({
       sql: queries.LATEST_PAGE,
       params: (vu) => [vu.state.channel, newest(vu)],
       after(vu, rows) {
-        vu.state.cursor = rows.length ? Number(rows[rows.length - 1][0]) : 0;
+        vu.state.cursor = rows.length ? Number(rows.value(rows.length - 1, 0)) : 0;
       },
     },
     {
@@ -74,7 +74,7 @@ export default defineScenario<State>({
       sql: queries.PAGE_BEFORE,
       params: (vu) => [vu.state.channel, vu.state.cursor],
       after(vu, rows) {
-        vu.state.cursor = rows.length === 50 ? Number(rows[rows.length - 1][0]) : 0;
+        vu.state.cursor = rows.length === 50 ? Number(rows.value(rows.length - 1, 0)) : 0;
       },
     },
     {
@@ -83,9 +83,8 @@ export default defineScenario<State>({
       sql: queries.SEND,
       params: (vu) => [vu.state.channel, vu.state.user, vu.world.text(vu.rng), new Date(vu.world.nowMs())],
       after(vu, rows) {
-        const row = rows[0];
-        if (!row) return;
-        vu.state.mine.push([Number(row[0]), Date.parse(String(row[1]))]);
+        if (!rows.length) return;
+        vu.state.mine.push([Number(rows.value(0, 0)), Date.parse(String(rows.value(0, 1)))]);
         if (vu.state.mine.length > 20) vu.state.mine.shift();
       },
     },

@@ -33,7 +33,7 @@ export default defineScenario<State>({
         return [s.channel, s.newest];
       },
       after(vu, rows) {
-        vu.state.cursor = rows.length ? Number(rows[rows.length - 1][0]) : 0;
+        vu.state.cursor = rows.length ? Number(rows.value(rows.length - 1, 0)) : 0;
         if (rows.length < PAGE) vu.state.pagesLeft = 0;
       },
     },
@@ -47,7 +47,7 @@ export default defineScenario<State>({
         return [vu.state.channel, vu.state.cursor];
       },
       after(vu, rows) {
-        if (rows.length) vu.state.cursor = Number(rows[rows.length - 1][0]);
+        if (rows.length) vu.state.cursor = Number(rows.value(rows.length - 1, 0));
         if (rows.length < PAGE) vu.state.pagesLeft = 0;
       },
     },

@@ -65,6 +65,12 @@ const USAGE: Array<[string[], RegExp]> = [
   [['scenario', 'history-scroll', '--seed', '-3', '--db', '@db'], /invalid value "-3" for --seed/],
   [['scenario', 'history-scroll', '--mode', 'turbo', '--db', '@db'], /invalid value "turbo" for --mode/],
   [['scenario', 'history-scroll', '--out', '  ', '--db', '@db'], /invalid value .* for --out: expected a folder path/],
+  [['scenario', 'history-scroll', '--plan-cache', 'sometimes', '--db', '@db'], /invalid value "sometimes" for --plan-cache: expected auto, custom or generic/],
+  [['scenario', 'history-scroll', '--workers', '0', '--db', '@db'], /invalid value "0" for --workers/],
+  [['scenario', 'history-scroll', '--rounds', 'many', '--db', '@db'], /invalid value "many" for --rounds/],
+  [['scenario', 'history-scroll', '--rounds', '5', '--duration', '3s', '--db', '@db'], /invalid value "5" for --rounds: expected at most 3 for --duration 3s/],
+  [['scenario', 'retention', '--rounds', '2', '--db', '@db'], /--rounds 2: retention's drop-old-month happens once per variant/],
+  [['bench', 'fidelity', '--repeats', '0'], /invalid value "0" for --repeats/],
   // report
   [['report', 'compare', 'a', 'b', '--threshold=-5%'], /invalid value "-5%" for --threshold/],
   [['report', 'compare', 'a', 'b', '--threshold', '10 percent'], /invalid value "10 percent" for --threshold/],

@@ -1,13 +1,25 @@
 // What every benchmark shares: scratch schemas of its own (marked, dropped after), running the
 // peers (psql, pgbench) as child processes, and the results file of a bench run.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
+import type { Target } from '../db/target.ts';
+import { newHistogram, record, type Histogram } from '../metrics/histogram.ts';
+import { DEFAULT_SEED } from '../generate/defaults.ts';
+import type { LoadShape } from '../scenario/executor.ts';
+import { loadScenario } from '../scenario/registry.ts';
+import { runScenario, type ScenarioRunConfig } from '../scenario/run.ts';
+import type { ScenarioResults } from '../results/types.ts';
 import { RuntimeError } from '../errors.ts';
 import type { BenchComparison, BenchResults, RunEnvironment } from '../results/types.ts';
 import { setSchemaPath } from '../schema/apply.ts';
 import type { Phase, Variant } from '../schema/variants.ts';
 
 const BENCH_MARK = 'chatbench bench scratch schema';
+/** Scenarios whose parameter laws pgbench can draw too (uniform integers). */
+const BENCH_SCENARIOS = path.join(path.dirname(new URL(import.meta.url).pathname), 'scenarios');
 
 export interface BenchLog {
   (message: string): void;
@@ -60,6 +72,71 @@ export function runPeer(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}
       else reject(new RuntimeError(`${cmd} failed (exit ${code}): ${stderr.trim().split('\n').slice(-2).join(' | ')}`));
     });
   });
+}
+
+export interface PgbenchRun {
+  /** Transactions per second, as pgbench reports them (without connection time). */
+  tps: number;
+  /** Per-transaction latency from its log (-l): from the scheduled start under -R, lag included. */
+  latency: Histogram;
+}
+
+/**
+ * Runs pgbench -n -M prepared with a script on a variant's schema, with a per-transaction log, and
+ * reads the latency of every transaction from it (column 3, µs).
+ */
+export async function pgbench(target: Target, schema: string, script: string, o: { clients: number; seconds: number; ratePerSec?: number; planCache?: 'auto' | 'custom' | 'generic' }): Promise<PgbenchRun> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'chatbench-pgbench-'));
+  try {
+    const file = path.join(tmp, 'script.sql');
+    fs.writeFileSync(file, script);
+    const url = new URL(target.libpqUrl({ schema }));
+    if (o.planCache && o.planCache !== 'auto') url.searchParams.set('options', `${url.searchParams.get('options') ?? ''} -cplan_cache_mode=force_${o.planCache}_plan`.trim());
+    const env = target.params.password && target.kind === 'url' ? { PGPASSWORD: target.params.password } : {};
+    const args = ['-n', '-M', 'prepared', '-c', String(o.clients), '-j', String(Math.min(o.clients, os.availableParallelism())), '-T', String(o.seconds), '-l', '--log-prefix', path.join(tmp, 'log')];
+    if (o.ratePerSec) args.push('-R', String(o.ratePerSec));
+    const r = await runPeer('pgbench', [...args, '-f', file, url.toString().replaceAll('+', '%20')], env);
+    const latency = newHistogram();
+    for (const f of fs.readdirSync(tmp).filter((x) => x.startsWith('log'))) {
+      for (const line of fs.readFileSync(path.join(tmp, f), 'utf8').split('\n')) {
+        // client_id transaction_no time script_no time_epoch time_us [schedule_lag]
+        const cols = line.trim().split(/\s+/);
+        if (cols.length >= 3 && /^\d+$/.test(cols[2])) record(latency, Number(cols[2]));
+      }
+    }
+    return { tps: Number(/tps = ([\d.]+)/.exec(r.stdout)?.[1] ?? Number.NaN), latency };
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** A pgbench script line from a scenario's SQL: $n become :variables, on one line. */
+export function pgbenchSql(sql: string, names: string[]): string {
+  let out = sql;
+  // From the last, so that $1 never eats the start of $10.
+  for (let i = names.length - 1; i >= 0; i--) out = out.replaceAll(`$${i + 1}`, `:${names[i]}`);
+  return `${out.replace(/\s+/g, ' ').trim()};`;
+}
+
+/** chatbench itself, as a user runs it: a scenario (a bench one by name, or any file) through the scenario engine. */
+export async function chatbenchRun(target: Target, o: { scenario: string; variants: Variant[]; shape: LoadShape; connections: number; durationMs: number; warmupMs: number; rounds?: number; planCache?: 'auto' | 'custom' | 'generic'; workers?: number; signal: AbortSignal }): Promise<ScenarioResults> {
+  const file = o.scenario.endsWith('.ts') ? o.scenario : path.join(BENCH_SCENARIOS, `${o.scenario}.ts`);
+  const cfg: ScenarioRunConfig = {
+    scenario: await loadScenario(file),
+    scenarioFile: file,
+    variants: o.variants,
+    shape: o.shape,
+    connections: o.connections,
+    durationMs: o.durationMs,
+    warmupMs: o.warmupMs,
+    seed: DEFAULT_SEED,
+    explain: false,
+    mode: 'load',
+    workers: o.workers ?? 1,
+    rounds: o.rounds ?? 1,
+    planCache: o.planCache ?? 'auto',
+  };
+  return runScenario(target, cfg, o.signal, () => {}, `bench ${o.scenario}`);
 }
 
 export function comparison(c: Omit<BenchComparison, 'met'>): BenchComparison {

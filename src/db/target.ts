@@ -4,8 +4,10 @@ import fs from 'node:fs';
 import pg from 'pg';
 import { DatabaseError } from '../errors.ts';
 import { acquireEmbedded, type EmbeddedPaths, type Lease } from './embedded.ts';
+import { LeanConnection } from './lean-connection.ts';
 import { redactUrlText } from './redact.ts';
 import { toDatabaseError } from './sqlstate.ts';
+import { chatbenchTypes } from './type-parsers.ts';
 
 export type TargetSpec = { kind: 'url'; url: URL } | { kind: 'embedded'; paths: EmbeddedPaths };
 
@@ -33,33 +35,6 @@ export interface Target {
   close(): Promise<void>;
   closeSync(): void;
 }
-
-const INT8_OID = 20;
-const NUMERIC_OID = 1700;
-/** timestamptz, timestamp, date: kept as the server's text (ISO-like, in the session time zone). */
-const TIME_OIDS = new Set([1184, 1114, 1082]);
-
-/**
- * Type parsing for our clients only (no global pg.defaults switches): BIGINT ids are snowflakes that
- * fit in 53 bits and counters fit too, so int8 becomes a number; an unsafe value throws rather than
- * silently losing precision. NUMERIC (from SUM/AVG) becomes a number as well; times stay text.
- */
-export const chatbenchTypes = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === INT8_OID && format !== 'binary') {
-      return (text: string) => {
-        const n = Number(text);
-        if (!Number.isSafeInteger(n)) throw new RangeError(`bigint ${text} does not fit a JavaScript number`);
-        return n;
-      };
-    }
-    if (oid === NUMERIC_OID && format !== 'binary') return (text: string) => Number(text);
-    // Parsing every timestamp into a Date costs a regular expression per value and most are never
-    // looked at; code that needs the time parses the string (Date.parse reads PostgreSQL's format).
-    if (TIME_OIDS.has(oid) && format !== 'binary') return (text: string) => text;
-    return pg.types.getTypeParser(oid, format as 'text');
-  },
-} as pg.CustomTypesConfig;
 
 export function paramsFromUrl(url: URL): ConnectionParams {
   const query = new URLSearchParams(url.searchParams);
@@ -114,7 +89,11 @@ export interface ClientOptions {
   statementTimeoutMs?: number;
   /** How long to wait for the connection when the URL does not say (connect_timeout); default 10 s. */
   connectTimeoutMs?: number;
+  /** plan_cache_mode for this client's prepared statements (the server's default is auto). */
+  planCache?: 'auto' | 'custom' | 'generic';
 }
+
+const PLAN_CACHE_MODES = { auto: 'auto', custom: 'force_custom_plan', generic: 'force_generic_plan' } as const;
 
 /**
  * TLS as libpq's sslmode says: disable, allow and prefer connect in plain text (node-postgres has no
@@ -138,7 +117,12 @@ function sslConfig(query: URLSearchParams, sslmode: string | null): pg.ClientCon
 export function clientConfig(p: ConnectionParams, opts: ClientOptions = {}): pg.ClientConfig {
   const sslmode = p.query.get('sslmode');
   // Our settings go after the URL's own options (libpq's "options" parameter), so both apply.
-  const options = [p.query.get('options') ?? '', opts.schema ? `-c search_path=${opts.schema},public` : '', opts.statementTimeoutMs ? `-c statement_timeout=${Math.round(opts.statementTimeoutMs)}` : '']
+  const options = [
+    p.query.get('options') ?? '',
+    opts.schema ? `-c search_path=${opts.schema},public` : '',
+    opts.statementTimeoutMs ? `-c statement_timeout=${Math.round(opts.statementTimeoutMs)}` : '',
+    opts.planCache && opts.planCache !== 'auto' ? `-c plan_cache_mode=${PLAN_CACHE_MODES[opts.planCache]}` : '',
+  ]
     .filter(Boolean)
     .join(' ');
   return {
@@ -162,15 +146,25 @@ export async function connectClient(target: Target, opts: ClientOptions = {}): P
     await client.connect();
   } catch (e) {
     await client.end().catch(() => {});
-    throw connectError(target, e);
+    throw connectError(target.params, e);
   }
   // An idle client whose server goes away emits 'error'; without a listener that would crash the process.
   client.on('error', () => {});
   return client;
 }
 
-export function connectError(target: Target, e: unknown): DatabaseError {
+/** Connects one lean connection (the measured path: see lean-connection.ts), failing as connectClient does. */
+export async function connectLean(params: ConnectionParams, opts: ClientOptions = {}): Promise<LeanConnection> {
+  try {
+    return await LeanConnection.connect(clientConfig(params, opts));
+  } catch (e) {
+    throw connectError(params, e);
+  }
+}
+
+export function connectError(params: ConnectionParams, e: unknown): DatabaseError {
   const err = e as { code?: string; message?: string };
+  const target = { params };
   const where = `${target.params.host}:${target.params.port}`;
   const reason =
     err.code === 'ECONNREFUSED' ? 'connection refused'

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatBytes, formatCount, formatMs, formatUs } from '../metrics/format.ts';
-import type { BenchResults, Results, RunEnvironment, ScenarioResults, SeedResults } from '../results/types.ts';
+import type { BenchResults, Results, RunEnvironment, ScenarioResults, SeedResults, VariantScenarioResult } from '../results/types.ts';
 import type { ChartSpec } from './charts.ts';
 import { variantColor } from './colors.ts';
 import { esc, jsonForScript } from './escape.ts';
@@ -118,15 +118,45 @@ function verdictTable(rows: VerdictRow[], variants: string[]): string {
       const cells = variants.map((v) => {
         const c = row.cells.find((x) => x.variant === v);
         if (!c) return '<td class="muted">–</td>';
-        const r50 = c.variant === row.fastestP50 ? '<span class="win">fastest</span>' : `<span class="${c.withinNoiseP50 ? 'noise' : ''}">${c.ratioP50.toFixed(2)}×</span>`;
+        const spread = c.roundsP50 ? ` <span class="muted">(${Math.min(...c.roundsP50).toFixed(2)}–${Math.max(...c.roundsP50).toFixed(2)})</span>` : '';
+        const r50 = c.variant === row.fastestP50 ? '<span class="win">fastest</span>' : `<span class="${c.withinNoiseP50 ? 'noise' : ''}" title="${c.noiseP50 ? `not established: ${c.noiseP50}` : 'real difference'}">${c.ratioP50.toFixed(2)}×</span>${spread}`;
         const r99 = c.variant === row.fastestP99 ? '<span class="win">fastest</span>' : `<span class="${c.withinNoiseP99 ? 'noise' : ''}">${c.ratioP99.toFixed(2)}×</span>`;
-        return `<td>${esc(formatUs(c.p50.value))} · ${esc(formatUs(c.p99.value))}<br>${r50} · ${r99}</td>`;
+        const server = c.serverMeanUs !== undefined ? `<br><span class="muted">server ${esc(formatUs(c.serverMeanUs))}${c.plan ? ` · ${c.plan} plan` : ''}</span>` : '';
+        return `<td data-variant="${esc(c.variant)}">${esc(formatUs(c.p50.value))} · ${esc(formatUs(c.p99.value))}<br>${r50} · ${r99}${server}</td>`;
       });
       return `<tr data-operation="${esc(row.operation)}"><td class="l">${esc(row.operation)}</td><td class="l">${swatch(row.fastestP50)}</td>${cells.join('')}<td class="l muted">${esc(row.note)}</td></tr>`;
     })
     .join('');
   return `<table id="verdict"><thead>${head}</thead><tbody>${body}</tbody></table>
-<p class="muted">Ratios are latency relative to the fastest variant (1.50× = 50% slower). Italic ratios are within noise: the 95% confidence bands of the two percentiles, from their sample counts, overlap.</p>`;
+<p class="muted">Ratios are latency relative to the fastest variant (1.50× = 50% slower), with the p50 ratio of each round in brackets when the designs ran interleaved in rounds. Italic ratios are within noise: the 95% confidence bands of the two percentiles overlap, or the ratio was not above 1 in every round, or the p50 difference is smaller than the harness's own jitter. Under each cell: the server's mean execution time for the operation (pg_stat_statements) and the plan kind its connections ran.</p>`;
+}
+
+/** What the harness itself costs: its floor (SELECT 1 through the same path) next to the client's latencies. */
+function harnessSection(r: ScenarioResults): string {
+  if (!r.harness) return '';
+  const f = r.harness.floorUs;
+  const rows = r.variants
+    .flatMap((v) =>
+      v.operations
+        .filter((o) => o.ok > 0)
+        .map((o) => {
+          const server = o.server ? o.server.meanExecMs * 1000 : undefined;
+          return `<tr><td class="l">${swatch(v.variant)}</td><td class="l">${esc(o.name)}</td><td>${esc(formatUs(o.latencyUs.p50))}</td><td>${server === undefined ? '–' : esc(formatUs(Math.round(server)))}</td><td>${esc(formatUs(f.p50))}</td><td>${server === undefined ? '–' : esc(formatUs(Math.max(0, Math.round(o.latencyUs.p50 - server))))}</td><td>${o.harnessLagUs ? esc(formatUs(o.harnessLagUs.p99)) : '–'}</td><td>${o.planKinds ? `${formatCount(o.planKinds.generic)} generic · ${formatCount(o.planKinds.custom)} custom${o.planKinds.mixed ? ' <b>(mixed)</b>' : ''}` : '–'}</td></tr>`;
+        }),
+    )
+    .join('');
+  return `<h2 id="harness">The harness and the server</h2>
+<p>chatbench's floor, measured through its own path in each round (<code>${esc(r.harness.sql)}</code>, one user, closed loop): p50 ${esc(formatUs(f.p50))}, p90 ${esc(formatUs(f.p90))}, p99 ${esc(formatUs(f.p99))} (rounds' p50: ${r.harness.roundsP50Us.map((x) => esc(formatUs(x))).join(', ')}). A client latency is the server's execution plus the round trip, the protocol and the harness; differences between designs smaller than the floor's jitter (p90 − p50 = ${esc(formatUs(Math.max(0, f.p90 - f.p50)))}) are not the database's.</p>
+<table><thead><tr><th class="l">variant</th><th class="l">operation</th><th>client p50</th><th>server mean exec</th><th>harness floor p50</th><th>beyond the server</th><th>start lateness p99</th><th class="l">plans run (measured)</th></tr></thead><tbody>${rows}</tbody></table>
+<p class="muted">Start lateness (open loop): how late operations started that had a free connection when due, the harness's own timing error, kept apart from queueing behind busy connections. Plans run: pg_prepared_statements' generic and custom plan counts over the measured windows, from every connection.</p>`;
+}
+
+/** The client's own pauses: GC pauses of the load threads (older results: timer-based event-loop delay). */
+function clientStalls(v: VariantScenarioResult): string {
+  const gc = v.client?.gcPauseUs;
+  if (gc) return `${esc(formatUs(gc.p99))} · ${esc(formatUs(gc.max))} (${formatCount(gc.count)} GCs)`;
+  const old = v.client?.eventLoopDelayUs;
+  return old ? `${esc(formatUs(old.p99))} · ${esc(formatUs(old.max))}` : '–';
 }
 
 function highlightPlan(text: string): string {
@@ -147,11 +177,11 @@ export function scenarioPage(r: ScenarioResults, charts: ChartSpec[]): string {
   const timelines = charts.filter((c) => c.id.startsWith('timeline-'));
   const storage = byId('storage');
 
-  const opTable = `<table><thead><tr><th class="l">variant</th><th class="l">operation</th><th>ok</th><th>failed</th><th>dropped</th><th>ops/s</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>service p99</th>${r.config.executor === 'open' ? '<th>lag p99</th>' : ''}</tr></thead><tbody>${r.variants
+  const opTable = `<table><thead><tr><th class="l">variant</th><th class="l">operation</th><th>ok</th><th>failed</th><th>dropped</th><th>ops/s</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>service p99</th>${r.config.executor === 'open' ? '<th>lag p99</th><th>start lateness p99</th>' : ''}</tr></thead><tbody>${r.variants
     .flatMap((v) =>
       v.operations.map(
         (o) =>
-          `<tr><td class="l">${swatch(v.variant)}</td><td class="l">${esc(o.name)}${o.note ? `<div class="muted">${esc(o.note)}</div>` : ''}</td><td>${formatCount(o.ok)}</td><td>${formatCount(o.failed)}</td><td>${formatCount(o.dropped)}</td><td>${formatCount(o.ok / Math.max(0.001, v.durationMs / 1000))}</td><td>${esc(formatUs(o.latencyUs.p50))}</td><td>${esc(formatUs(o.latencyUs.p90))}</td><td>${esc(formatUs(o.latencyUs.p99))}</td><td>${esc(formatUs(o.latencyUs.p999))}</td><td>${esc(formatUs(o.latencyUs.max))}</td><td>${esc(formatUs(o.serviceUs.p99))}</td>${o.lagUs ? `<td>${esc(formatUs(o.lagUs.p99))}</td>` : ''}</tr>`,
+          `<tr><td class="l">${swatch(v.variant)}</td><td class="l">${esc(o.name)}${o.note ? `<div class="muted">${esc(o.note)}</div>` : ''}</td><td>${formatCount(o.ok)}</td><td>${formatCount(o.failed)}</td><td>${formatCount(o.dropped)}</td><td>${formatCount(o.ok / Math.max(0.001, v.durationMs / 1000))}</td><td>${esc(formatUs(o.latencyUs.p50))}</td><td>${esc(formatUs(o.latencyUs.p90))}</td><td>${esc(formatUs(o.latencyUs.p99))}</td><td>${esc(formatUs(o.latencyUs.p999))}</td><td>${esc(formatUs(o.latencyUs.max))}</td><td>${esc(formatUs(o.serviceUs.p99))}</td>${o.lagUs ? `<td>${esc(formatUs(o.lagUs.p99))}</td><td>${o.harnessLagUs ? esc(formatUs(o.harnessLagUs.p99)) : '–'}</td>` : ''}</tr>`,
       ),
     )
     .join('')}</tbody></table>`;
@@ -175,15 +205,16 @@ export function scenarioPage(r: ScenarioResults, charts: ChartSpec[]): string {
   }`;
 
   const evidence = `<h2 id="server">Server evidence</h2>
-<table><thead><tr><th class="l">variant</th><th>buffer hit ratio</th><th>WAL written</th><th>temp bytes</th><th>deadlocks</th><th>commits</th><th>rollbacks</th><th>client stalls p99 · max</th></tr></thead><tbody>${r.variants
-    .map((v) => `<tr><td class="l">${swatch(v.variant)}</td><td>${v.server.hitRatio === null ? '–' : `${(v.server.hitRatio * 100).toFixed(2)}%`}</td><td>${esc(formatBytes(v.server.walBytes))}</td><td>${esc(formatBytes(v.server.tempBytes))}</td><td>${v.server.deadlocks}</td><td>${formatCount(v.server.commits)}</td><td>${formatCount(v.server.rollbacks)}</td><td>${v.client ? `${esc(formatUs(v.client.eventLoopDelayUs.p99))} · ${esc(formatUs(v.client.eventLoopDelayUs.max))}` : '–'}</td></tr>`)
+<table><thead><tr><th class="l">variant</th><th>buffer hit ratio</th><th>WAL written</th><th>temp bytes</th><th>deadlocks</th><th>commits</th><th>rollbacks</th><th>client GC pauses p99 · max</th></tr></thead><tbody>${r.variants
+    .map((v) => `<tr><td class="l">${swatch(v.variant)}</td><td>${v.server.hitRatio === null ? '–' : `${(v.server.hitRatio * 100).toFixed(2)}%`}</td><td>${esc(formatBytes(v.server.walBytes))}</td><td>${esc(formatBytes(v.server.tempBytes))}</td><td>${v.server.deadlocks}</td><td>${formatCount(v.server.commits)}</td><td>${formatCount(v.server.rollbacks)}</td><td>${clientStalls(v)}</td></tr>`)
     .join('')}</tbody></table>
-<p class="muted">Client stalls: how long chatbench's own event loop was blocked (garbage collection, result parsing) while measuring. Latency percentiles near these values are partly the client's.</p>
+<p class="muted">Client stalls: garbage-collection pauses of chatbench's load threads while measuring (p99 · max, and how many). Latency percentiles near these values are partly the client's.</p>
 <h3>pg_stat_statements during the measured phase</h3>
 <table><thead><tr><th class="l">variant</th><th class="l">operation</th><th>calls</th><th>chatbench ok</th><th>mean exec</th><th>max exec</th><th>shared hit</th><th>shared read</th><th>rows</th></tr></thead><tbody>${r.variants
     .flatMap((v) => v.operations.filter((o) => o.server).map((o) => `<tr><td class="l">${swatch(v.variant)}</td><td class="l">${esc(o.name)}</td><td>${formatCount(o.server!.calls)}</td><td>${formatCount(o.ok)}</td><td>${esc(formatUs(o.server!.meanExecMs * 1000))}</td><td>${Number.isFinite(o.server!.maxExecMs) ? esc(formatUs(o.server!.maxExecMs * 1000)) : '–'}</td><td>${formatCount(o.server!.sharedHit)}</td><td>${formatCount(o.server!.sharedRead)}</td><td>${formatCount(o.server!.rows)}</td></tr>`))
     .join('')}</tbody></table>
-<h3>Plans: EXPLAIN (ANALYZE, BUFFERS) with representative parameters</h3>
+<h3>Plans: the plan that ran, EXPLAIN (ANALYZE, BUFFERS) EXECUTE with parameters of the run</h3>
+<p class="muted">Each operation's statement is prepared again after the run and explained as the kind of plan its connections ran (the cached generic plan, or a custom plan for these parameters); both kinds are also timed on the same parameters, so a verdict that rests on which plan the cache drew shows.</p>
 ${ops
     .map((op) =>
       r.variants
@@ -191,7 +222,11 @@ ${ops
           const o = v.operations.find((x) => x.name === op.name);
           if (!o?.plan) return '';
           const parts = o.plan.partitionsTotal ? ` · ${o.plan.partitionsScanned} of ${o.plan.partitionsTotal} partitions scanned` : '';
-          return `<details data-plan="${esc(op.name)}"><summary>${esc(op.name)} on ${swatch(v.variant)}${esc(parts)}</summary><pre>${highlightPlan(o.plan.text)}</pre><div class="muted" style="padding:4px 10px">parameters: <code>${esc(JSON.stringify(o.plan.params))}</code></div></details>`;
+          const kind = o.plan.kind ? ` · ${o.plan.kind} plan${o.plan.kindSource === 'assumed' ? ' (no plan counts: assumed)' : ''}` : '';
+          const t = o.plan.timings;
+          const us = (ms: number) => formatUs(Math.round(ms * 1000));
+          const timings = t ? `; server time for these parameters: generic plan ${us(t.generic.planMs + t.generic.execMs)} (planning ${us(t.generic.planMs)}), custom plans ${us(t.custom.planMs + t.custom.execMs)} (planning ${us(t.custom.planMs)})` : '';
+          return `<details data-plan="${esc(op.name)}" data-kind="${esc(o.plan.kind ?? '')}"><summary>${esc(op.name)} on ${swatch(v.variant)}${esc(parts)}${esc(kind)}</summary><pre>${highlightPlan(o.plan.text)}</pre><div class="muted" style="padding:4px 10px">parameters: <code>${esc(JSON.stringify(o.plan.params))}</code>${esc(timings)}</div></details>`;
         })
         .join(''),
     )
@@ -211,9 +246,10 @@ ${storage ? `<div class="charts">${chartBlock(storage)}</div>` : ''}`;
   const body = `${header('scenario', `${r.scenario.name}: ${variants.join(' vs ')}`, r)}
 <p class="question"><b>Question.</b> ${esc(r.scenario.question)}</p>
 <p class="muted">${esc(r.scenario.description)}</p>
-<p>${shape}; ${formatMs(r.config.durationMs)} measured per variant after ${formatMs(r.config.warmupMs)} of warm-up; ${r.config.connections} connections; parameters seeded with ${r.config.seed}${seed ? `; data: ${formatCount(seed.messages)} messages, seed ${seed.seed}` : ''}.</p>
+<p>${shape}; ${formatMs(r.config.durationMs)} measured per variant after ${formatMs(r.config.warmupMs)} of warm-up${(r.config.rounds ?? 1) > 1 ? `, in ${r.config.rounds} rounds with the variants interleaved` : ''}; ${r.config.connections} connections${r.config.workers ? ` on ${r.config.workers} load thread${r.config.workers > 1 ? 's' : ''}` : ''}; plan cache ${esc(r.config.planCache ?? 'auto')}; parameters seeded with ${r.config.seed}${seed ? `; data: ${formatCount(seed.messages)} messages, seed ${seed.seed}` : ''}.</p>
 <h2 id="verdict-section">Verdict</h2>
 ${verdictTable(rows, variants)}
+${harnessSection(r)}
 <h2 id="latency">Latency</h2>
 <div class="charts">${spectra.map(chartBlock).join('')}</div>
 <div class="charts">${bars.map(chartBlock).join('')}</div>

@@ -141,16 +141,43 @@ export interface OperationResult {
   latencyUs: Percentiles;
   /** Time on the wire and in the server only, in microseconds. */
   serviceUs: Percentiles;
-  /** Open loop: how late operations started, in microseconds. */
+  /** Open loop: how late operations started, whatever the reason (pgbench's schedule lag), in microseconds. */
   lagUs?: Percentiles;
+  /**
+   * Open loop: how late operations started that had a free connection and user when due: the
+   * harness's own lateness (timer precision, stalls), apart from queueing behind busy connections.
+   */
+  harnessLagUs?: Percentiles;
   /** Encoded HDR histograms (base64), so runs can be merged and re-rendered. */
   histograms: { latency: string; service: string };
   /** Percentile spectrum for charts: [percentile, microseconds]. */
   spectrum: Array<[number, number]>;
   /** Server-side evidence from pg_stat_statements for this operation's statements. */
   server?: { calls: number; meanExecMs: number; maxExecMs: number; sharedHit: number; sharedRead: number; rows: number };
-  /** One EXPLAIN (ANALYZE, BUFFERS) with representative parameters. */
-  plan?: { text: string; partitionsScanned: number; partitionsTotal: number; params: unknown[] };
+  /**
+   * EXPLAIN (ANALYZE, BUFFERS) EXECUTE of the plan that ran (`kind`: the cached generic plan, or
+   * custom plans for each parameter set), with parameters from a user of the run; and the server's
+   * planning and execution time of both kinds on a few parameter sets, so a verdict that depends on
+   * which plan the cache drew is visible.
+   */
+  plan?: {
+    text: string;
+    partitionsScanned: number;
+    partitionsTotal: number;
+    params: unknown[];
+    kind?: 'generic' | 'custom';
+    /** Why this kind was explained: the kind most connections ran, or a default when none was recorded. */
+    kindSource?: 'ran' | 'assumed';
+    timings?: { generic: { planMs: number; execMs: number }; custom: { planMs: number; execMs: number } };
+  };
+  /**
+   * Plans the server ran for this operation during the measured windows (pg_prepared_statements,
+   * PostgreSQL 14 and later): totals and one entry per connection and round. `mixed` when
+   * connections settled on different kinds.
+   */
+  planKinds?: { generic: number; custom: number; mixed: boolean; perConnection: Array<{ generic: number; custom: number }> };
+  /** Each round's percentiles (rounds interleave the designs), for the spread across rounds. */
+  rounds?: Array<{ ok: number; p50Us: number; p99Us: number }>;
   /** Why an operation could not run on this variant (e.g. no full-text index: seq scan), if it is notable. */
   note?: string;
 }
@@ -174,7 +201,14 @@ export interface VariantScenarioResult {
    * Stalls of chatbench's own event loop during the measured phase (garbage collection, result
    * parsing): latency the client added. If its p99 nears an operation's, the tail is partly ours.
    */
-  client?: { eventLoopDelayUs: { p50: number; p99: number; max: number } };
+  client?: {
+    /** Results written before this version: timer-based event-loop delay. */
+    eventLoopDelayUs?: { p50: number; p99: number; max: number };
+    /** Garbage-collection pauses of the load threads during the measured phase. */
+    gcPauseUs?: Percentiles & { count: number; totalMs: number };
+    /** CPU time of the whole chatbench process during the measured phase (every thread), in ms. */
+    cpuMs?: number;
+  };
   /**
    * Times the server could not be reached during the measured phase (a restart, a crash): from the
    * first lost connection to the next success, in ms since the phase started, with the failures in it.
@@ -227,7 +261,18 @@ export interface ScenarioResults extends RunBase {
     mode: 'load' | 'micro';
     /** statement_timeout of the operations (--op-timeout), if one was set. */
     opTimeoutMs?: number;
+    /** Load worker threads (each with its own connections and clock). */
+    workers?: number;
+    /** Rounds: the designs interleaved (A B, B A, ...), the measured time split between them. */
+    rounds?: number;
+    /** plan_cache_mode of the operations' connections: auto (the server's default), custom or generic. */
+    planCache?: 'auto' | 'custom' | 'generic';
   };
+  /**
+   * The harness measured through its own path: a trivial statement (SELECT 1), one user, closed
+   * loop, once per round. Differences between designs smaller than its spread are the harness's.
+   */
+  harness?: { sql: string; floorUs: Percentiles; roundsP50Us: number[] };
   seed: SeedPlanSummary | null;
   answerChecks: AnswerCheck[];
   variants: VariantScenarioResult[];

@@ -57,6 +57,19 @@ export interface VirtualUser<S> {
   state: S;
 }
 
+/**
+ * An operation's answer, decoded only where it is read: the measured path frames the rows without
+ * decoding them, so asking for the one value the next step needs (a cursor, a count) costs almost
+ * nothing, and a whole row is decoded only when asked for. Valid during `after()` only.
+ */
+export interface Rows {
+  readonly length: number;
+  /** Column j of row i (0-based), parsed as node-postgres parses it (bigint ids as numbers, times as text). */
+  value(i: number, j: number): unknown;
+  /** Row i, every column decoded. */
+  row(i: number): unknown[];
+}
+
 export interface OperationDef<S> {
   name: string;
   kind: OperationKind;
@@ -65,8 +78,8 @@ export interface OperationDef<S> {
   /** Parameterised SQL ($1, $2 ...), prepared once per connection; never built from data. */
   sql: string;
   params(vu: VirtualUser<S>): unknown[];
-  /** Updates the user's state from the result rows (e.g. the next keyset cursor). */
-  after?(vu: VirtualUser<S>, rows: unknown[][]): void;
+  /** Updates the user's state from the answer (e.g. the next keyset cursor): read only what you need. */
+  after?(vu: VirtualUser<S>, rows: Rows): void;
   /** The audit requires this query to use an index (no sequential scan of messages). */
   expectIndex?: boolean;
   /** Compare answers across variants before timing (default: true for reads). */

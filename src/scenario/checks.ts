@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { AnswerCheck } from '../results/types.ts';
 import type { World } from './api.ts';
-import { makeVirtualUser, nextOp, runQuery, weightOf, type Op } from './executor.ts';
+import { arrayRows, makeVirtualUser, nextOp, weightOf, type Op } from './executor.ts';
 import type { AnyScenario } from './registry.ts';
 import { vuKey } from './world.ts';
 
@@ -15,6 +15,12 @@ const STEPS_PER_USER = 6;
 function digest(rows: unknown[][]): string {
   const text = JSON.stringify(rows, (_k, v) => (v instanceof Date ? v.toISOString() : typeof v === 'bigint' ? v.toString() : v));
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** The full decoder (node-postgres), so a lean path can never make a wrong design look right. */
+async function fullQuery(client: pg.Client, op: Op, params: unknown[]): Promise<unknown[][]> {
+  const r = await client.query({ name: op.statement, text: op.def.sql, values: params, rowMode: 'array' });
+  return r.rows as unknown[][];
 }
 
 /**
@@ -34,13 +40,13 @@ export async function answerChecks(scenario: AnyScenario, ops: Op[], world: Worl
       const params = op.def.params(vu);
       const answers: Array<{ variant: string; digest: string; rows: number; data: unknown[][] }> = [];
       for (const { variant, client } of clients) {
-        const rows = await runQuery(client, op, params);
+        const rows = await fullQuery(client, op, params);
         answers.push({ variant, digest: digest(rows), rows: rows.length, data: rows });
       }
       const ref = answers[0];
       const mismatches = answers.slice(1).filter((a) => a.digest !== ref.digest).map(({ variant, digest: d, rows }) => ({ variant, digest: d, rows }));
       out.push({ operation: op.def.name, params: params.map(plain), ok: mismatches.length === 0, mismatches, reference: { variant: ref.variant, digest: ref.digest, rows: ref.rows } });
-      op.def.after?.(vu, ref.data);
+      op.def.after?.(vu, arrayRows(ref.data));
     }
   }
   return out;

@@ -1,6 +1,6 @@
-// Connection slots: each holds one client of a scenario's pool and reconnects it after the server
-// went away (a restart, a crash, a killed backend), with backoff, so a run survives an outage.
-import type pg from 'pg';
+// Connection slots: each holds one lean connection of a scenario's pool and reconnects it after the
+// server went away (a restart, a crash, a killed backend), with backoff, so a run survives an outage.
+import type { LeanConnection } from '../db/lean-connection.ts';
 import { lostConnection, sqlstateName } from '../db/sqlstate.ts';
 import { nowUs, sleepUntilUs } from '../metrics/clock.ts';
 
@@ -32,32 +32,37 @@ export function losesConnection(code: string): boolean {
 }
 
 export class Slot {
-  private client: pg.Client | undefined;
+  private client: LeanConnection | undefined;
   private nextTryUs = 0;
   private backoffMs = FIRST_BACKOFF_MS;
   /** Reconnections made (a restart shows as one per slot). */
   reconnects = 0;
 
   constructor(
-    private readonly connect: () => Promise<pg.Client>,
-    initial?: pg.Client,
+    private readonly connect: () => Promise<LeanConnection>,
+    initial?: LeanConnection,
   ) {
     if (initial) this.adopt(initial);
   }
 
-  private adopt(client: pg.Client): void {
+  private adopt(client: LeanConnection): void {
     this.client = client;
     // The server ending the connection between queries: forget the client, the next use reconnects.
     const forget = () => {
       if (this.client === client) this.client = undefined;
     };
-    client.on('end', forget);
-    client.on('error', forget);
+    client.pgClient.on('end', forget);
+    client.pgClient.on('error', forget);
+  }
+
+  /** The live client without waiting, if there is one (the hot path's common case). */
+  get ready(): LeanConnection | undefined {
+    return this.client && !this.client.isClosed ? this.client : undefined;
   }
 
   /** The live client, reconnecting first if needed (after waiting out the backoff). A failed connect throws. */
-  async get(signal: AbortSignal): Promise<pg.Client> {
-    if (this.client) return this.client;
+  async get(signal: AbortSignal): Promise<LeanConnection> {
+    if (this.client && !this.client.isClosed) return this.client;
     await sleepUntilUs(this.nextTryUs, signal);
     try {
       const c = await this.connect();
@@ -76,12 +81,12 @@ export class Slot {
   broken(): void {
     const c = this.client;
     this.client = undefined;
-    c?.end().catch(() => {});
+    c?.close().catch(() => {});
   }
 
   async close(): Promise<void> {
     const c = this.client;
     this.client = undefined;
-    await c?.end().catch(() => {});
+    await c?.close().catch(() => {});
   }
 }

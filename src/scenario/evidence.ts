@@ -1,7 +1,8 @@
 // Server evidence for a measured phase: pg_stat_statements for the scenario's statements,
-// pg_stat_database counters, WAL written, and one EXPLAIN (ANALYZE, BUFFERS) per operation with
-// the number of partitions its plan actually touched.
-import type pg from 'pg';
+// pg_stat_database counters, WAL written, and EXPLAIN (ANALYZE, BUFFERS) EXECUTE of each
+// operation's prepared statement as the plan kind that ran, with the partitions it touched.
+import pg from 'pg';
+import { paramText } from '../db/lean-connection.ts';
 
 export interface StatementCounters {
   calls: number;
@@ -165,35 +166,65 @@ export interface ExplainResult {
   partitionsTotal: number;
 }
 
+export type PlanKind = 'generic' | 'custom';
+
+export interface PreparedExplain extends ExplainResult {
+  kind: PlanKind;
+  /** Median over the parameter sets of planning and of execution time, as the server reports them. */
+  planMs: number;
+  execMs: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 /**
- * EXPLAIN (ANALYZE, BUFFERS) of one statement with these parameters, in a transaction that is
- * rolled back (writes leave nothing). Partitions scanned are those the plan executed at least once.
+ * The plan a prepared statement runs, forced to one kind: 'generic' (the plan the server caches for
+ * every parameter set, after five executions, when it looks no costlier) or 'custom' (planned for
+ * these values). EXPLAIN (ANALYZE, BUFFERS) EXECUTE with the first parameter set; every set timed
+ * (planning and execution). In a transaction rolled back: writes leave nothing.
  */
-export async function explain(client: pg.ClientBase, sql: string, params: unknown[], partitions: Map<string, string>): Promise<ExplainResult> {
+export async function explainPrepared(client: pg.ClientBase, sql: string, paramSets: unknown[][], kind: PlanKind, partitions: Map<string, string>): Promise<PreparedExplain> {
+  const literal = (v: unknown) => {
+    const t = paramText(v);
+    return t === null ? 'NULL' : pg.escapeLiteral(typeof t === 'string' ? t : `\\x${t.toString('hex')}`);
+  };
+  const execute = (params: unknown[]) => `EXECUTE cb_explain(${params.map(literal).join(', ')})`;
   await client.query('BEGIN');
   try {
-    const text = await client.query({ text: `EXPLAIN (ANALYZE, BUFFERS) ${sql}`, values: params });
-    const json = await client.query({ text: `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, values: params });
-    const scanned = new Set<string>();
-    const parents = new Set<string>();
-    const walk = (n: PlanNode) => {
-      const rel = n['Relation Name'];
-      if (rel && partitions.has(rel)) {
-        parents.add(partitions.get(rel)!);
-        if ((n['Actual Loops'] ?? 0) > 0) scanned.add(rel);
-      }
-      for (const c of n.Plans ?? []) walk(c);
-    };
-    walk(json.rows[0]['QUERY PLAN'][0].Plan as PlanNode);
-    const total = [...partitions.values()].filter((p) => parents.has(p)).length;
-    return {
-      text: text.rows.map((r) => r['QUERY PLAN']).join('\n'),
-      partitionsScanned: scanned.size,
-      partitionsTotal: total,
-    };
+    await client.query(`SET LOCAL plan_cache_mode = ${kind === 'generic' ? 'force_generic_plan' : 'force_custom_plan'}`);
+    await client.query(`PREPARE cb_explain AS ${sql}`);
+    const text = await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${execute(paramSets[0])}`);
+    const plans: PlanNode[] = [];
+    const planMs: number[] = [];
+    const execMs: number[] = [];
+    for (const params of paramSets) {
+      const json = (await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${execute(params)}`)).rows[0]['QUERY PLAN'][0] as { Plan: PlanNode; 'Planning Time': number; 'Execution Time': number };
+      plans.push(json.Plan);
+      planMs.push(json['Planning Time']);
+      execMs.push(json['Execution Time']);
+    }
+    const { scanned, total } = partitionsTouched(plans[0], partitions);
+    return { kind, text: text.rows.map((r) => r['QUERY PLAN']).join('\n'), partitionsScanned: scanned, partitionsTotal: total, planMs: median(planMs), execMs: median(execMs) };
   } finally {
     await client.query('ROLLBACK');
+    await client.query('DEALLOCATE cb_explain').catch(() => {});
   }
+}
+
+/** Partitions a plan executed at least once, and how many the tables it read have in all. */
+function partitionsTouched(plan: PlanNode, partitions: Map<string, string>): { scanned: number; total: number } {
+  const scanned = new Set<string>();
+  const parents = new Set<string>();
+  const walk = (n: PlanNode) => {
+    const rel = n['Relation Name'];
+    if (rel && partitions.has(rel)) {
+      parents.add(partitions.get(rel)!);
+      if ((n['Actual Loops'] ?? 0) > 0) scanned.add(rel);
+    }
+    for (const c of n.Plans ?? []) walk(c);
+  };
+  walk(plan);
+  return { scanned: scanned.size, total: [...partitions.values()].filter((p) => parents.has(p)).length };
 }
 
 /** Partition name -> parent name, for the tables of a schema. */

@@ -1,16 +1,16 @@
-// Executors: closed loop (C virtual users, each waits for its answer) and open loop (operations
-// scheduled at a rate; latency from the intended start, so queueing is never hidden; lag and
-// service time kept apart). Both record into per-operation HDR histograms and a per-second timeline.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type pg from 'pg';
+// Executors, run inside a load worker: closed loop (virtual users, each waits for its answer) and
+// open loop (operations due on a seeded arrival schedule; latency from the due time, so queueing is
+// never hidden; schedule lag, the harness's own lateness and service time kept apart). Both record
+// into per-operation HDR histograms and report each second's count and latencies as it closes.
 import { CLIENT_ERROR_CODES } from '../db/sqlstate.ts';
-import { nowUs, sleepUntilUs } from '../metrics/clock.ts';
+import { TIMER_GRANULARITY_US, blockUntilUs, nowUs, sleepUntilUs } from '../metrics/clock.ts';
 import { OperationStats } from '../metrics/counters.ts';
-import { newHistogram, record, type Histogram } from '../metrics/histogram.ts';
+import { record } from '../metrics/histogram.ts';
+import { PauseMonitor, type EncodedPauses } from '../metrics/pauses.ts';
 import { RowRng } from '../generate/random.ts';
-import type { OperationDef, VirtualUser, World } from './api.ts';
+import type { OperationDef, Rows, VirtualUser, World } from './api.ts';
 import type { AnyScenario } from './registry.ts';
-import { classify, losesConnection, type Slot } from './connections.ts';
+import { classify, losesConnection, type Failure, type Slot } from './connections.ts';
 
 export interface Op {
   def: OperationDef<unknown>;
@@ -19,10 +19,17 @@ export interface Op {
   index: number;
 }
 
-export interface Second {
+/** One second of a phase as it closes: what completed in it, and its latencies. */
+export interface SecondReport {
+  k: number;
   ops: number;
   errors: number;
-  p99Us: number;
+  /**
+   * The second's latencies in µs, as recorded (the receiver records them into the second's merged
+   * histogram): sent as an array the thread hands over without copying, because compressing a
+   * histogram here would stall the measuring thread for a millisecond or more, once a second.
+   */
+  latenciesUs: Float64Array;
 }
 
 /** A time the server could not be reached: from the first lost connection to the next success. */
@@ -38,10 +45,8 @@ export interface Outage {
 export interface PhaseResult {
   stats: OperationStats[];
   outages: Outage[];
-  /** How long the client's own event loop stalled (GC, parsing): latency the harness itself added. */
-  eventLoopDelayUs: { p50: number; p99: number; max: number };
-  /** One entry per second since the phase started. */
-  seconds: Second[];
+  /** Garbage collections of this thread during the phase: pauses the harness itself added. */
+  pauses: EncodedPauses;
   elapsedMs: number;
   interrupted: boolean;
 }
@@ -50,7 +55,7 @@ export type LoadShape =
   | { kind: 'closed'; concurrency: number }
   | { kind: 'open'; ratePerSec: number; arrivals: 'poisson' | 'uniform'; maxLagMs?: number };
 
-export interface ExecutorOptions {
+export interface PhaseOptions {
   scenario: AnyScenario;
   ops: Op[];
   vus: Array<VirtualUser<unknown>>;
@@ -60,7 +65,7 @@ export interface ExecutorOptions {
   signal: AbortSignal;
   /** A seeded stream for arrival times (open loop). */
   arrivalSeed: number;
-  onSecond?: (s: { elapsedMs: number; ops: number; errors: number; p99Us: number }) => void;
+  onSecond?: (s: SecondReport) => void;
   /** Runs once at this time into the phase (the scenario's event), on its own connection. */
   event?: { atMs: number; op: Op; vu: VirtualUser<unknown>; slot: Slot };
 }
@@ -93,9 +98,9 @@ export function nextOp(scenario: AnyScenario, ops: Op[], vu: VirtualUser<unknown
   return ops[ops.length - 1];
 }
 
-export async function runQuery(client: pg.Client, op: Op, params: unknown[]): Promise<unknown[][]> {
-  const r = await client.query({ name: op.statement, text: op.def.sql, values: params, rowMode: 'array' });
-  return r.rows as unknown[][];
+/** Fully decoded rows (answer checks) seen through the same interface as the lean path's. */
+export function arrayRows(rows: unknown[][]): Rows {
+  return { length: rows.length, value: (i, j) => rows[i]?.[j], row: (i) => rows[i] };
 }
 
 /** Opens an outage at the first lost connection and closes it at the next success. */
@@ -121,197 +126,265 @@ class OutageLog {
   }
 }
 
+/**
+ * Per-second counts and latencies. Only the current second is kept: each second is handed to
+ * `report` as it closes, so a soak of hours holds nothing per second here.
+ */
+class Timeline {
+  private latencies = new Float64Array(1024);
+  private k = 0;
+  private ops = 0;
+  private errors = 0;
+  constructor(
+    private readonly startUs: number,
+    private readonly report: ((s: SecondReport) => void) | undefined,
+  ) {}
+  add(atUs: number, latencyUs: number, error: boolean): void {
+    const k = Math.max(0, Math.floor((atUs - this.startUs) / 1e6));
+    if (k !== this.k) this.closeUntil(k);
+    if (this.ops === this.latencies.length) {
+      const bigger = new Float64Array(this.latencies.length * 2);
+      bigger.set(this.latencies);
+      this.latencies = bigger;
+    }
+    this.latencies[this.ops++] = latencyUs;
+    if (error) this.errors++;
+  }
+  /** Reports every second before k (empty ones too) and starts second k. */
+  closeUntil(k: number): void {
+    for (; this.k < k; this.k++) {
+      this.report?.({ k: this.k, ops: this.ops, errors: this.errors, latenciesUs: this.latencies.slice(0, this.ops) });
+      this.ops = 0;
+      this.errors = 0;
+    }
+  }
+  /** Reports the seconds up to now, the current (partial) one included. */
+  finish(atUs: number): void {
+    this.closeUntil(Math.max(0, Math.floor((atUs - this.startUs) / 1e6)) + 1);
+  }
+}
+
 interface Recorders {
-  stats: OperationStats;
+  stats: OperationStats[];
   timeline: Timeline;
   outages: OutageLog;
   signal: AbortSignal;
 }
 
-/**
- * Per-second throughput, errors and p99. Only the current second keeps a histogram (one is reused):
- * a soak of hours holds a few numbers per second, not a histogram per second.
- */
-class Timeline {
-  readonly seconds: Second[] = [];
-  private readonly hist: Histogram = newHistogram();
-  private histSecond = -1;
-  constructor(private readonly startUs: number) {}
-  add(atUs: number, latencyUs: number, error: boolean): void {
-    const k = Math.max(0, Math.floor((atUs - this.startUs) / 1e6));
-    while (this.seconds.length <= k) this.seconds.push({ ops: 0, errors: 0, p99Us: 0 });
-    if (k !== this.histSecond) {
-      this.close();
-      this.histSecond = k;
-    }
-    const s = this.seconds[k];
-    s.ops++;
-    if (error) s.errors++;
-    record(this.hist, latencyUs); // k is the current second: the clock is monotonic
-  }
-  /** p99 of second k, the current one included. */
-  p99(k: number): number {
-    if (k === this.histSecond) return this.hist.totalCount ? this.hist.getValueAtPercentile(99) : 0;
-    return this.seconds[k]?.p99Us ?? 0;
-  }
-  close(): void {
-    if (this.histSecond >= 0 && this.hist.totalCount) this.seconds[this.histSecond].p99Us = this.hist.getValueAtPercentile(99);
-    this.hist.reset();
-  }
+/** Records a failed operation (no closure per operation: the hot path allocates little). */
+function failed(r: Recorders, stats: OperationStats, c: Failure, fromUs: number, startUs: number, lag: number | undefined): void {
+  const endUs = nowUs();
+  stats.failedWith(c.code, c.name, c.message, endUs - fromUs, endUs - startUs, lag);
+  r.timeline.add(endUs, endUs - fromUs, true);
+  r.outages.failed(endUs, c.code);
 }
 
-/** Executes one operation for a user and records it; returns after the answer (or error). */
-async function execute(slot: Slot, vu: VirtualUser<unknown>, op: Op, r: Recorders, intendedUs?: number): Promise<void> {
+/**
+ * Executes one operation for a user on a connection and records it; resolves after the answer (or
+ * the error) and the scenario's after(). `dueUs` is the open loop's intended start.
+ */
+async function execute(slot: Slot, vu: VirtualUser<unknown>, op: Op, r: Recorders, dueUs?: number): Promise<void> {
+  const stats = r.stats[op.index];
   let params: unknown[];
   try {
     params = op.def.params(vu);
   } catch (e) {
-    const t = nowUs();
-    r.stats.failedWith(CLIENT_ERROR_CODES.other, 'parameter generator failed', (e as Error).message, 0, 0);
-    r.timeline.add(t, 0, true);
+    stats.failedWith(CLIENT_ERROR_CODES.other, 'parameter generator failed', (e as Error).message, 0, 0);
+    r.timeline.add(nowUs(), 0, true);
     return;
   }
   const startUs = nowUs();
-  const fromUs = intendedUs ?? startUs;
-  const lag = intendedUs === undefined ? undefined : Math.max(0, startUs - intendedUs);
-  const fail = (c: { code: string; name: string; message: string }) => {
-    const endUs = nowUs();
-    r.stats.failedWith(c.code, c.name, c.message, endUs - fromUs, endUs - startUs, lag);
-    r.timeline.add(endUs, endUs - fromUs, true);
-    r.outages.failed(endUs, c.code);
-  };
-  let client: pg.Client;
-  try {
-    client = await slot.get(r.signal);
-  } catch (e) {
-    // Reconnecting failed: the user's operation failed too, with the reason it could not connect.
-    fail(classify(e, true));
-    return;
+  const fromUs = dueUs ?? startUs;
+  const lag = dueUs === undefined ? undefined : Math.max(0, startUs - dueUs);
+  let conn = slot.ready;
+  if (!conn) {
+    try {
+      conn = await slot.get(r.signal);
+    } catch (e) {
+      // Reconnecting failed: the user's operation failed too, with the reason it could not connect.
+      failed(r, stats, classify(e, true), fromUs, startUs, lag);
+      return;
+    }
   }
+  let rows: Rows;
   try {
-    const rows = await runQuery(client, op, params);
-    const endUs = nowUs();
-    r.stats.succeeded(endUs - fromUs, endUs - startUs, lag);
-    r.timeline.add(endUs, endUs - fromUs, false);
-    r.outages.succeeded(endUs);
-    op.def.after?.(vu, rows);
+    rows = await conn.query(op.statement, op.def.sql, params);
   } catch (e) {
     const c = classify(e);
     if (losesConnection(c.code)) slot.broken();
-    fail(c);
+    failed(r, stats, c, fromUs, startUs, lag);
+    return;
   }
+  const endUs = nowUs();
+  stats.succeeded(endUs - fromUs, endUs - startUs, lag);
+  r.timeline.add(endUs, endUs - fromUs, false);
+  r.outages.succeeded(endUs);
+  op.def.after?.(vu, rows);
 }
 
-/** Runs one phase (warm-up or measured) for durationMs; returns fresh statistics. */
-export async function runPhase(o: ExecutorOptions): Promise<PhaseResult> {
+/** Runs one phase (warm-up or measured) for durationMs on this thread; returns fresh statistics. */
+export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
   const stats = o.ops.map(() => new OperationStats());
+  const pauses = new PauseMonitor();
   const t0 = nowUs();
   const endUs = t0 + o.durationMs * 1000;
-  const timeline = new Timeline(t0);
+  const timeline = new Timeline(t0, o.onSecond);
   const outages = new OutageLog(t0);
-  const rec = (op: Op): Recorders => ({ stats: stats[op.index], timeline, outages, signal: o.signal });
+  const rec: Recorders = { stats, timeline, outages, signal: o.signal };
   const eventOp = o.scenario.event?.operation;
   const loadOps = o.ops.filter((op) => op.def.name !== eventOp);
-  const totalWeight = loadOps.reduce((a, op) => a + weightOf(op), 0);
-  const stopped = () => o.signal.aborted || nowUs() >= endUs;
-  const delay = monitorEventLoopDelay({ resolution: 5 });
-  delay.enable();
-
-  let lastReported = 0;
-  const reporter = setInterval(() => {
-    const k = Math.floor((nowUs() - t0) / 1e6) - 1;
-    if (k < lastReported || !o.onSecond) return;
-    for (; lastReported <= k; lastReported++) {
-      const s = timeline.seconds[lastReported];
-      o.onSecond({ elapsedMs: (lastReported + 1) * 1000, ops: s?.ops ?? 0, errors: s?.errors ?? 0, p99Us: timeline.p99(lastReported) });
-    }
-  }, 250);
+  // Seconds with nothing completing are still reported as they pass.
+  const ticker = setInterval(() => timeline.closeUntil(Math.floor((nowUs() - t0) / 1e6)), 250);
 
   const eventRun = o.event
     ? (async () => {
         await sleepUntilUs(t0 + o.event!.atMs * 1000, o.signal);
         if (o.signal.aborted) return;
-        await execute(o.event!.slot, o.event!.vu, o.event!.op, rec(o.event!.op));
+        await execute(o.event!.slot, o.event!.vu, o.event!.op, rec);
       })()
     : Promise.resolve();
 
-  if (o.shape.kind === 'closed') {
-    const pool = new SlotPool(o.slots);
-    await Promise.all(
-      o.vus.map(async (vu) => {
-        while (!stopped()) {
-          const op = nextOp(o.scenario, loadOps, vu, totalWeight);
-          // With fewer connections than users, waiting for one is part of the latency.
-          const wantUs = nowUs();
-          const slot = await pool.acquire();
-          try {
-            await execute(slot, vu, op, rec(op), pool.size < o.vus.length ? wantUs : undefined);
-          } finally {
-            pool.release(slot);
-          }
-        }
-      }),
-    );
-  } else {
-    await openLoop(o, o.shape, stats, rec, t0, endUs, loadOps, totalWeight);
-  }
+  if (o.shape.kind === 'closed') await closedLoop(o, rec, endUs, loadOps);
+  else await openLoop(o, o.shape, rec, t0, endUs, loadOps);
   await eventRun;
-  clearInterval(reporter);
-  timeline.close();
-  delay.disable();
-  const eventLoopDelayUs = { p50: delay.percentile(50) / 1000, p99: delay.percentile(99) / 1000, max: delay.max / 1000 };
-  return { stats, outages: outages.outages, eventLoopDelayUs, seconds: timeline.seconds, elapsedMs: (nowUs() - t0) / 1000, interrupted: o.signal.aborted };
+  clearInterval(ticker);
+  const end = nowUs();
+  timeline.finish(end);
+  return { stats, outages: outages.outages, pauses: pauses.stop(), elapsedMs: (end - t0) / 1000, interrupted: o.signal.aborted };
+}
+
+/** Closed loop: each user sends, waits for its answer, and sends again, until the phase ends. */
+async function closedLoop(o: PhaseOptions, rec: Recorders, endUs: number, loadOps: Op[]): Promise<void> {
+  const totalWeight = loadOps.reduce((a, op) => a + weightOf(op), 0);
+  const pool = new SlotPool(o.slots);
+  // With fewer connections than users, waiting for one is part of the latency.
+  const shared = pool.size < o.vus.length;
+  await Promise.all(
+    o.vus.map(async (vu) => {
+      while (!o.signal.aborted && nowUs() < endUs) {
+        const op = nextOp(o.scenario, loadOps, vu, totalWeight);
+        const wantUs = nowUs();
+        const slot = await pool.acquire();
+        try {
+          await execute(slot, vu, op, rec, shared ? wantUs : undefined);
+        } finally {
+          pool.release(slot);
+        }
+      }
+    }),
+  );
+}
+
+interface Arrival {
+  dueUs: number;
+  vu: number;
+  op: Op;
+  /** Not yet passed over for want of a free connection or user: its lateness is the harness's own. */
+  fresh: boolean;
 }
 
 /**
- * Open loop: arrival i is due at t0 + sum of gaps; it goes to virtual user i mod V, whose
- * connection works through its queue in order. Latency counts from the due time; an arrival whose
- * start lag exceeds maxLag is dropped (like pgbench --latency-limit); arrivals still queued when
- * the phase ends were never started and count as dropped.
+ * Open loop. Arrival i is due at t0 + the sum of i seeded gaps and belongs to virtual user i mod V
+ * (so each user's operations, and their parameters, come in the same order whatever the timing).
+ * Due arrivals wait in one queue; any free connection takes the oldest whose user is not busy, as
+ * pgbench's clients take its schedule. Latency counts from the due time. An arrival whose start
+ * lag exceeds maxLag is dropped (pgbench --latency-limit); what is still queued when the phase ends
+ * was never started and counts as dropped.
+ *
+ * Waiting for the next due time: further than the timers' granularity, on a timer; closer, with no
+ * answer in flight, the thread blocks precisely (nothing else needs it); with answers in flight it
+ * must keep serving its sockets, so it polls (setImmediate: answers and the clock are both seen as
+ * they come). A wake-up thread posting to it was tried and measured less precise on two cores (its
+ * own wake-up waits for a core the server holds): 1.8-3.2 ms p99 lateness against 1.3-1.6 ms.
  */
-async function openLoop(o: ExecutorOptions, shape: Extract<LoadShape, { kind: 'open' }>, stats: OperationStats[], rec: (op: Op) => Recorders, t0: number, endUs: number, loadOps: Op[], totalWeight: number): Promise<void> {
-  const arrivals = new RowRng().reset(o.arrivalSeed);
-  const gapUs = () => (shape.arrivals === 'uniform' ? 1e6 / shape.ratePerSec : (-Math.log(1 - arrivals.next()) * 1e6) / shape.ratePerSec);
-  const queues: Array<Array<{ dueUs: number; op: Op }>> = o.vus.map(() => []);
-  const busy: boolean[] = o.vus.map(() => false);
-  // One drain per user at a time; keeping only the latest keeps a long soak's memory flat.
-  const drains: Array<Promise<void>> = o.vus.map(() => Promise.resolve());
+function openLoop(o: PhaseOptions, shape: Extract<LoadShape, { kind: 'open' }>, rec: Recorders, t0: number, endUs: number, loadOps: Op[]): Promise<void> {
+  const totalWeight = loadOps.reduce((a, op) => a + weightOf(op), 0);
+  const rng = new RowRng().reset(o.arrivalSeed);
+  const meanGapUs = 1e6 / shape.ratePerSec;
+  const gapUs = () => (shape.arrivals === 'uniform' ? meanGapUs : -Math.log(1 - rng.next()) * meanGapUs);
   const maxLagUs = shape.maxLagMs === undefined ? Infinity : shape.maxLagMs * 1000;
-  const drain = async (k: number) => {
-    busy[k] = true;
-    const slot = o.slots[k % o.slots.length];
-    while (queues[k].length && !o.signal.aborted) {
-      const item = queues[k].shift()!;
-      if (nowUs() - item.dueUs > maxLagUs) {
-        stats[item.op.index].droppedOne();
-        continue;
-      }
-      if (nowUs() >= endUs) {
-        // The phase is over: what has not started by now was not served in time.
-        stats[item.op.index].droppedOne();
-        continue;
-      }
-      await execute(slot, o.vus[k], item.op, rec(item.op), item.dueUs);
-    }
-    busy[k] = false;
+  const queue: Arrival[] = [];
+  const freeSlots = [...o.slots];
+  const busy = new Uint8Array(o.vus.length);
+  let inFlight = 0;
+  let nextDue = t0 + gapUs();
+  let arrivals = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let immediate: NodeJS.Immediate | undefined;
+  let finish: () => void = () => {};
+  const done = new Promise<void>((resolve) => (finish = resolve));
+
+  const start = (a: Arrival, slot: Slot) => {
+    busy[a.vu] = 1;
+    inFlight++;
+    if (a.fresh) record(rec.stats[a.op.index].harnessLag, Math.max(0, nowUs() - a.dueUs));
+    execute(slot, o.vus[a.vu], a.op, rec, a.dueUs).finally(() => {
+      busy[a.vu] = 0;
+      inFlight--;
+      freeSlots.push(slot);
+      dispatch();
+    });
   };
-  let due = t0 + gapUs();
-  let i = 0;
-  while (due < endUs && !o.signal.aborted) {
-    await sleepUntilUs(due, o.signal);
-    // Everything due by now is enqueued at its own due time: timer jitter never shifts a schedule.
-    const now = nowUs();
-    while (due <= now && due < endUs) {
-      const k = i % o.vus.length;
-      const op = nextOp(o.scenario, loadOps, o.vus[k], totalWeight);
-      queues[k].push({ dueUs: due, op });
-      if (!busy[k]) drains[k] = drain(k);
-      i++;
-      due += gapUs();
+  /** Starts queued arrivals on free connections, oldest first, skipping users still busy. */
+  const dispatch = () => {
+    for (let i = 0; i < queue.length && freeSlots.length > 0; ) {
+      const a = queue[i];
+      if (busy[a.vu]) {
+        i++;
+        continue;
+      }
+      queue.splice(i, 1);
+      const now = nowUs();
+      if (now - a.dueUs > maxLagUs || now >= endUs || o.signal.aborted) {
+        // Too late, or the phase is over: not served in time.
+        rec.stats[a.op.index].droppedOne();
+        continue;
+      }
+      start(a, freeSlots.pop()!);
     }
-  }
-  await Promise.all(drains);
-  for (const q of queues) for (const item of q.splice(0)) stats[item.op.index].droppedOne();
+    for (const a of queue) a.fresh = false;
+    if (stopped && inFlight === 0) end();
+  };
+  let stopped = false;
+  const end = () => {
+    for (const a of queue.splice(0)) rec.stats[a.op.index].droppedOne();
+    finish();
+  };
+  const tick = () => {
+    timer = undefined;
+    immediate = undefined;
+    if (o.signal.aborted || nextDue >= endUs) {
+      stopped = true;
+      if (inFlight === 0) end();
+      return;
+    }
+    let now = nowUs();
+    if (nextDue - now < TIMER_GRANULARITY_US && inFlight === 0) {
+      blockUntilUs(nextDue);
+      now = nowUs();
+    }
+    // Everything due by now is queued at its own due time: a late wake never shifts the schedule.
+    let enqueued = false;
+    while (nextDue <= now && nextDue < endUs) {
+      const vu = arrivals % o.vus.length;
+      queue.push({ dueUs: nextDue, vu, op: nextOp(o.scenario, loadOps, o.vus[vu], totalWeight), fresh: true });
+      arrivals++;
+      nextDue += gapUs();
+      enqueued = true;
+    }
+    if (enqueued) dispatch();
+    const wait = nextDue - nowUs();
+    if (wait > TIMER_GRANULARITY_US) timer = setTimeout(tick, (wait - TIMER_GRANULARITY_US) / 1000);
+    else immediate = setImmediate(tick); // polls, or blocks precisely once nothing is in flight
+  };
+  const onAbort = () => {
+    if (timer) clearTimeout(timer);
+    if (immediate) clearImmediate(immediate);
+    tick();
+  };
+  o.signal.addEventListener('abort', onAbort, { once: true });
+  tick();
+  return done.finally(() => o.signal.removeEventListener('abort', onAbort));
 }
 
 /** Connections shared by virtual users when there are fewer connections than users. */

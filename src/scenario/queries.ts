@@ -14,6 +14,16 @@ export const PAGE_BEFORE = `SELECT ${MESSAGE_COLUMNS} FROM messages
  WHERE channel_id = $1 AND id < $2 AND thread_id IS NULL AND deleted_at IS NULL
  ORDER BY id DESC LIMIT 50`;
 
+/**
+ * One channel's messages of one day (the day's start in epoch seconds), newest first, by time only.
+ * No id bound on purpose: which index serves it is the planner's choice, and a prepared statement's
+ * cached generic plan may choose differently from a plan made for the day asked for.
+ */
+export const CHANNEL_DAY = `SELECT ${MESSAGE_COLUMNS} FROM messages
+ WHERE channel_id = $1 AND created_at >= to_timestamp($2) AND created_at < to_timestamp($2) + interval '1 day'
+   AND deleted_at IS NULL
+ ORDER BY created_at DESC LIMIT 100`;
+
 /** Unread and mention counts of every channel a user has a read state in; counts stop at 100 ("99+"). */
 export const UNREAD_COUNTS = `SELECT rs.channel_id, u.unread, rs.mention_count
   FROM read_states rs

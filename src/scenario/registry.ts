@@ -41,15 +41,20 @@ function validate(def: AnyScenario, file: string): AnyScenario {
  * nothing but a known name or an existing file is ever imported.
  */
 export async function loadScenario(nameOrFile: string, dir = SCENARIOS_DIR): Promise<AnyScenario> {
+  return importScenario(scenarioFile(nameOrFile, dir));
+}
+
+/** The file a scenario name or path stands for (load workers import it by this path). */
+export function scenarioFile(nameOrFile: string, dir = SCENARIOS_DIR): string {
   if (/[\\/]/.test(nameOrFile) || nameOrFile.endsWith('.ts')) {
     const file = path.resolve(nameOrFile);
     if (!file.endsWith('.ts')) throw new UsageError(`invalid scenario file ${JSON.stringify(nameOrFile)}: expected a .ts file`);
     if (!fs.existsSync(file)) throw new UsageError(`scenario file ${file} does not exist`);
-    return importScenario(file);
+    return file;
   }
   const names = scenarioNames(dir);
   if (!names.includes(nameOrFile)) throw new UsageError(`unknown scenario ${JSON.stringify(nameOrFile)}: expected one of ${names.join(', ')}, or the path of a scenario .ts file`);
-  return importScenario(path.join(dir, `${nameOrFile}.ts`));
+  return path.join(dir, `${nameOrFile}.ts`);
 }
 
 /** Imports a scenario file; a file that does not compile or throws is named with its line. */

@@ -1,29 +1,48 @@
-// A scenario run: the same workload, with the same parameter sequence, against each variant in
-// turn on the same server: answer checks, then per variant setup -> warm-up -> measured phase ->
-// server evidence -> EXPLAIN -> teardown. Produces the results file's content.
+// A scenario run: the same workload, with the same parameter sequence, against each variant on the
+// same server. Answer checks first; then the harness's own floor and, round after round with the
+// designs interleaved (A B, B A, ...), each variant's named steps: connect -> setup (first round)
+// -> warm-up -> measure -> evidence -> close; after the last round, EXPLAIN of the plans that ran
+// and teardown. Produces the results file's content.
 import type pg from 'pg';
 import { runEnvironment, relationSizes } from '../db/facts.ts';
-import { connectClient, type Target } from '../db/target.ts';
+import { connectClient, connectLean, type Target } from '../db/target.ts';
 import { toDatabaseError } from '../db/sqlstate.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { loadModel, type Model, type ModelParams } from '../generate/model.ts';
 import { hash2 } from '../generate/random.ts';
-import { encodeHistogram, percentiles, spectrum } from '../metrics/histogram.ts';
-import type { OperationStats } from '../metrics/counters.ts';
+import { OperationStats } from '../metrics/counters.ts';
+import { encodeHistogram, newHistogram, percentiles, spectrum } from '../metrics/histogram.ts';
 import type { OperationResult, ScenarioResults, SeedPlanSummary, TimelinePoint, VariantScenarioResult } from '../results/types.ts';
 import { META_SCHEMA, seedRecords } from '../schema/meta.ts';
 import type { Variant } from '../schema/variants.ts';
 import type { VariantInfo } from './api.ts';
 import { answerChecks, plain } from './checks.ts';
-import { ensurePgss, explain, partitionMap, resetStatements, snapshotDatabase, snapshotStatements, statementDelta, statementIds, walBytesBetween, type ExplainResult } from './evidence.ts';
 import { Slot } from './connections.ts';
-import { makeVirtualUser, runPhase, type LoadShape, type Op, type PhaseResult } from './executor.ts';
+import {
+  ensurePgss,
+  explainPrepared,
+  partitionMap,
+  resetStatements,
+  snapshotDatabase,
+  snapshotStatements,
+  statementDelta,
+  statementIds,
+  walBytesBetween,
+  type DatabaseCounters,
+  type PlanKind,
+  type StatementCounters,
+} from './evidence.ts';
+import type { LoadShape, Op } from './executor.ts';
+import { LoadGenerator, type MergedPhase, type SecondPoint } from './load.ts';
+import { FLOOR_SQL, roundKey, statementName, type PlanCounts } from './load-protocol.ts';
 import { microBench } from './micro.ts';
 import type { AnyScenario } from './registry.ts';
-import { buildWorld, vuKey } from './world.ts';
+import { buildWorld } from './world.ts';
 
 export interface ScenarioRunConfig {
   scenario: AnyScenario;
+  /** Where the scenario is defined: load workers import it themselves. */
+  scenarioFile: string;
   variants: Variant[];
   shape: LoadShape;
   connections: number;
@@ -36,11 +55,16 @@ export interface ScenarioRunConfig {
   opTimeoutMs?: number;
   /** Run on the seeded ones among `variants` (when the user named none). */
   onlySeeded?: boolean;
+  /** Load worker threads. */
+  workers: number;
+  /** Rounds interleaving the variants; the measured time is split between them. */
+  rounds: number;
+  planCache: 'auto' | 'custom' | 'generic';
 }
 
 export type RunEvent =
   | { type: 'log'; message: string }
-  | { type: 'phase'; variant: string; phase: 'setup' | 'warmup' | 'measure' | 'evidence' | 'teardown' }
+  | { type: 'phase'; variant: string; phase: 'setup' | 'warmup' | 'measure' | 'evidence' | 'explain' | 'teardown'; round?: number }
   | { type: 'second'; variant: string; phase: 'warmup' | 'measure'; elapsedMs: number; ops: number; errors: number; p99Us: number }
   | { type: 'variant-done'; variant: string; result: VariantScenarioResult };
 
@@ -85,19 +109,10 @@ async function seededState(client: pg.Client, variants: Variant[]): Promise<Seed
 const LOAD_APPLICATION = 'chatbench scenario';
 const RESOURCE_SAMPLE_MS = 5000;
 const SERVER_RETURN_MS = 60_000;
-
-/** The run's connections, as slots that reconnect after an outage with the same settings. */
-async function openSlots(target: Target, schema: string, n: number, opTimeoutMs: number | undefined): Promise<Slot[]> {
-  const connect = () => connectClient(target, { schema, applicationName: LOAD_APPLICATION, statementTimeoutMs: opTimeoutMs });
-  const slots: Slot[] = [];
-  try {
-    for (let i = 0; i < n; i++) slots.push(new Slot(connect, await connect()));
-  } catch (e) {
-    await Promise.all(slots.map((s) => s.close()));
-    throw e;
-  }
-  return slots;
-}
+/** Parameter sets EXPLAIN times each plan kind on (the median is kept). */
+const EXPLAIN_DRAWS = 3;
+/** Virtual time between two rounds' writes on a variant, beyond the round's own length. */
+const ROUND_GAP_MS = 60_000;
 
 /**
  * The control connection (evidence, sizes) after the measured phase: if the server restarted
@@ -131,8 +146,9 @@ type Resources = NonNullable<VariantScenarioResult['resources']>;
 function sampleResources(target: Target, everyMs: number): { stop(): Promise<Resources> } {
   const t0 = performance.now();
   const samples: Resources = [];
-  const monitor = new Slot(() => connectClient(target, { applicationName: 'chatbench scenario monitor' }));
+  const monitor = new Slot(() => connectLean(target.params, { applicationName: 'chatbench scenario monitor' }));
   const idle = new AbortController().signal;
+  const query = `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = '${LOAD_APPLICATION}' AND backend_type = 'client backend'`;
   let pending = Promise.resolve();
   const take = () => {
     pending = pending.then(async () => {
@@ -140,8 +156,7 @@ function sampleResources(target: Target, everyMs: number): { stop(): Promise<Res
       let serverConnections: number | null = null;
       try {
         const c = await monitor.get(idle);
-        const r = await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 AND backend_type = 'client backend'`, [LOAD_APPLICATION]);
-        serverConnections = r.rows[0].n as number;
+        serverConnections = Number((await c.simpleQuery(query)).value(0, 0));
       } catch {
         monitor.broken(); // the server is away: this sample says null, the next one reconnects
       }
@@ -161,8 +176,135 @@ function sampleResources(target: Target, everyMs: number): { stop(): Promise<Res
   };
 }
 
+/** What one round measured on one variant. */
+interface RoundResult {
+  round: number;
+  warm: MergedPhase | undefined;
+  measured: MergedPhase;
+  /** Per operation: the server's counters over the measured window (undefined without pg_stat_statements). */
+  server: Array<StatementCounters | undefined>;
+  /** Per statement: plans run in the measured window, per connection; null before PostgreSQL 14. */
+  plans: PlanCounts;
+  db0: DatabaseCounters;
+  db1: DatabaseCounters;
+  walBytes: number;
+  reconnects: number;
+  resources: Resources;
+  /** Parameter sets for EXPLAIN from the run's first user (last round only). */
+  explainParams?: Array<unknown[][] | null>;
+}
+
+/** Per statement, the plans of the window [before, after] on each connection. */
+function planDelta(before: PlanCounts, after: PlanCounts): PlanCounts {
+  if (!before || !after) return null;
+  const out: NonNullable<PlanCounts> = {};
+  for (const [name, list] of Object.entries(after)) {
+    out[name] = list.map((a, i) => ({ generic: a.generic - (before[name]?.[i]?.generic ?? 0), custom: a.custom - (before[name]?.[i]?.custom ?? 0) }));
+  }
+  return out;
+}
+
+interface RunContext {
+  target: Target;
+  cfg: ScenarioRunConfig;
+  ops: Op[];
+  load: LoadGenerator;
+  model: Promise<Model>;
+  signal: AbortSignal;
+  onEvent: (e: RunEvent) => void;
+  /** Virtual time at which variant writes of round 0 start. */
+  virtualStartMs: number;
+  roundSpanMs: number;
+  roundDurationMs: number;
+  warmupOf(round: number): number;
+}
+
+/** How many virtual users a shape runs. */
+function usersOf(cfg: ScenarioRunConfig): number {
+  return cfg.shape.kind === 'closed' ? cfg.shape.concurrency : cfg.connections;
+}
+
+/** One round on one variant: connect, (setup,) warm up, measure with evidence around it, close. */
+async function measureRound(ctx: RunContext, v: Variant, round: number, first: boolean, last: boolean): Promise<RoundResult> {
+  const { cfg, load, target, onEvent, signal } = ctx;
+  const vus = usersOf(cfg);
+  let control = await connectClient(target, { schema: v.schema, applicationName: 'chatbench scenario control' });
+  try {
+    if (first && cfg.scenario.setup) {
+      onEvent({ type: 'phase', variant: v.name, phase: 'setup' });
+      const world = buildWorld(await ctx.model, ctx.virtualStartMs, () => 0);
+      await cfg.scenario.setup({ client: control, world, variant: variantInfo(v), log: (m) => onEvent({ type: 'log', message: `${v.name}: ${m}` }) }).catch((e) => {
+        throw toDatabaseError(e, `${cfg.scenario.name} setup on ${v.name}`);
+      });
+    }
+    await load.open({
+      schema: v.schema,
+      vus,
+      connections: Math.min(cfg.connections, vus),
+      seed: cfg.seed,
+      round,
+      virtualStartMs: ctx.virtualStartMs + round * ctx.roundSpanMs,
+      planCache: cfg.planCache,
+      opTimeoutMs: cfg.opTimeoutMs,
+      event: Boolean(cfg.scenario.event),
+      applicationName: LOAD_APPLICATION,
+    });
+    let closed = false;
+    try {
+      const arrivalSeed = roundKey(hash2(cfg.seed, 0xa221), round);
+      const ids = await statementIds(control, [...new Set(ctx.ops.map((o) => o.def.sql))]);
+      const idList = [...new Set(ids.values())];
+      let warm: MergedPhase | undefined;
+      const warmupMs = ctx.warmupOf(round);
+      if (warmupMs > 0) {
+        onEvent({ type: 'phase', variant: v.name, phase: 'warmup', round });
+        warm = await load.phase({ durationMs: warmupMs, shape: cfg.shape, arrivalSeed: hash2(arrivalSeed, 1) }, signal, second(ctx, v.name, 'warmup'));
+      }
+      // Evidence windows open and close with nothing in flight, so server counts match ours exactly.
+      const reset = await resetStatements(control, idList);
+      const stmts0 = await snapshotStatements(control, idList);
+      const db0 = await snapshotDatabase(control);
+      const plans0 = await load.planCounts();
+      onEvent({ type: 'phase', variant: v.name, phase: 'measure', round });
+      const sampler = sampleResources(target, RESOURCE_SAMPLE_MS);
+      const event = cfg.scenario.event ? { atMs: ctx.roundDurationMs * cfg.scenario.event.atFraction } : undefined;
+      const measured = await load.phase({ durationMs: ctx.roundDurationMs, shape: cfg.shape, arrivalSeed, event }, signal, second(ctx, v.name, 'measure'));
+      const resources = await sampler.stop();
+      const plans = planDelta(plans0, await load.planCounts().catch(() => null));
+      const explainParams = last && cfg.explain && !signal.aborted ? await load.explainParams(EXPLAIN_DRAWS) : undefined;
+      closed = true;
+      const reconnects = await load.close();
+      onEvent({ type: 'phase', variant: v.name, phase: 'evidence', round });
+      control = await liveControl(target, v.schema, control);
+      const stmts1 = await snapshotStatements(control, idList);
+      const db1 = await snapshotDatabase(control);
+      return {
+        round,
+        warm,
+        measured,
+        server: ctx.ops.map((op) => statementDelta(stmts0, stmts1, ids.get(op.def.sql), reset)),
+        plans,
+        db0,
+        db1,
+        walBytes: await walBytesBetween(control, db0.walLsn, db1.walLsn),
+        reconnects,
+        resources,
+        explainParams,
+      };
+    } finally {
+      if (!closed) await load.close();
+    }
+  } finally {
+    await control.end().catch(() => {});
+  }
+}
+
+function second(ctx: RunContext, variant: string, phase: 'warmup' | 'measure'): (k: number, s: SecondPoint) => void {
+  return (k, s) => ctx.onEvent({ type: 'second', variant, phase, elapsedMs: (k + 1) * 1000, ...s });
+}
+
 /** Whole seconds only: a last, partial second would show as a false drop in throughput. */
-function timelinePoints(phase: PhaseResult, offsetS: number): TimelinePoint[] {
+function timelinePoints(phase: MergedPhase, offsetS: number): TimelinePoint[] {
   return phase.seconds.slice(0, Math.max(1, Math.floor(phase.elapsedMs / 1000))).map((s, k) => ({ t: k + offsetS, ops: s.ops, errors: s.errors, p99Us: s.p99Us }));
 }
 
@@ -177,9 +319,159 @@ function operationResult(op: Op, stats: OperationStats, open: boolean): Operatio
     latencyUs: percentiles(stats.latency),
     serviceUs: percentiles(stats.service),
     lagUs: open ? percentiles(stats.lag) : undefined,
+    harnessLagUs: open ? percentiles(stats.harnessLag) : undefined,
     histograms: { latency: encodeHistogram(stats.latency), service: encodeHistogram(stats.service) },
     spectrum: spectrum(stats.latency),
   };
+}
+
+/** A variant's rounds as one result: counts and histograms added, server evidence summed. */
+function variantResult(ctx: RunContext, v: Variant, rounds: RoundResult[]): VariantScenarioResult {
+  const open = ctx.cfg.shape.kind === 'open';
+  const operations = ctx.ops.map((op) => {
+    const merged = new OperationStats();
+    for (const r of rounds) merged.add(r.measured.stats[op.index].encode());
+    const res = operationResult(op, merged, open);
+    if (rounds.length > 1) res.rounds = rounds.map((r) => ({ ok: r.measured.stats[op.index].ok, p50Us: percentiles(r.measured.stats[op.index].latency).p50, p99Us: percentiles(r.measured.stats[op.index].latency).p99 }));
+    const deltas = rounds.map((r) => r.server[op.index]);
+    if (deltas.every((d) => d)) {
+      const calls = deltas.reduce((a, d) => a + d!.calls, 0);
+      const total = deltas.reduce((a, d) => a + d!.totalExecMs, 0);
+      res.server = {
+        calls,
+        meanExecMs: calls ? total / calls : 0,
+        maxExecMs: Math.max(...deltas.map((d) => d!.maxExecMs)),
+        sharedHit: deltas.reduce((a, d) => a + d!.sharedHit, 0),
+        sharedRead: deltas.reduce((a, d) => a + d!.sharedRead, 0),
+        rows: deltas.reduce((a, d) => a + d!.rows, 0),
+      };
+    }
+    // Operations sharing one statement text share its server counters; say so rather than split them.
+    const sharing = ctx.ops.filter((o) => o.def.sql === op.def.sql).length;
+    if (sharing > 1 && res.server) res.note = `server counters are shared by the ${sharing} operations with the same statement`;
+    const note = op.def.note?.(variantInfo(v));
+    if (note) res.note = res.note ? `${res.note}; ${note}` : note;
+    const perConnection = rounds.flatMap((r) => r.plans?.[op.statement] ?? []).filter((c) => c.generic + c.custom > 0);
+    if (rounds.every((r) => r.plans) && perConnection.length) {
+      const settled = new Set(perConnection.map((c) => (c.generic > c.custom ? 'generic' : 'custom')));
+      res.planKinds = { generic: perConnection.reduce((a, c) => a + c.generic, 0), custom: perConnection.reduce((a, c) => a + c.custom, 0), mixed: settled.size > 1, perConnection };
+    }
+    return res;
+  });
+  const measuredMs = rounds.reduce((a, r) => a + r.measured.elapsedMs, 0);
+  const totalOk = operations.reduce((a, o) => a + o.ok, 0);
+  const gc = newHistogram();
+  let gcCount = 0;
+  let gcUs = 0;
+  for (const r of rounds) {
+    gc.add(r.measured.pauses.histogram);
+    gcCount += r.measured.pauses.count;
+    gcUs += r.measured.pauses.totalUs;
+  }
+  const timeline: TimelinePoint[] = [];
+  const warm = rounds[0]?.warm;
+  if (warm) timeline.push(...timelinePoints(warm, -Math.max(1, Math.floor(warm.elapsedMs / 1000))));
+  const outages: NonNullable<VariantScenarioResult['outages']> = [];
+  const resources: Resources = [];
+  let offsetMs = 0;
+  for (const r of rounds) {
+    timeline.push(...timelinePoints(r.measured, Math.round(offsetMs / 1000)));
+    outages.push(...r.measured.outages.map((x) => ({ ...x, fromMs: Math.round(x.fromMs + offsetMs), toMs: Math.round(x.toMs + offsetMs) })));
+    resources.push(...r.resources.map((x) => ({ ...x, t: Math.round((x.t + offsetMs / 1000) * 10) / 10 })));
+    offsetMs += Math.floor(r.measured.elapsedMs / 1000) * 1000;
+  }
+  const sum = (f: (r: RoundResult) => number) => rounds.reduce((a, r) => a + f(r), 0);
+  const hit = sum((r) => r.db1.blksHit - r.db0.blksHit);
+  const read = sum((r) => r.db1.blksRead - r.db0.blksRead);
+  return {
+    variant: v.name,
+    durationMs: Math.round(measuredMs),
+    warmupMs: ctx.cfg.warmupMs,
+    throughputPerSec: measuredMs > 0 ? totalOk / (measuredMs / 1000) : 0,
+    operations,
+    timeline,
+    client: { gcPauseUs: { ...percentiles(gc), count: gcCount, totalMs: Math.round(gcUs / 1000) }, cpuMs: Math.round(sum((r) => r.measured.cpuMs)) },
+    outages,
+    reconnects: sum((r) => r.reconnects),
+    resources,
+    server: {
+      hitRatio: hit + read > 0 ? hit / (hit + read) : null,
+      tempBytes: sum((r) => r.db1.tempBytes - r.db0.tempBytes),
+      deadlocks: sum((r) => r.db1.deadlocks - r.db0.deadlocks),
+      walBytes: sum((r) => r.walBytes),
+      commits: sum((r) => r.db1.commits - r.db0.commits),
+      rollbacks: sum((r) => r.db1.rollbacks - r.db0.rollbacks),
+      tableBytes: {},
+      indexBytes: {},
+    },
+  };
+}
+
+/**
+ * After a variant's last round: EXPLAIN (ANALYZE, BUFFERS) EXECUTE of each operation's plan, of the
+ * kind its connections ran, and both kinds timed on the same parameters; then sizes; then teardown.
+ */
+async function finishVariant(ctx: RunContext, v: Variant, result: VariantScenarioResult, explainParams: Array<unknown[][] | null> | undefined): Promise<void> {
+  const { cfg, target, onEvent } = ctx;
+  const control = await connectClient(target, { schema: v.schema, applicationName: 'chatbench scenario control' });
+  try {
+    if (explainParams && !ctx.signal.aborted) {
+      onEvent({ type: 'phase', variant: v.name, phase: 'explain' });
+      const partitions = await partitionMap(control, v.schema);
+      for (const op of ctx.ops) {
+        if (op.def.name === cfg.scenario.event?.operation) continue; // the retention drop itself: its plan is a function call
+        const res = result.operations[op.index];
+        const sets = explainParams[op.index];
+        if (!sets) {
+          res.plan = { text: "no EXPLAIN: the operation had no parameters to draw from this user's state", partitionsScanned: 0, partitionsTotal: 0, params: [] };
+          continue;
+        }
+        const ran: PlanKind | undefined = cfg.planCache !== 'auto' ? cfg.planCache : res.planKinds ? (res.planKinds.generic > res.planKinds.custom ? 'generic' : 'custom') : undefined;
+        const kind = ran ?? 'custom';
+        try {
+          const shown = await explainPrepared(control, op.def.sql, sets, kind, partitions);
+          const other = await explainPrepared(control, op.def.sql, sets, kind === 'generic' ? 'custom' : 'generic', partitions).catch(() => undefined);
+          const t = (e: { planMs: number; execMs: number }) => ({ planMs: e.planMs, execMs: e.execMs });
+          res.plan = {
+            text: shown.text,
+            partitionsScanned: shown.partitionsScanned,
+            partitionsTotal: shown.partitionsTotal,
+            params: sets[0].map(plain),
+            kind,
+            kindSource: ran ? 'ran' : 'assumed',
+            timings: other ? (kind === 'generic' ? { generic: t(shown), custom: t(other) } : { generic: t(other), custom: t(shown) }) : undefined,
+          };
+        } catch (e) {
+          res.plan = { text: `EXPLAIN failed: ${(e as Error).message}`, partitionsScanned: 0, partitionsTotal: 0, params: sets[0].map(plain) };
+        }
+      }
+    }
+    const sizes = await relationSizes(control, v.schema);
+    result.server.tableBytes = Object.fromEntries(Object.entries(sizes).map(([t, s]) => [t, s.tableBytes]));
+    result.server.indexBytes = Object.assign({}, ...Object.values(sizes).map((s) => s.indexes));
+  } finally {
+    await control.end().catch(() => {});
+  }
+}
+
+async function teardown(ctx: RunContext, v: Variant, virtualEndMs: number): Promise<void> {
+  const control = await connectClient(ctx.target, { schema: v.schema, applicationName: 'chatbench scenario control' });
+  try {
+    if (ctx.cfg.scenario.teardown) {
+      ctx.onEvent({ type: 'phase', variant: v.name, phase: 'teardown' });
+      const world = buildWorld(await ctx.model, ctx.virtualStartMs, () => 0);
+      await ctx.cfg.scenario.teardown({ client: control, world, variant: variantInfo(v), log: (m) => ctx.onEvent({ type: 'log', message: `${v.name}: ${m}` }) }).catch((e) => ctx.onEvent({ type: 'log', message: `${v.name}: teardown failed: ${(e as Error).message}` }));
+    }
+    await control.query(`UPDATE ${META_SCHEMA}.clock SET virtual_now = greatest(virtual_now, $2) WHERE variant = $1`, [v.name, new Date(virtualEndMs)]).catch(() => {});
+  } finally {
+    await control.end().catch(() => {});
+  }
+}
+
+/** The harness's floor for this round: SELECT 1 through the load path, one user, closed loop. */
+async function measureFloor(ctx: RunContext, schema: string): Promise<OperationStats> {
+  const durationMs = Math.min(1000, Math.max(300, ctx.roundDurationMs / 10));
+  return ctx.load.floor({ schema, warmupMs: 200, durationMs, applicationName: `${LOAD_APPLICATION} floor` });
 }
 
 export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal: AbortSignal, onEvent: (e: RunEvent) => void, command: string): Promise<ScenarioResults> {
@@ -198,12 +490,17 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
     const pgss = await ensurePgss(admin);
     if (pgss.created) onEvent({ type: 'log', message: `created the pg_stat_statements extension in ${target.display} for server evidence` });
     if (!pgss.available) onEvent({ type: 'log', message: `no pg_stat_statements evidence: ${pgss.why}` });
-    const model = await loadModel({ seed: plan.seed, messages: plan.messages, users: plan.users, servers: plan.servers, startMs: plan.startMs, days: plan.days });
-    const ops: Op[] = cfg.scenario.operations.map((def, index) => ({ def, index, statement: `cb_${cfg.scenario.name}_${def.name}`.replace(/[^a-z0-9_]/gi, '_') }));
+    const modelParams: ModelParams = { seed: plan.seed, messages: plan.messages, users: plan.users, servers: plan.servers, startMs: plan.startMs, days: plan.days };
+    const model = loadModel(modelParams);
+    const ops: Op[] = cfg.scenario.operations.map((def, index) => ({ def, index, statement: statementName(cfg.scenario, def.name) }));
+    const rounds = cfg.mode === 'micro' ? 1 : cfg.rounds;
+    const roundDurationMs = Math.max(1, Math.floor(cfg.durationMs / rounds));
+    const laterWarmupMs = Math.min(cfg.warmupMs, Math.max(500, Math.floor(cfg.warmupMs / rounds)));
+    const roundSpanMs = cfg.warmupMs + roundDurationMs + ROUND_GAP_MS;
     // Virtual time starts after everything written so far, on every variant alike.
     const vStart = virtualNowMs + 1000;
-    const vEnd = vStart + (cfg.warmupMs + cfg.durationMs) * 2 + 60_000;
-    const checkWorld = buildWorld(model, vStart, () => 0);
+    const vEnd = vStart + rounds * roundSpanMs + (cfg.warmupMs + cfg.durationMs) * 2 + 60_000;
+    const checkWorld = buildWorld(await model, vStart, () => 0);
 
     // Partitions for the writes to come, and answer checks, before anything is timed.
     const perVariant = new Map<string, pg.Client>();
@@ -223,17 +520,56 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
     }
 
     const variants: VariantScenarioResult[] = [];
+    let harness: ScenarioResults['harness'];
     let interrupted = false;
-    for (const v of cfg.variants) {
-      if (signal.aborted) {
-        interrupted = true;
-        break;
+    if (cfg.mode === 'micro') {
+      for (const v of cfg.variants) {
+        if (signal.aborted) break;
+        const result = await microVariant(target, cfg, v, await model, ops, vStart, onEvent, signal);
+        result.seed = seedOf.get(v.name);
+        variants.push(result);
+        onEvent({ type: 'variant-done', variant: v.name, result });
       }
-      const result = cfg.mode === 'micro' ? await microVariant(target, cfg, v, model, ops, vStart, onEvent, signal) : await loadVariant(target, cfg, v, model, ops, vStart, vEnd, onEvent, signal);
-      result.seed = seedOf.get(v.name);
-      variants.push(result);
-      interrupted ||= signal.aborted;
-      onEvent({ type: 'variant-done', variant: v.name, result });
+      interrupted = signal.aborted;
+    } else {
+      const load = await LoadGenerator.start({ params: target.params, scenarioFile: cfg.scenarioFile, model: modelParams, workers: cfg.workers });
+      const ctx: RunContext = { target, cfg, ops, load, model, signal, onEvent, virtualStartMs: vStart, roundSpanMs, roundDurationMs, warmupOf: (r) => (r === 0 ? cfg.warmupMs : laterWarmupMs) };
+      const byVariant = new Map<string, RoundResult[]>(cfg.variants.map((v) => [v.name, []]));
+      const floors: OperationStats[] = [];
+      const started = new Set<string>();
+      try {
+        for (let r = 0; r < rounds && !signal.aborted; r++) {
+          floors.push(await measureFloor(ctx, cfg.variants[0].schema));
+          // Interleaved: A B, then B A, so neither design always runs first or last.
+          const order = r % 2 === 0 ? cfg.variants : [...cfg.variants].reverse();
+          for (const v of order) {
+            if (signal.aborted) break;
+            const first = !started.has(v.name);
+            started.add(v.name);
+            const rr = await measureRound(ctx, v, r, first, r === rounds - 1);
+            byVariant.get(v.name)!.push(rr);
+            if (rr.measured.interrupted) break;
+          }
+        }
+        interrupted = signal.aborted;
+        for (const v of cfg.variants) {
+          const rr = byVariant.get(v.name)!;
+          if (!rr.length) continue;
+          const result = variantResult(ctx, v, rr);
+          result.seed = seedOf.get(v.name);
+          await finishVariant(ctx, v, result, rr[rr.length - 1].explainParams);
+          variants.push(result);
+          onEvent({ type: 'variant-done', variant: v.name, result });
+        }
+      } finally {
+        await load.stop();
+        for (const v of cfg.variants) if (started.has(v.name)) await teardown(ctx, v, vEnd);
+      }
+      if (floors.length) {
+        const all = new OperationStats();
+        for (const f of floors) all.add(f.encode());
+        harness = { sql: FLOOR_SQL, floorUs: percentiles(all.latency), roundsP50Us: floors.map((f) => percentiles(f.latency).p50) };
+      }
     }
     return {
       schemaVersion: 1,
@@ -263,7 +599,11 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
         explain: cfg.explain,
         mode: cfg.mode,
         opTimeoutMs: cfg.opTimeoutMs,
+        workers: cfg.mode === 'micro' ? undefined : cfg.workers,
+        rounds,
+        planCache: cfg.planCache,
       },
+      harness,
       seed: plan,
       answerChecks: checks,
       variants,
@@ -273,130 +613,14 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
   }
 }
 
-async function loadVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, model: Model, ops: Op[], vStart: number, vEnd: number, onEvent: (e: RunEvent) => void, signal: AbortSignal): Promise<VariantScenarioResult> {
-  const info = variantInfo(v);
-  const vus = cfg.shape.kind === 'closed' ? cfg.shape.concurrency : cfg.connections;
-  const slots = await openSlots(target, v.schema, Math.min(cfg.connections, vus), cfg.opTimeoutMs);
-  let control = await connectClient(target, { schema: v.schema, applicationName: 'chatbench scenario control' });
-  const eventConnect = () => connectClient(target, { schema: v.schema, applicationName: 'chatbench scenario event' });
-  const eventSlot = cfg.scenario.event ? new Slot(eventConnect, await eventConnect()) : undefined;
-  const allSlots = eventSlot ? [...slots, eventSlot] : slots;
-  let phaseStartUs = performance.now() * 1000;
-  const world = buildWorld(model, vStart, () => (performance.now() * 1000 - phaseStartUs) / 1000);
-  const setupCtx = { client: control, world, variant: info, log: (m: string) => onEvent({ type: 'log', message: `${v.name}: ${m}` }) };
-  try {
-    if (cfg.scenario.setup) {
-      onEvent({ type: 'phase', variant: v.name, phase: 'setup' });
-      await cfg.scenario.setup(setupCtx).catch((e) => {
-        throw toDatabaseError(e, `${cfg.scenario.name} setup on ${v.name}`);
-      });
-    }
-    const users = Array.from({ length: vus }, (_, k) => makeVirtualUser(k, vuKey(cfg.seed, cfg.scenario.name, k, 'load'), world, 'load', cfg.scenario));
-    const eventOp = cfg.scenario.event ? ops.find((o) => o.def.name === cfg.scenario.event!.operation)! : undefined;
-    const base = { scenario: cfg.scenario, ops, vus: users, slots, shape: cfg.shape, signal, arrivalSeed: hash2(cfg.seed, 0xa221) };
-    const ids = await statementIds(control, [...new Set(ops.map((o) => o.def.sql))]);
-    const idList = [...new Set(ids.values())];
-
-    let warm: PhaseResult | undefined;
-    if (cfg.warmupMs > 0) {
-      onEvent({ type: 'phase', variant: v.name, phase: 'warmup' });
-      phaseStartUs = performance.now() * 1000;
-      warm = await runPhase({ ...base, durationMs: cfg.warmupMs, onSecond: (s) => onEvent({ type: 'second', variant: v.name, phase: 'warmup', ...s }) });
-    }
-    // Evidence windows open and close with nothing in flight, so server counts match ours exactly.
-    const reset = await resetStatements(control, idList);
-    const stmts0 = await snapshotStatements(control, idList);
-    const db0 = await snapshotDatabase(control);
-    onEvent({ type: 'phase', variant: v.name, phase: 'measure' });
-    const sampler = sampleResources(target, RESOURCE_SAMPLE_MS);
-    const measured = await runPhase({
-      ...base,
-      durationMs: cfg.durationMs,
-      onSecond: (s) => onEvent({ type: 'second', variant: v.name, phase: 'measure', ...s }),
-      event: eventOp && eventSlot ? { atMs: cfg.durationMs * cfg.scenario.event!.atFraction, op: eventOp, vu: makeVirtualUser(vus, vuKey(cfg.seed, cfg.scenario.name, vus, 'load'), world, 'load', cfg.scenario), slot: eventSlot } : undefined,
-    });
-    const resources = await sampler.stop();
-    control = await liveControl(target, v.schema, control);
-    const stmts1 = await snapshotStatements(control, idList);
-    const db1 = await snapshotDatabase(control);
-    onEvent({ type: 'phase', variant: v.name, phase: 'evidence' });
-
-    const operations = ops.map((op) => operationResult(op, measured.stats[op.index], cfg.shape.kind === 'open'));
-    for (const op of ops) {
-      const res = operations[op.index];
-      const d = statementDelta(stmts0, stmts1, ids.get(op.def.sql), reset);
-      // Operations sharing one statement text share its server counters; say so rather than split them.
-      const sharing = ops.filter((o) => o.def.sql === op.def.sql).length;
-      if (d) res.server = { calls: d.calls, meanExecMs: d.calls ? d.totalExecMs / d.calls : 0, maxExecMs: d.maxExecMs, sharedHit: d.sharedHit, sharedRead: d.sharedRead, rows: d.rows };
-      if (sharing > 1 && res.server) res.note = `server counters are shared by the ${sharing} operations with the same statement`;
-      const note = op.def.note?.(info);
-      if (note) res.note = res.note ? `${res.note}; ${note}` : note;
-    }
-    if (cfg.explain && !signal.aborted) {
-      const partitions = await partitionMap(control, v.schema);
-      // Parameters from a user of the run itself: its state (cursors, its own messages) is real.
-      const explainVu = users[0];
-      for (const op of ops) {
-        if (op.def.name === cfg.scenario.event?.operation) continue; // the retention drop itself: its plan is a function call
-        let params: unknown[];
-        try {
-          params = op.def.params(explainVu);
-        } catch {
-          operations[op.index].plan = { text: 'no EXPLAIN: the operation had no parameters to draw from this user\'s state', partitionsScanned: 0, partitionsTotal: 0, params: [] };
-          continue;
-        }
-        try {
-          const ex: ExplainResult = await explain(control, op.def.sql, params, partitions);
-          operations[op.index].plan = { ...ex, params: params.map(plain) };
-        } catch (e) {
-          operations[op.index].plan = { text: `EXPLAIN failed: ${(e as Error).message}`, partitionsScanned: 0, partitionsTotal: 0, params: params.map(plain) };
-        }
-      }
-    }
-    const sizes = await relationSizes(control, v.schema);
-    const totalOk = operations.reduce((a, o) => a + o.ok, 0);
-    const result: VariantScenarioResult = {
-      variant: v.name,
-      durationMs: Math.round(measured.elapsedMs),
-      warmupMs: cfg.warmupMs,
-      throughputPerSec: totalOk / (measured.elapsedMs / 1000),
-      operations,
-      timeline: [...(warm ? timelinePoints(warm, -Math.max(1, Math.floor(warm.elapsedMs / 1000))) : []), ...timelinePoints(measured, 0)],
-      client: { eventLoopDelayUs: measured.eventLoopDelayUs },
-      outages: measured.outages.map((x) => ({ ...x, fromMs: Math.round(x.fromMs), toMs: Math.round(x.toMs) })),
-      reconnects: allSlots.reduce((a, sl) => a + sl.reconnects, 0),
-      resources,
-      server: {
-        hitRatio: db1.blksHit + db1.blksRead - db0.blksHit - db0.blksRead > 0 ? (db1.blksHit - db0.blksHit) / (db1.blksHit + db1.blksRead - db0.blksHit - db0.blksRead) : null,
-        tempBytes: db1.tempBytes - db0.tempBytes,
-        deadlocks: db1.deadlocks - db0.deadlocks,
-        walBytes: await walBytesBetween(control, db0.walLsn, db1.walLsn),
-        commits: db1.commits - db0.commits,
-        rollbacks: db1.rollbacks - db0.rollbacks,
-        tableBytes: Object.fromEntries(Object.entries(sizes).map(([t, s]) => [t, s.tableBytes])),
-        indexBytes: Object.assign({}, ...Object.values(sizes).map((s) => s.indexes)),
-      },
-    };
-    return result;
-  } finally {
-    if (cfg.scenario.teardown) {
-      onEvent({ type: 'phase', variant: v.name, phase: 'teardown' });
-      await cfg.scenario.teardown(setupCtx).catch((e) => onEvent({ type: 'log', message: `${v.name}: teardown failed: ${(e as Error).message}` }));
-    }
-    await control.query(`UPDATE ${META_SCHEMA}.clock SET virtual_now = greatest(virtual_now, $2) WHERE variant = $1`, [v.name, new Date(vEnd)]).catch(() => {});
-    await Promise.all(allSlots.map((sl) => sl.close()));
-    await control.end().catch(() => {});
-  }
-}
-
 async function microVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, model: Model, ops: Op[], vStart: number, onEvent: (e: RunEvent) => void, signal: AbortSignal): Promise<VariantScenarioResult> {
-  const client = await connectClient(target, { schema: v.schema, applicationName: 'chatbench micro', statementTimeoutMs: cfg.opTimeoutMs });
+  const conn = await connectLean(target.params, { schema: v.schema, applicationName: 'chatbench micro', statementTimeoutMs: cfg.opTimeoutMs, planCache: cfg.planCache });
   const t0 = performance.now();
   try {
     onEvent({ type: 'phase', variant: v.name, phase: 'measure' });
     const world = buildWorld(model, vStart, () => performance.now() - t0);
     const runnable = ops.filter((o) => o.def.name !== cfg.scenario.event?.operation);
-    const stats = await microBench(client, cfg.scenario, runnable, world, cfg.seed, cfg.durationMs, cfg.warmupMs, signal);
+    const stats = await microBench(conn, cfg.scenario, runnable, world, cfg.seed, cfg.durationMs, cfg.warmupMs, signal);
     const operations = runnable.map((op, k) => ({ ...operationResult(op, stats[k].stats, false), note: stats[k].note }));
     const elapsed = (performance.now() - t0) / 1000;
     if (!operations.length) throw new RuntimeError(`${cfg.scenario.name} has no operation micro mode can run`);
@@ -410,7 +634,6 @@ async function microVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, 
       server: { hitRatio: null, tempBytes: 0, deadlocks: 0, walBytes: 0, commits: 0, rollbacks: 0, tableBytes: {}, indexBytes: {} },
     };
   } finally {
-    await client.end().catch(() => {});
+    await conn.close();
   }
 }
-

@@ -7,7 +7,7 @@ import { formatCount, formatUs } from '../../metrics/format.ts';
 import { newRunId, runDir, writeResults } from '../../results/io.ts';
 import { renderRun } from '../../report/render.ts';
 import { terminalTable } from '../../report/terminal.ts';
-import { loadScenario } from '../../scenario/registry.ts';
+import { loadScenario, scenarioFile } from '../../scenario/registry.ts';
 import { runScenario } from '../../scenario/run.ts';
 import { findVariant, loadVariants } from '../../schema/variants.ts';
 import { ensureSeeded } from '../../seed/ensure.ts';
@@ -25,7 +25,7 @@ export const quickstartCommand: CommandFactory = (ctx) => ({
     const all = loadVariants(SCHEMAS_DIR);
     const variants = QUICKSTART.variants.map((n) => findVariant(all, n));
     const scenario = await loadScenario(QUICKSTART.scenario);
-    const cfg = scenarioConfig({ variants: QUICKSTART.variants.join(','), duration: QUICKSTART.duration, warmup: QUICKSTART.warmup }, scenario, all);
+    const cfg = scenarioConfig({ variants: QUICKSTART.variants.join(','), duration: QUICKSTART.duration, warmup: QUICKSTART.warmup }, scenario, scenarioFile(QUICKSTART.scenario), all);
     const target = await ctx.target();
     const progress = new ProgressLine(process.stderr, ctx.interactive, ctx.globals.quiet, 3000);
     progress.log(`chatbench quickstart on ${target.display}`);

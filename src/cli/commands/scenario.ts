@@ -6,7 +6,7 @@ import { newRunId, runDir, writeResults, checkIdentities } from '../../results/i
 import type { ScenarioResults } from '../../results/types.ts';
 import { renderRun } from '../../report/render.ts';
 import { recordedCommand } from '../../db/redact.ts';
-import { loadScenario, scenarioNames } from '../../scenario/registry.ts';
+import { loadScenario, scenarioFile, scenarioNames } from '../../scenario/registry.ts';
 import { runScenario, type RunEvent } from '../../scenario/run.ts';
 import { loadVariants } from '../../schema/variants.ts';
 import type { CommandFactory } from '../app.ts';
@@ -30,6 +30,9 @@ export const scenarioCommand: CommandFactory = (ctx) => ({
       .option('op-timeout', { type: 'string', describe: 'cancel an operation after this long (statement_timeout); it counts as failed with 57014' })
       .option('max-lag', { type: 'string', describe: 'open loop: drop operations that could not start within this lag (default: never)' })
       .option('connections', { type: 'string', describe: 'connections per variant (default: one per virtual user, at most 64)' })
+      .option('workers', { type: 'string', describe: 'load threads, each with its own connections and clock (default: a quarter of the cores, at least 1)' })
+      .option('rounds', { type: 'string', describe: 'interleave the variants this many times (A B, B A, ...), splitting --duration (default: 3 when each round gets 3s)' })
+      .option('plan-cache', { type: 'string', describe: 'plan_cache_mode of the prepared statements: auto (the server decides after 5 runs), custom or generic' })
       .option('seed', { type: 'string', describe: 'seed of the parameter sequence (default: the data\'s seed)' })
       .option('explain', { type: 'boolean', describe: 'one EXPLAIN (ANALYZE, BUFFERS) per operation (default: on for runs up to 60s)' })
       .option('mode', { type: 'string', describe: 'load (default) or micro: each query alone, sequentially, with tinybench' })
@@ -40,12 +43,12 @@ export const scenarioCommand: CommandFactory = (ctx) => ({
   handler: async (argv) => {
     const allVariants = loadVariants(SCHEMAS_DIR);
     const scenario = await loadScenario(String(argv.name));
-    const cfg = scenarioConfig(argv, scenario, allVariants);
+    const cfg = scenarioConfig(argv, scenario, scenarioFile(String(argv.name)), allVariants);
     const target = await ctx.target();
     const progress = new ProgressLine(process.stderr, ctx.interactive, ctx.globals.quiet, 5000);
     const onEvent = (e: RunEvent) => {
       if (e.type === 'log') progress.log(e.message);
-      else if (e.type === 'phase') progress.update(`${e.variant}: ${e.phase}...`, true);
+      else if (e.type === 'phase') progress.update(`${e.variant}: ${e.phase}${e.round !== undefined && cfg.run.rounds > 1 ? ` (round ${e.round + 1} of ${cfg.run.rounds})` : ''}...`, true);
       else if (e.type === 'second') {
         progress.update(`${e.variant}: ${e.phase} ${(e.elapsedMs / 1000).toFixed(0)}s  ${formatCount(e.ops)} ops/s  p99 ${formatUs(e.p99Us)}  errors ${e.errors}`);
       } else {
@@ -75,6 +78,7 @@ export const scenarioCommand: CommandFactory = (ctx) => ({
         scenario: scenario.name,
         partial: results.partial,
         answerChecks: { total: results.answerChecks.length, mismatches: mismatches.length },
+        ...(results.harness ? { harness: { sql: results.harness.sql, floorUs: { p50: results.harness.floorUs.p50, p90: results.harness.floorUs.p90, p99: results.harness.floorUs.p99 } } } : {}),
         variants: results.variants.map((v) => ({
           variant: v.variant,
           throughputPerSec: v.throughputPerSec,
@@ -85,7 +89,10 @@ export const scenarioCommand: CommandFactory = (ctx) => ({
             dropped: o.dropped,
             latencyUs: { p50: o.latencyUs.p50, p90: o.latencyUs.p90, p99: o.latencyUs.p99, p999: o.latencyUs.p999, max: o.latencyUs.max },
             serviceUs: { p50: o.serviceUs.p50, p90: o.serviceUs.p90, p99: o.serviceUs.p99, p999: o.serviceUs.p999, max: o.serviceUs.max },
-            ...(o.server ? { serverCalls: o.server.calls } : {}),
+            ...(o.server ? { serverCalls: o.server.calls, serverMeanExecUs: Math.round(o.server.meanExecMs * 1000) } : {}),
+            ...(o.harnessLagUs ? { harnessLagUs: { p50: o.harnessLagUs.p50, p99: o.harnessLagUs.p99 } } : {}),
+            ...(o.planKinds ? { plans: { generic: o.planKinds.generic, custom: o.planKinds.custom, mixed: o.planKinds.mixed } } : {}),
+            ...(o.rounds ? { roundsP50Us: o.rounds.map((x) => x.p50Us) } : {}),
           })),
         })),
       },

@@ -1,0 +1,361 @@
+// A lean query path for measured operations. node-postgres opens and authenticates the connection
+// (TLS, SCRAM, options); then this speaks the extended protocol on its socket itself, framing each
+// answer's rows without decoding them. A field is decoded (with chatbench's type parsers) only when
+// asked for, so the client's cost per query stays near libpq's whatever the rows weigh.
+import net from 'node:net';
+import pg from 'pg';
+import { DatabaseError as PgDatabaseError } from 'pg-protocol';
+import { prepareValue } from 'pg/lib/utils.js';
+import { chatbenchTypes } from './type-parsers.ts';
+
+/** A statement prepared on one connection: its name and the types of the columns it returns. */
+export interface PreparedStatement {
+  readonly name: string;
+  readonly sql: string;
+  readonly columnTypes: readonly number[];
+}
+
+/** An answer, decoded only where it is read. Valid until the next query on the same connection. */
+export interface LeanRows {
+  readonly length: number;
+  /** Column j of row i (0-based), parsed as node-postgres would; only this value is decoded. */
+  value(i: number, j: number): unknown;
+  /** Row i, every column decoded. */
+  row(i: number): unknown[];
+}
+
+type Parser = (text: string) => unknown;
+
+// Execute (unnamed portal, all rows) then Sync: the same bytes after every Bind.
+const EXECUTE_SYNC = Buffer.from([0x45, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0x53, 0, 0, 0, 4]);
+const NULL_FIELD = -1;
+/** Room left for each read: the kernel hands over at most this much at a time. */
+const READ_BYTES = 64 * 1024;
+
+/** An ErrorResponse as node-postgres reports it, so callers read `code`, `detail`, `hint` alike. */
+function errorFrom(buf: Buffer, start: number, end: number): Error {
+  const fields: Record<string, string> = {};
+  let i = start;
+  while (i < end && buf[i] !== 0) {
+    const stop = buf.indexOf(0, i + 1);
+    fields[String.fromCharCode(buf[i])] = buf.toString('utf8', i + 1, stop);
+    i = stop + 1;
+  }
+  const e = new PgDatabaseError(fields.M ?? 'unknown server error', end - start, 'error');
+  Object.assign(e, { severity: fields.V ?? fields.S, code: fields.C, detail: fields.D, hint: fields.H, position: fields.P, where: fields.W, schema: fields.s, table: fields.t, column: fields.c, constraint: fields.n });
+  return e;
+}
+
+/** A parameter as text, the way node-postgres sends it (Dates in the session's offset, arrays, JSON). */
+export function paramText(v: unknown): string | Buffer | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  return prepareValue(v);
+}
+
+export class LeanConnection {
+  private client!: pg.Client;
+  private socket!: net.Socket;
+  /**
+   * What was received since the current query was sent, read by the kernel straight into this
+   * buffer (no copy); rows point into it. It wraps around to its start between answers and grows
+   * only for an answer larger than itself.
+   */
+  private acc = Buffer.allocUnsafe(4 * READ_BYTES);
+  private accEnd = 0;
+  /** Where the next unframed message starts in `acc`. */
+  private framed = 0;
+  private pending: { resolve(): void; reject(e: Error): void } | undefined;
+  private error: Error | undefined;
+  private closedBy: Error | undefined;
+  private rowOffs: number[] = [];
+  private rowCount = 0;
+  private columnTypes: readonly number[] = [];
+  private parsers: Parser[] = [];
+  /** The statement being parsed by the current query, known once the server says ParseComplete. */
+  private parsing: PreparedStatement | undefined;
+  /** A simple query's RowDescription sets the columns its rows are read with. */
+  private simple = false;
+  private readonly statements = new Map<string, PreparedStatement>();
+  /** node-postgres reads the handshake; then the lean path owns the socket. */
+  private handshake = true;
+  readonly rows: LeanRows;
+
+  private constructor() {
+    const self = this;
+    this.rows = {
+      get length() {
+        return self.rowCount;
+      },
+      value: (i, j) => this.value(i, j),
+      row: (i) => this.columnTypes.map((_, j) => this.value(i, j)),
+    };
+  }
+
+  /**
+   * Opens a connection with node-postgres's handshake. Without TLS the socket reads straight into
+   * one buffer (net's `onread`, no stream machinery per read); with TLS the decrypted stream's data
+   * events are taken over instead.
+   */
+  static async connect(config: pg.ClientConfig): Promise<LeanConnection> {
+    const self = new LeanConnection();
+    const raw = config.ssl
+      ? undefined
+      : new net.Socket({
+          // Not in @types/node's constructor options, but net.Socket's constructor takes it (Node 12+):
+          // the kernel reads into the buffer `buffer()` returns, and `callback` frames what came.
+          onread: {
+            buffer: () => self.nextRead(),
+            callback: (n: number) => {
+              if (self.handshake) raw!.emit('data', Buffer.from(self.acc.subarray(self.accEnd, self.accEnd + n))); // node-postgres keeps what it is given
+              else self.received(n);
+              return true;
+            },
+          },
+        } as net.SocketConstructorOpts);
+    const client = new pg.Client(raw ? { ...config, stream: () => raw } : config);
+    try {
+      await client.connect();
+    } catch (e) {
+      await client.end().catch(() => {});
+      throw e;
+    }
+    // An idle client whose server goes away emits 'error'; without a listener that would crash the process.
+    client.on('error', () => {});
+    const socket = (client as unknown as { connection: { stream: net.Socket } }).connection.stream;
+    self.client = client;
+    self.socket = socket;
+    self.handshake = false;
+    if (!raw) {
+      // TLS: the decrypted stream's data events, copied in.
+      socket.removeAllListeners('data');
+      socket.on('data', (chunk: Buffer) => {
+        for (let o = 0; o < chunk.length; ) {
+          const k = chunk.copy(self.nextRead(), 0, o);
+          self.received(k);
+          o += k;
+        }
+      });
+    }
+    const lost = (why?: Error) => self.lost(new Error(`Connection terminated unexpectedly${why ? `: ${why.message}` : ''}`));
+    socket.on('close', () => lost());
+    socket.on('end', () => lost());
+    socket.on('error', (e: Error) => lost(e));
+    return self;
+  }
+
+  /** The node-postgres client underneath (for its 'end' and 'error' events). */
+  get pgClient(): pg.Client {
+    return this.client;
+  }
+
+  /** Whether the socket is gone (the server closed it, or it broke). */
+  get isClosed(): boolean {
+    return this.closedBy !== undefined;
+  }
+
+  /**
+   * Runs a named statement with text parameters, as drivers do with prepared statements: the first
+   * time on this connection Parse and Describe go in the same write as Bind, Execute and Sync; after
+   * that only Bind, Execute and Sync. Resolves when the server is ready again, with the answer in `rows`.
+   */
+  async query(name: string, sql: string, values: readonly unknown[]): Promise<LeanRows> {
+    const known = this.statements.get(name);
+    const texts: Array<string | Buffer | null> = new Array(values.length);
+    const nameBytes = Buffer.byteLength(name);
+    let bindLen = 4 + 1 + nameBytes + 1 + 2 + 2 + 2 + 2;
+    for (let i = 0; i < values.length; i++) {
+      const t = paramText(values[i]);
+      texts[i] = t;
+      bindLen += 4 + (t === null ? 0 : typeof t === 'string' ? Buffer.byteLength(t) : t.length);
+    }
+    const parseLen = known ? 0 : 4 + nameBytes + 1 + Buffer.byteLength(sql) + 1 + 2;
+    const describeLen = known ? 0 : 4 + 1 + nameBytes + 1;
+    const msg = Buffer.allocUnsafe((known ? 0 : 1 + parseLen + 1 + describeLen) + 1 + bindLen + EXECUTE_SYNC.length);
+    let o = 0;
+    if (!known) {
+      msg[o++] = 0x50; // Parse
+      o = msg.writeInt32BE(parseLen, o);
+      o += msg.write(name, o);
+      msg[o++] = 0;
+      o += msg.write(sql, o);
+      msg[o++] = 0;
+      o = msg.writeInt16BE(0, o); // no parameter types: the server infers them, as node-postgres lets it
+      msg[o++] = 0x44; // Describe the statement: its column types, for decoding
+      o = msg.writeInt32BE(describeLen, o);
+      msg[o++] = 0x53;
+      o += msg.write(name, o);
+      msg[o++] = 0;
+    }
+    msg[o++] = 0x42; // Bind
+    o = msg.writeInt32BE(bindLen, o);
+    msg[o++] = 0; // the unnamed portal
+    o += msg.write(name, o);
+    msg[o++] = 0;
+    o = msg.writeInt16BE(0, o); // parameters: all text
+    o = msg.writeInt16BE(values.length, o);
+    for (const t of texts) {
+      if (t === null) {
+        o = msg.writeInt32BE(NULL_FIELD, o);
+      } else if (typeof t === 'string') {
+        const n = msg.write(t, o + 4);
+        o = msg.writeInt32BE(n, o) + n;
+      } else {
+        o = msg.writeInt32BE(t.length, o);
+        o += t.copy(msg, o);
+      }
+    }
+    o = msg.writeInt16BE(1, o); // results: all text
+    o = msg.writeInt16BE(0, o);
+    EXECUTE_SYNC.copy(msg, o);
+    this.parsers.length = 0;
+    this.simple = false;
+    if (known) {
+      this.columnTypes = known.columnTypes;
+      this.parsing = undefined;
+    } else {
+      this.columnTypes = [];
+      this.parsing = { name, sql, columnTypes: this.columnTypes as number[] };
+    }
+    await this.roundTrip(msg);
+    return this.rows;
+  }
+
+  /** A simple-protocol query (no parameters); the last statement's answer is read through `rows`. */
+  async simpleQuery(sql: string): Promise<LeanRows> {
+    const len = 4 + Buffer.byteLength(sql) + 1;
+    const msg = Buffer.allocUnsafe(1 + len);
+    msg[0] = 0x51; // Query
+    msg.writeInt32BE(len, 1);
+    msg.write(sql, 5);
+    msg[len] = 0;
+    this.columnTypes = [];
+    this.parsers.length = 0;
+    this.simple = true;
+    this.parsing = undefined;
+    await this.roundTrip(msg);
+    return this.rows;
+  }
+
+  /** Ends the session (node-postgres sends Terminate) and closes the socket. */
+  async close(): Promise<void> {
+    this.closedBy ??= new Error('Connection terminated: closed by chatbench');
+    await this.client.end().catch(() => {});
+  }
+
+  private lost(e: Error): void {
+    if (this.closedBy) return;
+    this.closedBy = e;
+    const p = this.pending;
+    this.pending = undefined;
+    // A server that ends the session says why first (57P01 on shutdown): that is the failure.
+    p?.reject(this.error ?? e);
+  }
+
+  private roundTrip(msg: Buffer): Promise<void> {
+    if (this.closedBy) return Promise.reject(this.closedBy);
+    if (this.pending) return Promise.reject(new Error('lean connection: a query is already in progress on this connection'));
+    // The next answer lands after the last one: the kernel already has the place to read into.
+    this.rowCount = 0;
+    this.error = undefined;
+    return new Promise<void>((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.socket.write(msg);
+    });
+  }
+
+  /**
+   * Where the next read goes: the free end of `acc`. When it runs short, between answers it wraps
+   * to the start (the last answer's rows stay intact: nothing more is read until the next query is
+   * sent, after its after()); in the middle of an answer it grows.
+   */
+  private nextRead(): Buffer {
+    if (this.acc.length - this.accEnd < READ_BYTES) {
+      if (this.framed === this.accEnd && !this.pending) {
+        this.accEnd = this.framed = 0;
+      } else {
+        const bigger = Buffer.allocUnsafe(Math.max(this.acc.length * 2, this.accEnd + READ_BYTES));
+        this.acc.copy(bigger, 0, 0, this.accEnd);
+        this.acc = bigger;
+      }
+    }
+    return this.acc.subarray(this.accEnd);
+  }
+
+  /** n more bytes landed at the end of `acc`: handles every complete message. */
+  private received(n: number): void {
+    this.accEnd += n;
+    const buf = this.acc;
+    let o = this.framed;
+    while (o + 5 <= this.accEnd) {
+      const next = o + 1 + buf.readInt32BE(o + 1);
+      if (next > this.accEnd) break;
+      this.message(buf[o], buf, o + 5, next);
+      o = next;
+    }
+    this.framed = o;
+  }
+
+  private message(type: number, buf: Buffer, start: number, end: number): void {
+    switch (type) {
+      case 0x44: // DataRow: remember where it is
+        this.rowOffs[this.rowCount++] = start;
+        return;
+      case 0x5a: {
+        // ReadyForQuery: the answer is complete
+        const p = this.pending;
+        this.pending = undefined;
+        if (!p) return;
+        if (this.error) p.reject(this.error);
+        else p.resolve();
+        return;
+      }
+      case 0x45: // ErrorResponse (ReadyForQuery follows it)
+        this.error ??= errorFrom(buf, start, end);
+        return;
+      case 0x54: {
+        // RowDescription, of a Describe or of a simple query: the column types
+        const n = buf.readInt16BE(start);
+        const types: number[] = [];
+        let o = start + 2;
+        for (let k = 0; k < n; k++) {
+          o = buf.indexOf(0, o) + 1; // the column's name
+          types.push(buf.readInt32BE(o + 6)); // table oid (4), column number (2), then the type oid
+          o += 18;
+        }
+        if (this.simple) {
+          this.columnTypes = types;
+          this.parsers.length = 0;
+          this.rowCount = 0; // several statements: the last one's rows are the answer
+        } else if (this.parsing) {
+          (this.parsing.columnTypes as number[]).push(...types);
+        }
+        return;
+      }
+      case 0x31: // ParseComplete: the statement now exists on the server, whatever happens next
+        if (this.parsing) this.statements.set(this.parsing.name, this.parsing);
+        return;
+      default:
+        // BindComplete, CommandComplete, NoData, ParameterDescription, notices,
+        // parameter status, notifications: nothing a caller reads.
+        return;
+    }
+  }
+
+  private value(i: number, j: number): unknown {
+    if (i < 0 || i >= this.rowCount) return undefined;
+    const buf = this.acc;
+    let o = this.rowOffs[i];
+    if (j < 0 || j >= buf.readInt16BE(o)) return undefined;
+    o += 2;
+    for (let k = 0; k < j; k++) {
+      const len = buf.readInt32BE(o);
+      o += 4 + (len === NULL_FIELD ? 0 : len);
+    }
+    const len = buf.readInt32BE(o);
+    if (len === NULL_FIELD) return null;
+    const parse = (this.parsers[j] ??= chatbenchTypes.getTypeParser(this.columnTypes[j] ?? 25, 'text') as Parser);
+    return parse(buf.toString('utf8', o + 4, o + 4 + len));
+  }
+}
