@@ -1,6 +1,15 @@
 // The seeder: exact counts, identical data across variants, worker counts and COPY formats,
 // resumable after SIGKILL with exactly the rows of an uninterrupted run, safe with existing data.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runFragments } from '../src/bench/common.ts';
+import { SCHEMAS_DIR } from '../src/config/paths.ts';
+import { targetSpec } from '../src/config/target.ts';
+import { openTarget } from '../src/db/target.ts';
+import { loadModel } from '../src/generate/model.ts';
+import { buildPlan, planParams } from '../src/generate/plan.ts';
+import { loadVariants } from '../src/schema/variants.ts';
+import { readLayouts } from '../src/seed/layout.ts';
+import { planPasses, runPasses } from '../src/seed/load.ts';
 import { freshDatabase, oneLineError, runCli, withClient } from './helpers.ts';
 
 let url = '';
@@ -188,6 +197,51 @@ describe('seed', () => {
     expect(full).toMatch(/reactions_p20260101 key range \d+ .*: 2000 row\(s\) too many \(a chunk loaded twice\?\)/);
     expect(await damaged('sample', [lose])).toMatch(/messages_p20260101 key range \d+ .*: 5000 row\(s\) missing/);
     expect(await damaged('sample', [twice])).toMatch(/reactions_p20260101 holds duplicated rows .*a chunk loaded twice/);
+  });
+
+  it('routes rows to hash partitions itself (equal and mixed moduli), which the server accepts leaf by leaf; lists the leaves of a table it cannot route', async () => {
+    const variant = loadVariants(SCHEMAS_DIR).find((v) => v.name === 'btree-unpartitioned')!;
+    const model = await loadModel(planParams({ messages: 20_000 }));
+    const rows = buildPlan(model.params, model).rows;
+    const layouts = await withClient(url, async (c) => {
+      await c.query('DROP SCHEMA IF EXISTS hash_load CASCADE; CREATE SCHEMA hash_load');
+      await runFragments(c, variant, 'hash_load', 'pre-load');
+      await c.query(`SET search_path = hash_load;
+        ALTER TABLE messages RENAME TO messages_plain;
+        CREATE TABLE messages (LIKE messages_plain INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY HASH (channel_id);
+        CREATE TABLE messages_h0 PARTITION OF messages FOR VALUES WITH (MODULUS 4, REMAINDER 0);
+        CREATE TABLE messages_h1 PARTITION OF messages FOR VALUES WITH (MODULUS 4, REMAINDER 1);
+        CREATE TABLE messages_h2 PARTITION OF messages FOR VALUES WITH (MODULUS 4, REMAINDER 2);
+        CREATE TABLE messages_h3 PARTITION OF messages FOR VALUES WITH (MODULUS 4, REMAINDER 3);
+        ALTER TABLE reactions RENAME TO reactions_plain;
+        CREATE TABLE reactions (LIKE reactions_plain INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY HASH (message_id);
+        CREATE TABLE reactions_a PARTITION OF reactions FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+        CREATE TABLE reactions_b PARTITION OF reactions FOR VALUES WITH (MODULUS 4, REMAINDER 1);
+        CREATE TABLE reactions_c PARTITION OF reactions FOR VALUES WITH (MODULUS 4, REMAINDER 3);
+        ALTER TABLE attachments RENAME TO attachments_plain;
+        CREATE TABLE attachments (LIKE attachments_plain INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY LIST ((message_id % 2));
+        CREATE TABLE attachments_even PARTITION OF attachments FOR VALUES IN (0);
+        CREATE TABLE attachments_odd PARTITION OF attachments FOR VALUES IN (1)`);
+      return readLayouts(c, 'hash_load');
+    });
+    expect(layouts.get('messages')).toMatchObject({ kind: 'routed', strategy: 'hash' });
+    expect(layouts.get('reactions')?.leaves.map((l) => [l.modulus, l.remainder])).toEqual([[2, 0], [4, 1], [4, 3]]);
+    expect(layouts.get('attachments')).toMatchObject({ kind: 'parent', partitions: ['attachments_even', 'attachments_odd'] });
+    const designs = [{ variant: 'hash', schema: 'hash_load', layouts, done: new Set<string>() }];
+    const target = await openTarget(targetSpec(url, {}));
+    // COPY into a leaf checks every row against the leaf's partition constraint: a row routed wrongly fails the load (23514).
+    const done = await runPasses({ target, model, designs, passes: planPasses(model, designs, ['messages', 'reactions', 'attachments']), slots: 2, format: 'binary', signal: new AbortController().signal, onEvent: () => {}, marks: false });
+    const loaded = (prefix: string) => done.filter((d) => d.relation.startsWith(prefix));
+    expect(loaded('messages_h').map((d) => d.relation).sort()).toEqual(['messages_h0', 'messages_h1', 'messages_h2', 'messages_h3']);
+    expect(loaded('messages_h').reduce((a, d) => a + d.rows, 0)).toBe(20_000);
+    expect(loaded('messages_h').every((d) => d.rows > 2_000)).toBe(true);
+    expect(loaded('reactions_')).toHaveLength(3);
+    await withClient(url, async (c) => {
+      const n = await c.query(`SELECT (SELECT count(*) FROM messages)::int AS m, (SELECT count(*) FROM reactions)::int AS r, (SELECT count(*) FROM attachments)::int AS a`);
+      expect(n.rows[0]).toEqual({ m: 20_000, r: loaded('reactions_').reduce((a, d) => a + d.rows, 0), a: loaded('attachments').reduce((a, d) => a + d.rows, 0) });
+      expect(n.rows[0].r).toBeGreaterThan(rows.reactions * 0.8);
+      await c.query('DROP SCHEMA hash_load CASCADE');
+    }, 'hash_load');
   });
 
   it('refuses a concurrent second seed of the same variant', async () => {

@@ -21,7 +21,7 @@ import { messageTimeMs, SNOWFLAKE_EPOCH_MS, SNOWFLAKE_SEQ_BITS, type Model } fro
 import { LOAD_ORDER, MESSAGE_FAMILY, TABLES, writeMessageFamily, writeTableRows, type TableName } from '../generate/tables.ts';
 import { buildPlan } from '../generate/plan.ts';
 import { META_SCHEMA } from '../schema/meta.ts';
-import { routeKey, type TableLayout } from './layout.ts';
+import { routeHash, routeKey, type TableLayout } from './layout.ts';
 import { RangeCounts, rangeSpec, type RangeSpec } from './ranges.ts';
 
 /** A chunk: units [from, to) of a table ("messages" stands for the message family). */
@@ -107,7 +107,7 @@ const ID_KEYS = ['id', 'message_id'];
  */
 function familyLeafChunks(model: Model, layout: TableLayout, leaf: number): [number, number] {
   const n = chunkCount(model, familyKey);
-  if (layout.kind !== 'routed') return [0, n];
+  if (layout.kind !== 'routed' || layout.strategy === 'hash') return [0, n]; // every chunk feeds every hash leaf
   const name = layout.keyName ?? '';
   const toMs = (v: number): number =>
     !Number.isFinite(v) ? v
@@ -459,19 +459,28 @@ async function runPass(opts: LoadOptions, pass: Pass, slot: number, pool: Connec
           for (const d of designsOf.get(part.table) ?? []) {
             const design = opts.designs[d];
             const layout = design.layouts.get(part.table)!;
-            const runs = routeRows(layout, part, format, keyCache);
-            for (const [leaf, r0, r1] of runs) {
+            // Rows by leaf: one run each for range partitions (rows come in key order), scattered
+            // runs for hash partitions, gathered into one write per leaf.
+            const byLeaf = new Map<number, Array<[number, number]>>();
+            for (const [leaf, r0, r1] of routeRows(layout, part, format, keyCache)) {
+              const list = byLeaf.get(leaf);
+              if (list) list.push([r0, r1]);
+              else byLeaf.set(leaf, [[r0, r1]]);
+            }
+            for (const [leaf, runs] of byLeaf) {
               const key = `${d}:${part.table}:${leaf}`;
               const sink = open.get(key);
+              const count = runs.reduce((a, [r0, r1]) => a + r1 - r0, 0);
               if (!sink) {
                 if (leaf >= 0 && skipElsewhere(opts, pass, design, d, part.table, leaf, c)) continue;
                 const relation = leaf >= 0 ? layout.leaves[leaf].relation : 'no partition';
-                throw new RuntimeError(`${design.variant}: ${r1 - r0} ${part.table} row(s) of chunk ${c} go to ${relation}, which this load did not plan for: the table's partitions do not cover the data`);
+                throw new RuntimeError(`${design.variant}: ${count} ${part.table} row(s) of chunk ${c} go to ${relation}, which this load did not plan for: the table's partitions do not cover the data`);
               }
-              sink.rows += r1 - r0;
-              sink.counts.add(verifyKeys, r0, r1);
-              const slice = part.body.subarray(part.starts[r0], part.starts[r1]);
-              rows += r1 - r0;
+              sink.rows += count;
+              for (const [r0, r1] of runs) sink.counts.add(verifyKeys, r0, r1);
+              const slices = runs.map(([r0, r1]) => part.body.subarray(part.starts[r0], part.starts[r1]));
+              const slice = slices.length === 1 ? slices[0] : Buffer.concat(slices);
+              rows += count;
               bytes += slice.length;
               writes.push(sink.write(slice));
             }
@@ -515,7 +524,7 @@ function skipElsewhere(opts: LoadOptions, pass: Pass, design: LoadDesign, d: num
 export function routeRows(layout: TableLayout, part: Part, format: CopyFormat, cache: Map<string, Float64Array>): Array<[number, number, number]> {
   const n = part.starts.length - 1;
   if (layout.kind !== 'routed') return [[0, 0, n]];
-  if (TIME_KEYS.includes(layout.keyName ?? '') && n > 0) {
+  if (layout.strategy !== 'hash' && TIME_KEYS.includes(layout.keyName ?? '') && n > 0) {
     // Time keys grow with the row order (messages are generated in time order, their children with
     // them): when the first and last rows go to one leaf, so do all the rows between.
     const first = routeKey(layout.leaves, columnValue(part.body, format, part.starts[0], layout.keyColumn!, layout.keyKind!));
@@ -526,8 +535,10 @@ export function routeRows(layout: TableLayout, part: Part, format: CopyFormat, c
   const keys = cache.get(ck) ?? cache.set(ck, columnValues(part.body, format, part.starts, layout.keyColumn!, layout.keyKind!)).get(ck)!;
   const runs: Array<[number, number, number]> = [];
   let hint = -1;
+  const hashed = layout.strategy === 'hash' ? new Int32Array(n) : undefined;
+  if (hashed) routeHash(layout.leaves, keys, 0, n, hashed);
   for (let r = 0; r < n; r++) {
-    const leaf = routeKey(layout.leaves, keys[r], hint);
+    const leaf = hashed ? hashed[r] : routeKey(layout.leaves, keys[r], hint);
     hint = leaf;
     const last = runs[runs.length - 1];
     if (last && last[0] === leaf) last[2] = r + 1;

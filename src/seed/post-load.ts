@@ -46,9 +46,6 @@ export function postLoadTasks(input: PostLoadInput): Task[] {
   const pagesOf = (rel: string) => Math.max(1, input.pages.get(rel) ?? 1);
   const tasks: Task[] = [];
   const frozen = (t: TableName) => layouts.get(t)?.kind !== 'parent';
-  // Relations whose rows were loaded: leaves, plain tables, and parents loaded through the server's routing.
-  const loaded = [...layouts.values()].flatMap((l) => l.leaves.map((leaf) => ({ table: l.table, relation: leaf.relation, layout: l })));
-  const parents = [...layouts.values()].filter((l) => l.kind === 'routed').map((l) => l.table);
 
   tasks.push({ ...base, key: 'ddl', step: 'ddl', after: [], weight: 1e12, run: async ({ client }) => runAll(client, plan.early) });
 
@@ -79,24 +76,33 @@ export function postLoadTasks(input: PostLoadInput): Task[] {
   }
   tasks.push({ ...base, key: 'attach', step: 'attach', after: ['indexes', 'constraints'], weight: 1, run: async ({ client }) => runAll(client, plan.attach) });
 
-  // ANALYZE every relation of the schema; VACUUM (ANALYZE) those whose rows were not loaded frozen.
-  const analyzeTargets = new Set<string>([...loaded.map((x) => x.relation), ...parents]);
-  for (const rel of analyzeTargets) {
-    const layout = [...layouts.values()].find((l) => l.table === rel || l.leaves.some((x) => x.relation === rel));
-    const isParent = parents.includes(rel as TableName);
-    const vacuum = layout ? !frozen(layout.table) && !isParent : false;
+  // ANALYZE every relation of the schema; VACUUM (ANALYZE) those whose rows were not loaded frozen:
+  // a table loaded through its partitioned parent is vacuumed leaf by leaf (the catalog's leaves).
+  const maintenance: Array<{ rel: string; vacuum: boolean; parentOnly: boolean; leaves: string[] }> = [];
+  for (const l of layouts.values()) {
+    if (l.kind === 'parent' && l.partitions?.length) {
+      for (const p of l.partitions) maintenance.push({ rel: p, vacuum: true, parentOnly: false, leaves: [] });
+      maintenance.push({ rel: l.table, vacuum: false, parentOnly: true, leaves: l.partitions });
+    } else {
+      for (const leaf of l.leaves) maintenance.push({ rel: leaf.relation, vacuum: !frozen(l.table), parentOnly: false, leaves: [] });
+      if (l.kind === 'routed') maintenance.push({ rel: l.table, vacuum: false, parentOnly: true, leaves: l.leaves.map((x) => x.relation) });
+    }
+  }
+  for (const m of maintenance) {
+    // A partitioned parent samples its leaves; ONLY (18+) keeps it from analyzing them again, and
+    // before 18 it does, so it then waits for no leaf's VACUUM.
+    const only = m.parentOnly && server.versionNum >= 180000;
     tasks.push({
       ...base,
-      key: `analyze:${rel}`,
+      key: `analyze:${m.rel}`,
       step: 'analyze',
       after: ['attach'],
-      exclusive: [`maint:${rel}`],
-      weight: pagesOf(rel) * 0.05,
-      outsideTransaction: vacuum,
+      exclusive: [`maint:${m.rel}`, ...(m.parentOnly && !only ? m.leaves.map((x) => `maint:${x}`) : [])],
+      weight: m.parentOnly ? m.leaves.reduce((a, x) => a + pagesOf(x), 0) * 0.01 : pagesOf(m.rel) * (m.vacuum ? 0.5 : 0.05),
+      outsideTransaction: m.vacuum,
       run: async ({ client }) => {
-        // A partitioned parent samples its leaves; ONLY (18+) keeps it from analyzing them again.
-        await client.query(vacuum ? `VACUUM (ANALYZE) ${id(rel)}` : `ANALYZE ${isParent && server.versionNum >= 180000 ? 'ONLY ' : ''}${id(rel)}`);
-        return vacuum ? 'vacuum analyze' : 'analyze';
+        await client.query(m.vacuum ? `VACUUM (ANALYZE) ${id(m.rel)}` : `ANALYZE ${only ? 'ONLY ' : ''}${id(m.rel)}`);
+        return m.vacuum ? 'vacuum analyze' : 'analyze';
       },
     });
   }

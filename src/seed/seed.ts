@@ -117,6 +117,8 @@ interface VariantState {
   layouts: Map<TableName, TableLayout>;
   done: Set<string>;
   postLoadDone: boolean;
+  /** The post-load migrations, recorded as applied once their tasks are done. */
+  migrations: string[];
 }
 
 /** Seeds variants with the same data; refuses existing data unless resuming (same plan) or forced. */
@@ -223,7 +225,7 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
       const pages = await relationPages(client, s.variant.schema);
       const all = postLoadTasks({ variant: s.variant.name, schema: s.variant.schema, plan: pl, layouts: s.layouts, model: opts.model, verify: opts.verify, pages, rows: plan.rows, server: { versionNum: version.num, maxParallelMaintenanceWorkers: version.maxParallelMaintenanceWorkers } });
       tasks.push(...all.filter((t) => !marks.get(s.variant.name)!.has(t.key)));
-      (s as VariantState & { migrations?: string[] }).migrations = pl.migrations;
+      s.migrations = pl.migrations;
     }
     progress.tasksWeight = tasks.reduce((a, t) => a + t.weight, 0);
     const taskStart = new Map<string, number>();
@@ -268,7 +270,7 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
           s.steps = s.steps.filter((x) => x.name !== step.name);
           s.steps.push(step);
         }
-        await recordPhase(client, s.variant, 'post-load', (s as VariantState & { migrations?: string[] }).migrations ?? []);
+        await recordPhase(client, s.variant, 'post-load', s.migrations);
       }
       const verified = verificationResults(s.layouts, opts.verify, (key) => detailOf(s.variant.name, key) ?? undefined);
       results.push(await finishVariant(client, s, verified, opts.verify, clock));
@@ -378,7 +380,7 @@ async function prepareVariant(opts: SeedOptions, client: pg.Client, variant: Var
     if (reset.length) opts.onEvent({ type: 'log', message: `${variant.name}: ${reset.join(', ')} (UNLOGGED) emptied by a server crash: loading again` });
   }
   const r = await client.query(`SELECT relation FROM ${META_SCHEMA}.seed_sinks WHERE variant = $1`, [variant.name]);
-  return { variant, resumed, steps, layouts, done: new Set(r.rows.map((x) => x.relation as string)), postLoadDone: state?.phase === 'post-load' };
+  return { variant, resumed, steps, layouts, done: new Set(r.rows.map((x) => x.relation as string)), postLoadDone: state?.phase === 'post-load', migrations: [] };
 }
 
 /**
