@@ -115,6 +115,8 @@ export interface SeedResults extends RunBase {
   variants: VariantSeedResult[];
   timeline?: SeedTimeline;
   totalMs?: number;
+  /** What the dry-run model predicted for this seed, and the calibration it went by. */
+  estimate?: { serverMessagesPerSec?: number; generatorMessagesPerSec: number; speed: number; loadSeconds: number; postLoadSeconds: number; totalSeconds: number; steps: Array<{ step: string; seconds: number }> };
 }
 
 // ---- scenario --------------------------------------------------------------------------------

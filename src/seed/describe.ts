@@ -3,7 +3,7 @@
 import { DISTRIBUTION } from '../generate/model.ts';
 import type { DataPlan } from '../generate/plan.ts';
 import { formatBytes, formatCount, formatMs, shortCount } from '../metrics/format.ts';
-import type { VariantSeedResult } from '../results/types.ts';
+import type { SeedResults, VariantSeedResult } from '../results/types.ts';
 import { safetyMargin } from './choose.ts';
 import type { SeedPreparation } from './prepare.ts';
 import type { ProgressSnapshot } from './progress.ts';
@@ -45,6 +45,21 @@ export function estimateLines(p: SeedPreparation): string[] {
     `reference machine: a sample COPY at ${formatCount(REFERENCE.serverMessagesPerSec)} messages/s`,
   );
   return lines;
+}
+
+/** The estimate as a seed's results keep it (to compare with what the seed took). */
+export function estimateSummary(p: SeedPreparation): NonNullable<SeedResults['estimate']> {
+  const t = p.estimate.time;
+  const server = Object.values(p.calibration.serverRowsPerSec);
+  return {
+    serverMessagesPerSec: server.length ? Math.round(server.reduce((a, b) => a + b, 0) / server.length) : undefined,
+    generatorMessagesPerSec: Math.round(p.calibration.generatorRowsPerSec),
+    speed: p.estimate.speed,
+    loadSeconds: Math.round(t.loadSeconds),
+    postLoadSeconds: Math.round(t.postLoadSeconds),
+    totalSeconds: Math.round(t.totalSeconds),
+    steps: t.steps.map((s) => ({ step: s.step, seconds: Math.round(s.seconds) })),
+  };
 }
 
 export function progressText(p: ProgressSnapshot): string {

@@ -93,7 +93,10 @@ function heapRowBytes(copyBytes: number, rows: number, fields: number): number {
   return Math.ceil((perRow + 24 + 4 + 4) / 8) * 8;
 }
 
-/** COPYs a sample message-family chunk into the variant built in a rolled-back transaction. */
+/**
+ * COPYs a sample message-family chunk into the variant built in a rolled-back transaction: the
+ * best of three passes, so a moment of contention on a shared machine does not pass for its speed.
+ */
 export async function calibrateServer(client: pg.Client, variant: Variant, model: Model, plan: DataPlan): Promise<number> {
   await client.query('BEGIN');
   try {
@@ -101,12 +104,17 @@ export async function calibrateServer(client: pg.Client, variant: Variant, model
     await applyScratch(client, variant, `chatbench_estimate_${process.pid}`, { fromMs: plan.startMs, toMs: plan.endMs }, ['pre-load']);
     const from = Math.floor(model.params.messages / 2);
     const chunk: Chunk = { key: 'messages', index: 0, from, to: Math.min(model.params.messages, from + sampleMessages(model)) };
-    const t0 = performance.now();
-    for (const part of generateChunk(model, chunk, 'binary')) {
-      const sql = `COPY ${part.table} (${TABLES[part.table].columns.join(', ')}) FROM STDIN (FORMAT binary)`;
-      await pipeline(Readable.from([part.bytes]), client.query(copyStreams.from(sql)));
+    const parts = generateChunk(model, chunk, 'binary');
+    let best = 0;
+    for (let pass = 0; pass < 3; pass++) {
+      const t0 = performance.now();
+      for (const part of parts) {
+        const sql = `COPY ${part.table} (${TABLES[part.table].columns.join(', ')}) FROM STDIN (FORMAT binary)`;
+        await pipeline(Readable.from([part.bytes]), client.query(copyStreams.from(sql)));
+      }
+      best = Math.max(best, (chunk.to - chunk.from) / ((performance.now() - t0) / 1000));
     }
-    return (chunk.to - chunk.from) / ((performance.now() - t0) / 1000);
+    return best;
   } finally {
     await client.query('ROLLBACK');
   }

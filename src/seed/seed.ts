@@ -307,7 +307,7 @@ async function planAll(opts: SeedOptions, states: VariantState[], plan: DataPlan
 }
 
 /** The results file of a seed run, all but its run id (the command stamps it). */
-export function seedResults(run: SeedRun, ctx: { plan: DataPlan; environment: RunEnvironment; startedAt: Date; command: string; config: SeedResults['config'] }): SeedResults {
+export function seedResults(run: SeedRun, ctx: { plan: DataPlan; environment: RunEnvironment; startedAt: Date; command: string; config: SeedResults['config']; estimate?: SeedResults['estimate'] }): SeedResults {
   const p = ctx.plan;
   return {
     schemaVersion: 1,
@@ -323,6 +323,7 @@ export function seedResults(run: SeedRun, ctx: { plan: DataPlan; environment: Ru
     variants: run.variants,
     timeline: run.timeline,
     totalMs: run.totalMs,
+    estimate: ctx.estimate,
   };
 }
 

@@ -12,7 +12,7 @@ import { shortCount } from '../../metrics/format.ts';
 import { newRunId, runDir, writeResults } from '../../results/io.ts';
 import { renderRun } from '../../report/render.ts';
 import { loadVariants } from '../../schema/variants.ts';
-import { estimateLines, planLines, progressText, summaryLines } from '../../seed/describe.ts';
+import { estimateLines, estimateSummary, planLines, progressText, summaryLines } from '../../seed/describe.ts';
 import { prepareSeed } from '../../seed/prepare.ts';
 import { seedResults, seedVariants, type SeedEvent } from '../../seed/seed.ts';
 import type { CommandFactory } from '../app.ts';
@@ -63,7 +63,7 @@ export const seedCommand: CommandFactory = (ctx) => ({
     const eta = { loadMs: prep.estimate.time.loadSeconds * 1000, postLoadMs: prep.estimate.time.postLoadSeconds * 1000 };
     const run = await seedVariants({ target: target!, variants: prep.variants, params: cfg.params, model: prep.model, jobs: cfg.jobs, format: cfg.format, verify: cfg.verify, resume: cfg.resume, force: cfg.force, signal: ctx.signal, onEvent, estimate: eta });
     progress.clear();
-    const out = seedResults(run, { plan: prep.plan, environment: env, startedAt, command: recordedCommand('npm run seed --', process.argv.slice(3)), config: { jobs: cfg.jobs, format: cfg.format, variants: prep.variants.map((v) => v.name), resume: cfg.resume, force: cfg.force, verify: cfg.verify, variantsChosen: prep.choice } });
+    const out = seedResults(run, { plan: prep.plan, environment: env, startedAt, command: recordedCommand('npm run seed --', process.argv.slice(3)), config: { jobs: cfg.jobs, format: cfg.format, variants: prep.variants.map((v) => v.name), resume: cfg.resume, force: cfg.force, verify: cfg.verify, variantsChosen: prep.choice }, estimate: estimateSummary(prep) });
     out.runId = newRunId('seed', startedAt);
     const dir = runDir(REPORTS_DIR, out.runId);
     writeResults(dir, out);
