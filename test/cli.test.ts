@@ -38,7 +38,7 @@ describe('usage errors: exit 2, one line naming the flag, the value and what is 
     [['seed', '--start', '2019-01-01'], /for --start: expected a date from 2020-01-01 on/],
     [['seed', '--resume', '--force'], /--resume and --force cannot be used together/],
     [['seed', '--servers', '50', '--users', '10'], /for --servers: expected at most --users/],
-    [['scenario', 'nope'], /unknown scenario "nope": expected one of chat-mix, dm-inbox/],
+    [['scenario', 'nope'], /unknown scenario "nope": expected one of channel-day, chat-mix, dm-inbox/],
     [['scenario', 'history-scroll', '--duration', '10x'], /invalid value "10x" for --duration/],
     [['scenario', 'history-scroll', '--rate', '10', '--concurrency', '2'], /--rate and --concurrency cannot be used together/],
     [['scenario', 'history-scroll', '--mode', 'fast'], /invalid value "fast" for --mode: expected load or micro/],

@@ -64,6 +64,8 @@ export class LeanConnection {
    */
   private acc = Buffer.allocUnsafe(4 * READ_BYTES);
   private accEnd = 0;
+  /** Where the current answer starts in `acc` (nothing before it is needed any more). */
+  private answerStart = 0;
   /** Where the next unframed message starts in `acc`. */
   private framed = 0;
   private pending: { resolve(): void; reject(e: Error): void } | undefined;
@@ -148,6 +150,11 @@ export class LeanConnection {
   /** The node-postgres client underneath (for its 'end' and 'error' events). */
   get pgClient(): pg.Client {
     return this.client;
+  }
+
+  /** How large the answer buffer has grown (it should stay near the largest answer). */
+  get bufferBytes(): number {
+    return this.acc.length;
   }
 
   /** Whether the socket is gone (the server closed it, or it broke). */
@@ -257,6 +264,7 @@ export class LeanConnection {
     if (this.closedBy) return Promise.reject(this.closedBy);
     if (this.pending) return Promise.reject(new Error('lean connection: a query is already in progress on this connection'));
     // The next answer lands after the last one: the kernel already has the place to read into.
+    this.answerStart = this.framed;
     this.rowCount = 0;
     this.error = undefined;
     return new Promise<void>((resolve, reject) => {
@@ -268,16 +276,22 @@ export class LeanConnection {
   /**
    * Where the next read goes: the free end of `acc`. When it runs short, between answers it wraps
    * to the start (the last answer's rows stay intact: nothing more is read until the next query is
-   * sent, after its after()); in the middle of an answer it grows.
+   * sent, after its after()); in the middle of an answer, the answer so far moves to the start (its
+   * rows' offsets with it), and only an answer larger than the buffer makes it grow.
    */
   private nextRead(): Buffer {
     if (this.acc.length - this.accEnd < READ_BYTES) {
       if (this.framed === this.accEnd && !this.pending) {
-        this.accEnd = this.framed = 0;
+        this.accEnd = this.framed = this.answerStart = 0;
       } else {
-        const bigger = Buffer.allocUnsafe(Math.max(this.acc.length * 2, this.accEnd + READ_BYTES));
-        this.acc.copy(bigger, 0, 0, this.accEnd);
-        this.acc = bigger;
+        const from = this.answerStart;
+        const target = this.accEnd - from + READ_BYTES > this.acc.length ? Buffer.allocUnsafe(2 * (this.accEnd - from + READ_BYTES)) : this.acc;
+        this.acc.copy(target, 0, from, this.accEnd);
+        this.acc = target;
+        for (let i = 0; i < this.rowCount; i++) this.rowOffs[i] -= from;
+        this.accEnd -= from;
+        this.framed -= from;
+        this.answerStart = 0;
       }
     }
     return this.acc.subarray(this.accEnd);
