@@ -1,5 +1,8 @@
 // The seeder: exact counts, identical data across variants, worker counts and COPY formats,
 // resumable after SIGKILL with exactly the rows of an uninterrupted run, safe with existing data.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runFragments } from '../src/bench/common.ts';
 import { SCHEMAS_DIR } from '../src/config/paths.ts';
@@ -8,6 +11,7 @@ import { openTarget } from '../src/db/target.ts';
 import { loadModel } from '../src/generate/model.ts';
 import { buildPlan, planParams } from '../src/generate/plan.ts';
 import { loadVariants } from '../src/schema/variants.ts';
+import { CONTRAST_ORDER } from '../src/seed/choose.ts';
 import { readLayouts } from '../src/seed/layout.ts';
 import { planPasses, runPasses } from '../src/seed/load.ts';
 import { freshDatabase, oneLineError, runCli, withClient } from './helpers.ts';
@@ -84,6 +88,21 @@ describe('seed', () => {
     expect(idx(brin)).toBeLessThan(idx(btree));
     expect(plan.calibration.serverRowsPerSec['brin-weekly']).toBeGreaterThan(0);
     expect(await chatbenchSchemas()).toEqual([]);
+  });
+
+  it('with no --variants, chooses the designs that fit the disk, in contrast order, and says so in one line', async () => {
+    // An uninitialised embedded home: the dry-run knows its disk's free space and starts no server.
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cb-seed-home-'));
+    try {
+      const r = await runCli(['seed', '--messages', '20K', '--dry-run', '--json'], { env: { CHATBENCH_HOME: home } });
+      expect(r.code, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(out.variants).toEqual(CONTRAST_ORDER);
+      expect(out.choice).toMatch(/^no --variants given: seeding btree-unpartitioned, brin-weekly, .* \(the designs that contrast most \(docs\/DATA\.md\), in order, that fit in [\d.]+ [GT]B free less a [\d.]+ GB margin; all 7 left would need .*\)$/);
+      expect(fs.readdirSync(home)).toEqual([]);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('loads exactly the rows asked for, consistently, and the audit passes on the seeded data', async () => {

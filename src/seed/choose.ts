@@ -33,8 +33,10 @@ export function inContrastOrder(all: Variant[]): Variant[] {
 }
 
 /**
- * The default set: designs in contrast order while their estimated size (x1.1) fits in the free
- * space less the safety margin. Free space unknown (a server given by URL): every design.
+ * The default set: designs in contrast order, each taken if its estimated size (x1.1) still fits in
+ * the free space less the safety margin; one that does not is passed over for smaller ones after it
+ * (a disk a little short of the baseline still gets a BRIN design). Free space unknown (a server
+ * given by URL): every design.
  */
 export function chooseDefault(all: Variant[], bytesOf: (v: Variant) => number, freeBytes: number | undefined): Choice {
   const ordered = inContrastOrder(all);
@@ -43,8 +45,7 @@ export function chooseDefault(all: Variant[], bytesOf: (v: Variant) => number, f
   const room = freeBytes - safetyMargin(freeBytes);
   const chosen: Variant[] = [];
   for (const v of ordered) {
-    if (need([...chosen, v]) > room) break;
-    chosen.push(v);
+    if (need([...chosen, v]) <= room) chosen.push(v);
   }
   return { chosen, left: ordered.filter((v) => !chosen.includes(v)), needBytes: need(chosen), allBytes: need(ordered) };
 }

@@ -13,7 +13,7 @@ import { buildPlan, GENERATOR_VERSION, type DataPlan } from '../generate/plan.ts
 import { formatBytes } from '../metrics/format.ts';
 import { seedRecords } from '../schema/meta.ts';
 import type { Variant } from '../schema/variants.ts';
-import { chooseDefault, safetyMargin } from './choose.ts';
+import { chooseDefault, inContrastOrder, safetyMargin } from './choose.ts';
 import { calibrateGenerator, calibrateServer, estimateSeed, estimateVariant, freeBytes, type Calibration, type SeedEstimate } from './estimate.ts';
 import { sameData, seedDecision } from './seed.ts';
 import type { VerifyMode } from './verify.ts';
@@ -86,7 +86,8 @@ export async function prepareSeed(req: SeedRequest): Promise<SeedPreparation> {
       const partial = req.variants.filter((v) => records.get(v.name)?.status === 'loading' && sameData(records.get(v.name)!.plan, key));
       const c = chooseDefault(req.variants.filter((v) => !done.includes(v) && !partial.includes(v)), bytesOf, free);
       variants = [...partial, ...c.chosen];
-      choice = describeChoice(req, c, done, partial, free);
+      if (!variants.length && c.left.length && free !== undefined) throw new RuntimeError(noDesignFits(req, c.left, bytesOf, free));
+      choice = describeChoice(req, c, done, partial, free, bytesOf);
       if (!variants.length) throw new RuntimeError(choice);
       if (client && !req.dryRun) for (const v of variants) await seedDecision(client, v, key, req);
     } else if (free !== undefined && !req.dryRun) {
@@ -106,14 +107,22 @@ export async function prepareSeed(req: SeedRequest): Promise<SeedPreparation> {
   }
 }
 
-function describeChoice(req: SeedRequest, c: ReturnType<typeof chooseDefault>, done: Variant[], partial: Variant[], free: number | undefined): string {
+function describeChoice(req: SeedRequest, c: ReturnType<typeof chooseDefault>, done: Variant[], partial: Variant[], free: number | undefined, bytesOf: (v: Variant) => number): string {
   const names = (vs: Variant[]) => vs.map((v) => v.name).join(', ');
   const again = `npm run seed -- --messages ${shortMessages(req.params.messages)} --variants ${c.left[0]?.name ?? '<variant>'}`;
   const head = `no --variants given: seeding ${c.chosen.length || partial.length ? names([...partial, ...c.chosen]) : 'nothing more'}`;
   if (free === undefined) return `${head} (every design: the free disk of a server given by URL cannot be known; name designs with --variants)`;
-  const why = `${partial.length ? `resuming ${names(partial)}; ` : ''}${done.length ? `${names(done)} already hold${done.length === 1 ? 's' : ''} this data; ` : ''}designs in contrast order (docs/DATA.md) while they fit in ${formatBytes(free)} free less a ${formatBytes(safetyMargin(free))} margin; all ${c.chosen.length + c.left.length} left would need ${formatBytes(c.allBytes)}`;
+  const first = c.left[0];
+  const passed = first && c.chosen.length && inContrastOrder([first, c.chosen.at(-1)!])[0] === first ? `, ${first.name} (${formatBytes(bytesOf(first) * 1.1)}) passed over` : '';
+  const why = `${partial.length ? `resuming ${names(partial)}; ` : ''}${done.length ? `${names(done)} already hold${done.length === 1 ? 's' : ''} this data; ` : ''}the designs that contrast most (docs/DATA.md), in order, that fit in ${formatBytes(free)} free less a ${formatBytes(safetyMargin(free))} margin${passed}; all ${c.chosen.length + c.left.length} left would need ${formatBytes(c.allBytes)}`;
   const later = c.left.length ? `; add another later with ${again} (the same flags give byte-identical data)` : '';
   return `${head} (${why})${later}`;
+}
+
+/** The refusal when not even the smallest design fits. */
+function noDesignFits(req: SeedRequest, left: Variant[], bytesOf: (v: Variant) => number, free: number): string {
+  const smallest = [...left].sort((a, b) => bytesOf(a) - bytesOf(b))[0];
+  return `not enough disk for any design at ${shortMessages(req.params.messages)} messages: the smallest, ${smallest.name}, needs about ${formatBytes(bytesOf(smallest) * 1.1)} and ${req.home} has ${formatBytes(free)} free, of which ${formatBytes(safetyMargin(free))} is kept free (see --dry-run; seed fewer --messages, or name a design with --variants to use the margin)`;
 }
 
 function shortMessages(n: number): string {
