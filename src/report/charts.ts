@@ -144,6 +144,36 @@ export function scenarioCharts(r: ScenarioResults): ChartSpec[] {
     charts.push(resources('resources-rss', 'chatbench memory (RSS)', 'bytes', 'memory-over-time.png', (x) => x.rssBytes));
     charts.push(resources('resources-connections', 'server connections held by the run', 'count', 'connections-over-time.png', (x) => x.serverConnections));
   }
+  const withEvent = r.variants.filter((v) => v.event);
+  if (withEvent.length) {
+    const label = (v: (typeof withEvent)[number]) => (v.event!.retentionMethod ? `${v.variant} (${v.event!.retentionMethod.used})` : v.variant);
+    charts.push({
+      id: 'event-p99',
+      title: `other operations' p99 during ${withEvent[0].event!.operation} and outside it`,
+      png: 'event-p99.png',
+      config: {
+        type: 'bar',
+        data: {
+          labels: withEvent.map(label),
+          datasets: [
+            { label: `during ${withEvent[0].event!.operation}`, data: withEvent.map((v) => (v.event!.during.count ? Math.max(1, v.event!.during.latencyUs.p99) : null)), backgroundColor: '#e15759' },
+            { label: 'outside it', data: withEvent.map((v) => Math.max(1, v.event!.outside.latencyUs.p99)), backgroundColor: '#4e79a7' },
+          ],
+        },
+        ...base(`other operations' p99 during ${withEvent[0].event!.operation} and outside it`, { x: { title: { display: true, text: 'variant (method)' } }, y: axis('p99 latency', 'us', { type: 'logarithmic' }) }),
+      },
+    });
+    charts.push({
+      id: 'event-duration',
+      title: `${withEvent[0].event!.operation}: time taken`,
+      png: 'event-duration.png',
+      config: {
+        type: 'bar',
+        data: { labels: withEvent.map(label), datasets: [{ label: 'time taken', data: withEvent.map((v) => Math.max(1, v.event!.durationMs * 1000)), backgroundColor: withEvent.map((v) => variantColor(v.variant)) }] },
+        ...base(`${withEvent[0].event!.operation}: time taken`, { x: { title: { display: true, text: 'variant (method)' } }, y: axis('time', 'us', { type: 'logarithmic' }) }),
+      },
+    });
+  }
   charts.push(storageChart(r.variants.map((v) => ({ variant: v.variant, tableBytes: v.server.tableBytes, indexBytes: v.server.indexBytes }))));
   return charts.filter((c) => c.id !== 'storage' || r.variants.some((v) => Object.keys(v.server.tableBytes).length));
 }

@@ -9,6 +9,7 @@ import type { BenchResults, Results, RunEnvironment, ScenarioResults, SeedResult
 import type { ChartSpec } from './charts.ts';
 import { variantColor } from './colors.ts';
 import { esc, jsonForScript } from './escape.ts';
+import { EVENT_HEADER, eventCells, eventRows } from './event.ts';
 import { verdict, type VerdictRow } from './verdict.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -162,7 +163,7 @@ function clientStalls(v: VariantScenarioResult): string {
 function highlightPlan(text: string): string {
   return esc(text)
     .split('\n')
-    .map((line) => (/_p\d{8}\b|_default\b|Subplans Removed/.test(line) ? `<mark>${line}</mark>` : line))
+    .map((line) => (/_p\d{8}\b|_h\d{2}\b|_default\b|Subplans Removed/.test(line) ? `<mark>${line}</mark>` : line))
     .join('\n');
 }
 
@@ -242,6 +243,15 @@ ${ops
 ${r.variants.some((v) => v.seed) ? `<details><summary>Seed steps per variant</summary><table><thead><tr><th class="l">variant</th>${[...new Set(r.variants.flatMap((v) => v.seed?.steps.map((s) => s.name) ?? []))].map((s) => `<th>${esc(s)}</th>`).join('')}</tr></thead><tbody>${r.variants.map((v) => `<tr><td class="l">${swatch(v.variant)}</td>${[...new Set(r.variants.flatMap((x) => x.seed?.steps.map((s) => s.name) ?? []))].map((s) => `<td>${esc(formatMs(v.seed?.steps.find((x) => x.name === s)?.ms ?? 0))}</td>`).join('')}</tr>`).join('')}</tbody></table></details>` : ''}
 ${storage ? `<div class="charts">${chartBlock(storage)}</div>` : ''}`;
 
+  const events = eventRows(r);
+  const eventSection = events.length
+    ? `<h2 id="event">${esc(events[0].operation)}: the one-off event, and the other operations meanwhile</h2>
+<table><thead><tr>${EVENT_HEADER.map((h, i) => `<th${i < 3 ? ' class="l"' : ''}>${esc(h)}</th>`).join('')}</tr></thead><tbody>${events
+        .map((e) => `<tr>${eventCells(e).map((c, i) => `<td${i < 3 ? ' class="l"' : ''}>${i === 0 ? swatch(c) : esc(c)}</td>`).join('')}</tr>`)
+        .join('')}</tbody></table>
+<p class="muted">"In it": the other operations in flight at any moment of the event (started before it ended, finished after it began); their p99 against the p99 of the rest of the measured phase. WAL: what the whole server wrote from the event's start to its end. The event started ${events.map((e) => `${formatMs(e.startMs)}`).join(', ')} into the measured phase (the spike in the p99 timeline above).</p>
+<div class="charts">${charts.filter((c) => c.id.startsWith('event-')).map(chartBlock).join('')}</div>`
+    : '';
   const seed = r.seed;
   const body = `${header('scenario', `${r.scenario.name}: ${variants.join(' vs ')}`, r)}
 <p class="question"><b>Question.</b> ${esc(r.scenario.question)}</p>
@@ -256,6 +266,7 @@ ${harnessSection(r)}
 ${opTable}
 <h2 id="over-time">Throughput and p99 over time</h2>
 <div class="charts">${timelines.map(chartBlock).join('')}</div>
+${eventSection}
 ${errorSection}
 ${checks}
 ${evidence}

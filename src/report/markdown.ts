@@ -3,6 +3,7 @@ import { seedWallMs } from './html.ts';
 import { formatBytes, formatCount, formatMs, formatUs } from '../metrics/format.ts';
 import type { BenchResults, Results, ScenarioResults, SeedResults } from '../results/types.ts';
 import { mdCell } from './escape.ts';
+import { EVENT_HEADER, eventCells, eventRows } from './event.ts';
 import { verdict } from './verdict.ts';
 
 function mdTable(header: string[], rows: string[][]): string {
@@ -44,7 +45,7 @@ Answer checks: ${r.answerChecks.length ? `${r.answerChecks.length - bad}/${r.ans
 ## Operations
 
 ${mdTable(['variant', 'operation', 'ok', 'failed', 'dropped', 'p50', 'p99', 'p99.9'], opRows)}
-
+${eventRows(r).length ? `\n## ${mdCell(eventRows(r)[0].operation)}: the event, and the other operations' p99 in it and outside it\n\n${mdTable(EVENT_HEADER, eventRows(r).map((e) => eventCells(e).map(mdCell)))}\n` : ''}
 ${images(pngs)}
 
 Reproduce: \`${mdCell(r.command)}\` · PostgreSQL ${mdCell(r.environment.versions.postgres.split(' ').slice(0, 2).join(' '))} · ${r.environment.machine.cores} cores

@@ -225,6 +225,8 @@ export interface VariantScenarioResult {
   resources?: Array<{ t: number; rssBytes: number; heapUsedBytes: number; serverConnections: number | null }>;
   /** How the variant was seeded (steps, ingest rate, bytes), from chatbench's bookkeeping. */
   seed?: { steps: StepResult[]; loadRowsPerSec: number; totalBytes: number };
+  /** The scenario's one-off event (retention's purge), when it ran. */
+  event?: EventResult;
   server: {
     hitRatio: number | null;
     tempBytes: number;
@@ -235,6 +237,21 @@ export interface VariantScenarioResult {
     tableBytes: Record<string, number>;
     indexBytes: Record<string, number>;
   };
+}
+
+export interface EventResult {
+  operation: string;
+  /** Start and length in ms, from the start of the measured phase. */
+  startMs: number;
+  durationMs: number;
+  ok: boolean;
+  /** WAL the server wrote from the event's start to its end (every session's), null if unknown. */
+  walBytes: number | null;
+  /** Latency of the other operations in flight at any moment of the event, and of the rest. */
+  during: { count: number; latencyUs: Percentiles; histogram: string };
+  outside: { count: number; latencyUs: Percentiles; histogram: string };
+  /** Retention: the method asked for, and the one the variant has (without range partitions, delete). */
+  retentionMethod?: { requested: 'delete' | 'detach' | 'detach-concurrently'; used: 'delete' | 'detach' | 'detach-concurrently' };
 }
 
 export interface AnswerCheck {
@@ -263,6 +280,8 @@ export interface ScenarioResults extends RunBase {
     mode: 'load' | 'micro';
     /** statement_timeout of the operations (--op-timeout), if one was set. */
     opTimeoutMs?: number;
+    /** How retention removed history (--retention-method), for scenarios that purge. */
+    retentionMethod?: 'delete' | 'detach' | 'detach-concurrently';
     /** Load worker threads (each with its own connections and clock). */
     workers?: number;
     /** Rounds: the designs interleaved (A B, B A, ...), the measured time split between them. */

@@ -35,11 +35,13 @@ export const scenarioCommand: CommandFactory = (ctx) => ({
       .option('plan-cache', { type: 'string', describe: 'plan_cache_mode of the prepared statements: auto (the server decides after 5 runs), custom or generic' })
       .option('seed', { type: 'string', describe: 'seed of the parameter sequence (default: the data\'s seed)' })
       .option('explain', { type: 'boolean', describe: 'one EXPLAIN (ANALYZE, BUFFERS) per operation (default: on for runs up to 60s)' })
+      .option('retention-method', { type: 'string', describe: 'retention: delete, detach (default: one transaction, locks up front) or detach-concurrently (DETACH PARTITION ... CONCURRENTLY, then DROP); variants without range partitions always delete' })
       .option('mode', { type: 'string', describe: 'load (default) or micro: each query alone, sequentially, with tinybench' })
       .option('out', { type: 'string', describe: 'folder for results.json and the report (default reports/<run-id>)' })
       .conflicts('rate', 'concurrency')
       .example('$0 scenario history-scroll --variants btree-unpartitioned,btree-weekly --duration 10s', 'compare two layouts')
-      .example('$0 scenario chat-mix --rate 500 --duration 1m', 'open loop at 500 operations/s'),
+      .example('$0 scenario chat-mix --rate 500 --duration 1m', 'open loop at 500 operations/s')
+      .example('$0 scenario retention --variants btree-unpartitioned,btree-weekly --retention-method detach-concurrently', 'purge a month without stopping readers'),
   handler: async (argv) => {
     const allVariants = loadVariants(SCHEMAS_DIR);
     const scenario = await loadScenario(String(argv.name));
