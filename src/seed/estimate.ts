@@ -178,6 +178,7 @@ export interface MachineForEstimate {
 /** Leaf partitions of the messages table a variant gets over the plan's time range. */
 export function messageLeaves(variant: Variant, plan: Pick<DataPlan, 'startMs' | 'endMs'>): number {
   if (!variant.partitioning) return 1;
+  if (!('unit' in variant.partitioning)) return variant.partitioning.partitions; // hash partitions by channel
   const day = 86_400_000;
   const span = (plan.endMs - plan.startMs) / day;
   return Math.max(1, Math.ceil(span / (variant.partitioning.unit === 'week' ? 7 : 30.44)) + 1);

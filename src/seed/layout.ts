@@ -20,6 +20,9 @@ export interface Leaf {
   remainder?: number;
 }
 
+/** Hash partitions the loader fills itself, each on its own connection; more load through the parent. */
+export const HASH_ROUTED_MAX_LEAVES = 8;
+
 export interface TableLayout {
   table: TableName;
   /** plain: one table; routed: rows routed here to range or hash leaves; parent: COPY into the partitioned parent. */
@@ -82,6 +85,12 @@ export async function readLayouts(client: pg.ClientBase, schema: string): Promis
       continue;
     }
     const leaves = await partitionLeaves(client, schema, row.relname, TIME_TYPES.includes(keyType));
+    if (hash && leaves && leaves.length > HASH_ROUTED_MAX_LEAVES) {
+      // Hash leaves fill side by side for the whole load, each on its own connection: beyond a few,
+      // a seed of several designs would run out of the server's connections.
+      out.set(row.relname, { ...parent, reason: `${leaves.length} hash partitions (more than ${HASH_ROUTED_MAX_LEAVES} would each hold a connection for the whole load)`, partitions: await partitions() });
+      continue;
+    }
     if (!leaves) {
       out.set(row.relname, { ...parent, reason: 'sub-partitions', partitions: await partitions() });
       continue;

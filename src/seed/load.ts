@@ -135,6 +135,18 @@ function familyLeafChunks(model: Model, layout: TableLayout, leaf: number): [num
   return used.length ? [Math.min(...used.map((g) => g[0])), Math.max(...used.map((g) => g[1]))] : [0, 0];
 }
 
+/** Leaves one pass of several designs keeps open at once, at most (each holds a connection). */
+export const PASS_CONNECTIONS = 40;
+/** Connections the load's passes hold at once, at most (slots are fewer when passes are wide). */
+export const LOAD_CONNECTIONS = 80;
+
+/** The most sinks of `sinks` open at once (a sink is open over its chunks). */
+export function openAtOnce(sinks: ReadonlyArray<Pick<SinkPlan, 'chunkFrom' | 'chunkTo'>>): number {
+  let most = 0;
+  for (const c of new Set(sinks.map((s) => s.chunkFrom))) most = Math.max(most, sinks.filter((s) => s.chunkFrom <= c && c < s.chunkTo).length);
+  return most;
+}
+
 /**
  * The passes that load what is not loaded yet: one per small table (all variants at once), and for
  * the message family one per group of leaves with the same chunks when a single variant is loaded
@@ -162,9 +174,19 @@ export function planPasses(model: Model, designs: LoadDesign[], tables: readonly
   const family = MESSAGE_FAMILY.filter((t) => tables.includes(t)).flatMap((t) => sinksOf(t, (layout, leaf) => familyLeafChunks(model, layout, leaf)));
   if (family.length) {
     const groups = new Map<string, SinkPlan[]>();
-    for (const s of family) {
-      const k = designs.length === 1 ? `${s.chunkFrom}:${s.chunkTo}` : 'all';
-      groups.set(k, [...(groups.get(k) ?? []), s]);
+    if (designs.length === 1) {
+      for (const s of family) groups.set(`${s.chunkFrom}:${s.chunkTo}`, [...(groups.get(`${s.chunkFrom}:${s.chunkTo}`) ?? []), s]);
+    } else {
+      // One pass feeds designs whose leaves open at once (each a connection) stay within the budget;
+      // on small data every leaf is open at once, so more designs mean more passes (generating again).
+      let g = 0;
+      for (let d = 0; d < designs.length; d++) {
+        const own = family.filter((s) => s.design === d);
+        if (!own.length) continue;
+        const current = groups.get(`all:${g}`) ?? [];
+        if (current.length && openAtOnce([...current, ...own]) > PASS_CONNECTIONS) g++;
+        groups.set(`all:${g}`, [...(groups.get(`all:${g}`) ?? []), ...own]);
+      }
     }
     const size = TABLES[familyKey].unitsPerChunk;
     const rowsPerMessage = MESSAGE_FAMILY.reduce((a, t) => a + expected[t], 0) / Math.max(1, model.params.messages);
@@ -384,7 +406,10 @@ export async function runPasses(opts: LoadOptions): Promise<SinkDone[]> {
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.slots, opts.passes.length)) }, (_, k) => slot(k))).finally(() => pool.close());
+  // Wide passes (every leaf of small data open at once) run fewer at a time, within the server's connections.
+  const widest = Math.max(1, ...opts.passes.map((p) => openAtOnce(p.sinks)));
+  const slots = Math.max(1, Math.min(opts.slots, opts.passes.length, Math.floor(LOAD_CONNECTIONS / widest)));
+  await Promise.all(Array.from({ length: slots }, (_, k) => slot(k))).finally(() => pool.close());
   if (failure) throw failure;
   if (opts.signal.aborted && next <= opts.passes.length && done.length < opts.passes.reduce((a, p) => a + p.sinks.length, 0)) {
     throw new InterruptedError('seed interrupted: run the same command again to resume from the loaded relations');

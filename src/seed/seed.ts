@@ -21,7 +21,7 @@ import { postLoadTasks } from './post-load.ts';
 import { progressOf, type ProgressSnapshot, type SeedEstimate } from './progress.ts';
 import { doneTasks, runTasks, type Task, type TaskEvent } from './tasks.ts';
 import { Sampler } from './sampler.ts';
-import type { TableName } from '../generate/tables.ts';
+import { TABLES, type TableName } from '../generate/tables.ts';
 import { verificationResults, type TableVerification, type VerifyMode } from './verify.ts';
 
 export type SeedEvent =
@@ -483,4 +483,19 @@ async function finishVariant(client: pg.Client, s: VariantState, verified: Recor
 
 async function saveSteps(client: pg.ClientBase, variant: string, steps: StepResult[]): Promise<void> {
   await client.query(`UPDATE ${META_SCHEMA}.seeds SET steps = $2 WHERE variant = $1`, [variant, JSON.stringify(steps)]);
+}
+
+/**
+ * Rows and the content checksum of every table of the schema on the search path, each read whole
+ * (the checksum a `--verify full` seed records): to compare data across layouts after it changed.
+ */
+export async function tableChecksums(client: pg.ClientBase): Promise<Record<string, TableFacts>> {
+  await client.query(`SET TimeZone = 'UTC'`);
+  const out: Record<string, TableFacts> = {};
+  for (const name of Object.keys(TABLES) as TableName[]) {
+    const r = await client.query(`SELECT count(*)::bigint AS rows, coalesce(sum(hashtextextended(t::text, 0)::numeric), 0)::text AS sum FROM ${name} t`);
+    out[name] = { rows: Number(r.rows[0].rows), checksum: r.rows[0].sum, checksumScope: 'full', tableBytes: 0, indexes: {} };
+  }
+  await client.query('RESET TimeZone');
+  return out;
 }
