@@ -251,6 +251,15 @@ async function ensureEmbeddedDatabase(target: Target): Promise<void> {
   }
 }
 
+/**
+ * The same server, credentials and settings, another database (growth keeps one database per data
+ * size). Closing it closes nothing: the server stays with the target it came from.
+ */
+export function onDatabase(target: Target, database: string): Target {
+  const t = makeTarget(target.kind, withDatabase(target.params, database), target.embedded);
+  return { ...t, async close() {}, closeSync() {} };
+}
+
 export function withDatabase(p: ConnectionParams, database: string): ConnectionParams {
   const copy: ConnectionParams = { ...p, database, query: new URLSearchParams(p.query) };
   Object.defineProperty(copy, 'password', { value: p.password, enumerable: false });

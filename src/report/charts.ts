@@ -3,7 +3,7 @@
 import type { BenchResults, ScenarioResults, SeedResults } from '../results/types.ts';
 import { variantColor } from './colors.ts';
 
-export type Unit = 'us' | 'ms' | 'bytes' | 'nines' | 'count' | 'ratio' | 'percent';
+export type Unit = 'us' | 'ms' | 'bytes' | 'nines' | 'count' | 'ratio' | 'percent' | 'short';
 
 export interface ChartSpec {
   id: string;
@@ -21,11 +21,11 @@ export function nines(p: number): number {
   return Math.min(4.5, -Math.log10(1 - p / 100));
 }
 
-function axis(title: string, unit: Unit, extra: Record<string, unknown> = {}) {
+export function axis(title: string, unit: Unit, extra: Record<string, unknown> = {}) {
   return { title: { display: true, text: title }, unit, ...extra };
 }
 
-function base(title: string, scales: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+export function base(title: string, scales: Record<string, unknown>, extra: Record<string, unknown> = {}) {
   return {
     options: {
       responsive: false,
@@ -38,7 +38,7 @@ function base(title: string, scales: Record<string, unknown>, extra: Record<stri
   };
 }
 
-const slug = (s: string) => s.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+export const slug = (s: string) => s.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
 
 export function scenarioCharts(r: ScenarioResults): ChartSpec[] {
   const charts: ChartSpec[] = [];

@@ -11,6 +11,7 @@ import { variantColor } from './colors.ts';
 import { esc, jsonForScript } from './escape.ts';
 import { EVENT_HEADER, eventCells, eventRows } from './event.ts';
 import { verdict, type VerdictRow } from './verdict.ts';
+import { sloSection } from './slo.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -259,6 +260,7 @@ ${storage ? `<div class="charts">${chartBlock(storage)}</div>` : ''}`;
 <p>${shape}; ${formatMs(r.config.durationMs)} measured per variant after ${formatMs(r.config.warmupMs)} of warm-up${(r.config.rounds ?? 1) > 1 ? `, in ${r.config.rounds} rounds with the variants interleaved` : ''}; ${r.config.connections} connections${r.config.workers ? ` on ${r.config.workers} load thread${r.config.workers > 1 ? 's' : ''}` : ''}; plan cache ${esc(r.config.planCache ?? 'auto')}; parameters seeded with ${r.config.seed}${seed ? `; data: ${formatCount(seed.messages)} messages, seed ${seed.seed}` : ''}.</p>
 <h2 id="verdict-section">Verdict</h2>
 ${verdictTable(rows, variants)}
+${sloSection(r, swatch)}
 ${harnessSection(r)}
 <h2 id="latency">Latency</h2>
 <div class="charts">${spectra.map(chartBlock).join('')}</div>
@@ -337,7 +339,7 @@ ${environment(r.environment, [['configuration', `<code>${esc(JSON.stringify(r.co
   return page(`chatbench bench ${r.bench}`, body, charts);
 }
 
-export { page, chartBlock, swatch, environment };
+export { page, chartBlock, swatch, environment, header };
 
 /** Outages (the server unreachable during the measured phase) and reconnections, if there were any. */
 function outageList(r: ScenarioResults): string {

@@ -1,10 +1,11 @@
 // summary.md: the verdict and the key tables in Markdown, embedding the PNG charts.
 import { seedWallMs } from './html.ts';
 import { formatBytes, formatCount, formatMs, formatUs } from '../metrics/format.ts';
-import type { BenchResults, Results, ScenarioResults, SeedResults } from '../results/types.ts';
+import type { BenchResults, CapacityResults, GrowthResults, Results, ScenarioResults, SeedResults } from '../results/types.ts';
 import { mdCell } from './escape.ts';
 import { EVENT_HEADER, eventCells, eventRows } from './event.ts';
 import { verdict } from './verdict.ts';
+import { sloMarkdown } from './slo.ts';
 
 function mdTable(header: string[], rows: string[][]): string {
   return [`| ${header.map(mdCell).join(' | ')} |`, `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -40,7 +41,7 @@ ${r.config.executor === 'open' ? `Open loop at ${r.config.ratePerSec}/s` : `Clos
 
 ${mdTable(['operation', 'fastest p50', ...variants, 'note'], verdictRows)}
 
-Answer checks: ${r.answerChecks.length ? `${r.answerChecks.length - bad}/${r.answerChecks.length} identical across variants` : 'single variant'}.
+${sloMarkdown(r)}Answer checks: ${r.answerChecks.length ? `${r.answerChecks.length - bad}/${r.answerChecks.length} identical across variants` : 'single variant'}.
 
 ## Operations
 
@@ -76,6 +77,6 @@ Reproduce: \`${mdCell(r.command)}\` · ${mdCell(r.environment.versions.postgres.
 `;
 }
 
-export function markdownFor(r: Results, pngs: string[]): string {
+export function markdownFor(r: Exclude<Results, CapacityResults | GrowthResults>, pngs: string[]): string {
   return r.kind === 'scenario' ? scenarioMarkdown(r, pngs) : r.kind === 'seed' ? seedMarkdown(r, pngs) : benchMarkdown(r, pngs);
 }

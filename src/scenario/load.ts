@@ -234,6 +234,37 @@ export class LoadGenerator {
   }
 }
 
+/**
+ * Load threads lent to several runs of one scenario on one data set, such as a capacity search's
+ * steps: starting them costs seconds (each thread compiles the scenario and rebuilds the data's
+ * model) that a 30 s step need not pay again. Workers keep nothing of a run between two opens. A run
+ * with another scenario file, model or worker count replaces them; a run that failed discards them.
+ */
+export class LoadPool {
+  private current: { key: string; load: LoadGenerator } | undefined;
+
+  async get(o: LoadOptions): Promise<LoadGenerator> {
+    const key = JSON.stringify([o.scenarioFile, o.model, o.workers, o.params.host, o.params.port, o.params.database, o.params.user]);
+    if (this.current?.key === key) return this.current.load;
+    await this.stop();
+    const load = await LoadGenerator.start(o);
+    this.current = { key, load };
+    return load;
+  }
+
+  /** After a run that failed: its threads may be in any state, the next run starts fresh ones. */
+  async discard(load: LoadGenerator): Promise<void> {
+    if (this.current?.load === load) this.current = undefined;
+    await load.stop();
+  }
+
+  async stop(): Promise<void> {
+    const c = this.current;
+    this.current = undefined;
+    if (c) await c.load.stop();
+  }
+}
+
 /** One timeline of outages from every worker's: overlapping ones become one, their failures added. */
 export function mergeOutages(lists: Outage[][]): Outage[] {
   const all = lists.flat().sort((a, b) => a.fromMs - b.fromMs);

@@ -35,7 +35,7 @@ import {
   type StatementCounters,
 } from './evidence.ts';
 import type { LoadShape, Op } from './executor.ts';
-import { LoadGenerator, type MergedPhase, type SecondPoint } from './load.ts';
+import { LoadGenerator, type LoadPool, type MergedPhase, type SecondPoint } from './load.ts';
 import { FLOOR_SQL, roundKey, statementName, type PlanCounts } from './load-protocol.ts';
 import { microBench } from './micro.ts';
 import type { AnyScenario } from './registry.ts';
@@ -488,7 +488,12 @@ async function measureFloor(ctx: RunContext, schema: string): Promise<OperationS
   return ctx.load.floor({ schema, warmupMs: 200, durationMs, applicationName: `${LOAD_APPLICATION} floor` });
 }
 
-export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal: AbortSignal, onEvent: (e: RunEvent) => void, command: string): Promise<ScenarioResults> {
+/**
+ * Runs a scenario on each variant and returns its results. `loads` lends load threads already
+ * started for the same scenario and data (a capacity search's steps); without it the run starts its
+ * own and stops them at the end.
+ */
+export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal: AbortSignal, onEvent: (e: RunEvent) => void, command: string, loads?: LoadPool): Promise<ScenarioResults> {
   const startedAt = new Date();
   const admin = await connectClient(target, { applicationName: 'chatbench scenario admin' });
   try {
@@ -546,7 +551,9 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
       }
       interrupted = signal.aborted;
     } else {
-      const load = await LoadGenerator.start({ params: target.params, scenarioFile: cfg.scenarioFile, model: modelParams, workers: cfg.workers });
+      const loadOptions = { params: target.params, scenarioFile: cfg.scenarioFile, model: modelParams, workers: cfg.workers };
+      const load = loads ? await loads.get(loadOptions) : await LoadGenerator.start(loadOptions);
+      let failed = true;
       const ctx: RunContext = { target, cfg, ops, load, model, signal, onEvent, virtualStartMs: vStart, roundSpanMs, roundDurationMs, warmupOf: (r) => (r === 0 ? cfg.warmupMs : laterWarmupMs) };
       const byVariant = new Map<string, RoundResult[]>(cfg.variants.map((v) => [v.name, []]));
       const floors: OperationStats[] = [];
@@ -575,8 +582,10 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
           variants.push(result);
           onEvent({ type: 'variant-done', variant: v.name, result });
         }
+        failed = false;
       } finally {
-        await load.stop();
+        if (!loads) await load.stop();
+        else if (failed) await loads.discard(load);
         for (const v of cfg.variants) if (started.has(v.name)) await teardown(ctx, v, vEnd);
       }
       if (floors.length) {
