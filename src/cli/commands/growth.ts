@@ -16,6 +16,7 @@ import { renderRun } from '../../report/render.ts';
 import { newRunId, runDir, writeResults } from '../../results/io.ts';
 import { loadScenario, scenarioFile, scenarioNames } from '../../scenario/registry.ts';
 import { loadVariants } from '../../schema/variants.ts';
+import { progressText } from '../../seed/describe.ts';
 import { freeBytes } from '../../seed/estimate.ts';
 import type { CommandFactory } from '../app.ts';
 import { ProgressLine } from '../progress.ts';
@@ -90,7 +91,6 @@ export const growthCommand: CommandFactory = (ctx) => ({
     progress.log(summary.join('\n'));
     let label = '';
     let worstP99Us = 0;
-    const seedState = { done: 0, total: 0 };
     const onEvent = (e: GrowthEvent) => {
       if (e.type === 'log') progress.log(e.message);
       else if (e.type === 'item') {
@@ -99,11 +99,8 @@ export const growthCommand: CommandFactory = (ctx) => ({
         progress.log(`${label}: ${e.item.state === 'reuse' ? `reusing the seed in ${e.item.database}` : `${e.item.state === 'resume' ? 'resuming the seed' : 'seeding'} into ${e.item.database}`}; ETA ${formatMs(e.etaMs)}`);
       } else if (e.type === 'seed') {
         const s = e.event;
-        if (s.type === 'variant') Object.assign(seedState, { done: s.chunksDone, total: s.chunksTotal });
-        else if (s.type === 'chunk') {
-          seedState.done++;
-          progress.update(`${label}: seeding, load ${Math.round((100 * seedState.done) / Math.max(1, seedState.total))}% of ${seedState.total} chunks`);
-        } else if (s.type === 'step' && s.phase === 'end') progress.log(`${label}: seed ${s.step} ${formatMs(s.ms ?? 0)}`);
+        if (s.type === 'progress') progress.update(`${label}: seeding, ${progressText(s.progress)}`);
+        else if (s.type === 'step' && s.phase === 'end') progress.log(`${label}: seed ${s.step} ${formatMs(s.ms ?? 0)}`);
         else if (s.type === 'step') progress.update(`${label}: seed ${s.step}...`);
         else if (s.type === 'log') progress.log(s.message);
       } else if (e.type === 'second') {
