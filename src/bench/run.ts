@@ -30,6 +30,8 @@ export interface BenchConfig {
   variant: Variant;
   /** Where fidelity finds its designs. */
   allVariants: Variant[];
+  /** ingest: only the load into unindexed tables, psql against the seeder (fits a disk at 100M). */
+  loadOnly: boolean;
 }
 
 /** The designs bench fidelity compares: the history page across time partitions, a time read across index kinds. */
@@ -55,7 +57,7 @@ export async function runBench(target: Target, cfg: BenchConfig, o: { signal: Ab
     }
     if (runs('ingest')) {
       interruptible();
-      const i = await benchIngest(target, variant, await loadModel(params), jobs, o.log);
+      const i = await benchIngest(target, variant, await loadModel(params), jobs, o.log, { loadOnly: cfg.loadOnly });
       comparisons.push(...i.comparisons);
       extra.ingest = i.extra;
     }

@@ -21,6 +21,7 @@ export function benchConfig(argv: Record<string, unknown>, variants: Variant[]):
     repeats: argv.repeats === undefined ? 3 : parseInteger('repeats', argv.repeats, 1, 20),
     workers: argv.workers === undefined ? defaultWorkers() : parseInteger('workers', argv.workers, 1, 64),
     variant: findVariant(variants, String(argv.variant ?? 'btree-unpartitioned')),
+    loadOnly: Boolean(argv['load-only']),
     allVariants: variants,
   });
 }

@@ -15,9 +15,10 @@ import { LoadPool, runScenario, type AnyScenario, type RunEvent, type ScenarioRu
 import { revertVariant } from '../schema/apply.ts';
 import { seedRecords, type SeedRecord } from '../schema/meta.ts';
 import type { Variant } from '../schema/variants.ts';
-import { calibrateGenerator, calibrateServer, estimateVariant, type Calibration } from '../seed/estimate.ts';
+import os from 'node:os';
+import { calibrateGenerator, calibrateServer, estimateSeed, estimateVariant, type Calibration } from '../seed/estimate.ts';
 import { sameData } from '../schema/meta.ts';
-import { seedVariant, type SeedEvent } from '../seed/seed.ts';
+import { seedVariants, type SeedEvent } from '../seed/seed.ts';
 import { fitGrowth, memoryCrossings, project, settingBytes } from './analyse.ts';
 import { planGrowth, sizeDatabase, type GrowthItem, type GrowthPlan } from './plan.ts';
 
@@ -138,7 +139,10 @@ export async function estimateGrowth(
       if (serverCalibration && serverRates[v.name] === undefined) serverRates[v.name] = await serverCalibration(v, model, plan);
       const e = estimateVariant(v, plan, cal);
       const it = inspected.find((x) => x.messages === messages && x.variant === v.name)!;
-      items.push({ ...it, estimatedBytes: e.totalBytes, seedSeconds: e.seconds, measureSeconds });
+      // The seed's time model on this machine (memory taken as the embedded server's settings assume).
+      const mem = os.totalmem();
+      const seedSeconds = estimateSeed([v], plan, cal, { cores: os.availableParallelism(), memBytes: mem, sharedBuffersBytes: mem / 4, maintenanceWorkMemBytes: mem / 16 }, { jobs: cfg.jobs, verify: 'sample' }).time.totalSeconds;
+      items.push({ ...it, estimatedBytes: e.totalBytes, seedSeconds, measureSeconds });
     }
   }
   return planGrowth(items, freeBytes);
@@ -234,7 +238,8 @@ export async function runGrowth(base: Target, cfg: GrowthConfig, plan: GrowthPla
           if (item.database !== baseDatabase) await ensureSizeDatabase(base, item.database, item.messages);
           const params = paramsFor(item.messages, cfg.dataSeed);
           if (!models.has(item.messages)) models.set(item.messages, await loadModel(params));
-          await seedVariant({ target, variant, params, model: models.get(item.messages)!, jobs: cfg.jobs, format: 'binary', resume: false, force: false, signal, onEvent: (event) => onEvent({ type: 'seed', item, event }) });
+          const seeded = await seedVariants({ target, variants: [variant], params, model: models.get(item.messages)!, jobs: cfg.jobs, format: 'binary', verify: 'sample', resume: false, force: false, signal, onEvent: (event) => onEvent({ type: 'seed', item, event }) });
+          if (seeded.interrupted) throw seeded.interrupted;
         }
       } catch (e) {
         if (signal.aborted) {

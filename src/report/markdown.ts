@@ -1,4 +1,5 @@
 // summary.md: the verdict and the key tables in Markdown, embedding the PNG charts.
+import { seedWallMs } from './html.ts';
 import { formatBytes, formatCount, formatMs, formatUs } from '../metrics/format.ts';
 import type { BenchResults, CapacityResults, GrowthResults, Results, ScenarioResults, SeedResults } from '../results/types.ts';
 import { mdCell } from './escape.ts';
@@ -53,7 +54,7 @@ Reproduce: \`${mdCell(r.command)}\` · PostgreSQL ${mdCell(r.environment.version
 }
 
 function seedMarkdown(r: SeedResults, pngs: string[]): string {
-  const rows = r.variants.map((v) => [mdCell(v.variant), formatCount(v.rows.messages ?? 0), formatMs(v.steps.reduce((a, s) => a + s.ms, 0)), v.facts.loadRowsPerSec ? formatCount(v.facts.loadRowsPerSec) : '–', formatBytes(v.facts.totalBytes), mdCell(v.steps.map((s) => `${s.name} ${formatMs(s.ms)}`).join(', '))]);
+  const rows = r.variants.map((v) => [mdCell(v.variant), formatCount(v.rows.messages ?? 0), formatMs(v.totalMs ?? seedWallMs(v.steps)), v.facts.loadRowsPerSec ? formatCount(v.facts.loadRowsPerSec) : '–', formatBytes(v.facts.totalBytes), mdCell(v.steps.map((s) => `${s.name} ${formatMs(s.ms)}`).join(', '))]);
   return `# seed: ${formatCount(r.plan.messages)} messages (seed ${r.plan.seed})${r.partial ? ' (partial)' : ''}
 
 ${mdTable(['variant', 'messages', 'total', 'load rows/s', 'on disk', 'steps'], rows)}

@@ -43,13 +43,25 @@ export interface RunBase {
 
 export interface StepResult {
   name: string;
+  /** Wall time from the step's first task's start to its last task's end (steps may overlap). */
   ms: number;
   detail?: string;
+  /** ms since the seed started (absent for steps of an earlier, resumed run). */
+  startMs?: number;
+  endMs?: number;
+  /** Sum of its tasks' times, on all connections. */
+  workMs?: number;
+  tasks?: number;
+  /** WAL written by the step's own connections. */
+  walBytes?: number;
 }
 
 export interface TableFacts {
   rows: number;
+  /** Sum of hashtextextended(row::text, 0) over the rows checked (see checksumScope). */
   checksum: string;
+  /** What the checksum covers: every row (full), a sample of key ranges (sample), nothing (none). */
+  checksumScope?: 'full' | 'sample' | 'none';
   tableBytes: number;
   indexes: Record<string, number>;
 }
@@ -59,6 +71,8 @@ export interface SeedFacts {
   totalBytes: number;
   loadRowsPerSec: number;
   loadBytesPerSec: number;
+  /** Wall time of the seed run that completed it. */
+  totalMs?: number;
 }
 
 export interface VariantSeedResult {
@@ -68,6 +82,17 @@ export interface VariantSeedResult {
   rows: Record<string, number>;
   steps: StepResult[];
   facts: SeedFacts;
+  /** Wall time of the run (steps overlap, so it is not their sum). */
+  totalMs?: number;
+}
+
+/** What ran when, on which connection, and the rates over time: the seed's timeline. */
+export interface SeedTimeline {
+  /** Lanes top to bottom: "load 1".."load J" (passes), "connection 1".. (post-load tasks). */
+  lanes: string[];
+  bars: Array<{ lane: string; step: string; label: string; startMs: number; endMs: number; variant?: string }>;
+  /** Sampled every second: cumulative rows and COPY bytes sent, WAL position, client memory. */
+  samples: Array<{ t: number; rows: number; bytes: number; walBytes: number | null; rssBytes: number }>;
 }
 
 export interface SeedPlanSummary {
@@ -85,9 +110,13 @@ export interface SeedPlanSummary {
 
 export interface SeedResults extends RunBase {
   kind: 'seed';
-  config: { jobs: number; format: string; variants: string[]; resume: boolean; force: boolean };
+  config: { jobs: number; format: string; variants: string[]; resume: boolean; force: boolean; verify?: string; variantsChosen?: string };
   plan: SeedPlanSummary;
   variants: VariantSeedResult[];
+  timeline?: SeedTimeline;
+  totalMs?: number;
+  /** What the dry-run model predicted for this seed, and the calibration it went by. */
+  estimate?: { serverMessagesPerSec?: number; generatorMessagesPerSec: number; speed: number; loadSeconds: number; postLoadSeconds: number; totalSeconds: number; steps: Array<{ step: string; seconds: number }> };
 }
 
 // ---- scenario --------------------------------------------------------------------------------

@@ -132,6 +132,17 @@ async function applyPhaseInTransaction(client: pg.ClientBase, variant: Variant, 
 }
 
 /**
+ * Records a phase as applied when its migrations were run by someone else than applyPhase: the
+ * seeder runs the post-load statements itself, on parallel connections, each with its own mark.
+ */
+export async function recordPhase(client: pg.ClientBase, variant: Variant, phase: Phase, names: string[]): Promise<void> {
+  await client.query(
+    `UPDATE ${META_SCHEMA}.variants SET applied = applied || $2::text[], phase = $3, updated_at = now() WHERE variant = $1`,
+    [variant.name, names, phase],
+  );
+}
+
+/**
  * `schema revert`: runs the applied migrations' down scripts in reverse order, then drops the
  * schema with RESTRICT, so anything someone else added to it makes the revert fail, not vanish.
  */

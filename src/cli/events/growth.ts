@@ -2,12 +2,12 @@
 // seconds with the worst p99 so far, and each point as it is measured.
 import type { GrowthEvent } from '../../growth/run.ts';
 import { formatBytes, formatCount, formatMs, formatUs, shortCount } from '../../metrics/format.ts';
+import { progressText } from '../../seed/describe.ts';
 import type { ProgressLine } from '../progress.ts';
 
 export function growthEvents(progress: ProgressLine): (e: GrowthEvent) => void {
   let label = '';
   let worstP99Us = 0;
-  const seedState = { done: 0, total: 0 };
   return (e: GrowthEvent) => {
     if (e.type === 'log') progress.log(e.message);
     else if (e.type === 'item') {
@@ -16,11 +16,8 @@ export function growthEvents(progress: ProgressLine): (e: GrowthEvent) => void {
       progress.log(`${label}: ${e.item.state === 'reuse' ? `reusing the seed in ${e.item.database}` : `${e.item.state === 'resume' ? 'resuming the seed' : 'seeding'} into ${e.item.database}`}; ETA ${formatMs(e.etaMs)}`);
     } else if (e.type === 'seed') {
       const s = e.event;
-      if (s.type === 'variant') Object.assign(seedState, { done: s.chunksDone, total: s.chunksTotal });
-      else if (s.type === 'chunk') {
-        seedState.done++;
-        progress.update(`${label}: seeding, load ${Math.round((100 * seedState.done) / Math.max(1, seedState.total))}% of ${seedState.total} chunks`);
-      } else if (s.type === 'step' && s.phase === 'end') progress.log(`${label}: seed ${s.step} ${formatMs(s.ms ?? 0)}`);
+      if (s.type === 'progress') progress.update(`${label}: seeding, ${progressText(s.progress)}`);
+      else if (s.type === 'step' && s.phase === 'end') progress.log(`${label}: seed ${s.step} ${formatMs(s.ms ?? 0)}`);
       else if (s.type === 'step') progress.update(`${label}: seed ${s.step}...`);
       else if (s.type === 'log') progress.log(s.message);
     } else if (e.type === 'second') {
