@@ -44,7 +44,7 @@ const USAGE: Array<[string[], RegExp]> = [
   [['seed', '--variants', 'btree-monthly,', '--db', '@db'], /invalid value "btree-monthly," for --variants: expected a comma-separated list .* with no empty name/],
   [['seed', '--messages', '5000', '--bogus', '--db', '@db'], /unknown option --bogus/],
   // scenario
-  [['scenario', INJECT, '--db', '@db'], /unknown scenario "x\\"; drop table users; --": expected one of chat-mix/],
+  [['scenario', INJECT, '--db', '@db'], /unknown scenario "x\\"; drop table users; --": expected one of channel-day, chat-mix/],
   [['scenario', 'scenarios/history-scroll.js', '--db', '@db'], /expected a \.ts file/],
   [['scenario', './no/such/scenario.ts', '--db', '@db'], /scenario file .*no\/such\/scenario\.ts does not exist/],
   [['scenario', 'history-scroll', '--variants', INJECT, '--db', '@db'], /for --variants: expected one or more of/],

@@ -35,6 +35,31 @@ function psql(url: string, sql: string): string {
   return r.stdout.trim();
 }
 
+/** A process's children, with their command names. */
+function childCommands(pid: number): Array<{ pid: number; name: string }> {
+  try {
+    const kids = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    return kids.map((k) => {
+      try {
+        return { pid: Number(k), name: fs.readFileSync(`/proc/${k}/comm`, 'utf8').trim() };
+      } catch {
+        return { pid: Number(k), name: '' };
+      }
+    });
+  } catch {
+    return [];
+  }
+}
+
+/** Whether a process is gone (a zombie waiting for its parent counts as gone). */
+function exited(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z') ?? true;
+  } catch {
+    return true;
+  }
+}
+
 afterAll(async () => {
   for (const h of homes) await stopEmbedded(resolvePaths(PROJECT_ROOT, { CHATBENCH_HOME: h })).catch(() => {});
   fs.rmSync(base, { recursive: true, force: true });
@@ -87,9 +112,14 @@ describe('embedded PostgreSQL', () => {
     let pid = 0;
     const run = runCli(['db', 'psql', '--', '-c', 'SELECT pg_sleep(60)'], { env: { CHATBENCH_HOME: h }, onSpawn: (p) => (pid = p) });
     const paths = resolvePaths(PROJECT_ROOT, { CHATBENCH_HOME: h });
-    for (let i = 0; i < 100 && !fs.readdirSync(paths.leasesDir).length; i++) await new Promise((r) => setTimeout(r, 100));
-    await new Promise((r) => setTimeout(r, 500));
+    // Killed once psql runs inside it (lease taken, server up), however long a busy machine takes to
+    // get there: a fixed wait could kill it before it had its lease.
+    const psqlChild = () => childCommands(pid).find((c) => c.name === 'psql')?.pid;
+    for (let i = 0; i < 600 && !psqlChild(); i++) await new Promise((r) => setTimeout(r, 100));
+    const child = psqlChild();
+    expect(child).toBeDefined();
     process.kill(pid, 'SIGKILL');
+    process.kill(child!, 'SIGKILL'); // else it holds the command's output open until its sleep ends
     await run;
     expect(fs.readdirSync(paths.leasesDir)).toHaveLength(1); // the dead command's lease
     const next = await cli(h, ['schema', 'list']);
@@ -101,7 +131,7 @@ describe('embedded PostgreSQL', () => {
     await cli(h, ['db', 'stop']);
   });
 
-  it('a killed server (stale postmaster.pid, even naming a live unrelated process) does not block the next start', async () => {
+  it('a killed server (stale postmaster.pid, even naming a live process of another PostgreSQL) does not block the next start', async () => {
     const h = home('stale');
     const url = await dbUrl(h);
     psql(url, 'CREATE TABLE survives (x int); INSERT INTO survives VALUES (42)');
@@ -117,8 +147,9 @@ describe('embedded PostgreSQL', () => {
         break;
       }
     }
-    // make the stale file name a process that is alive but not PostgreSQL (pid reuse)
-    const sleeper = spawn('sleep', ['30']);
+    // make the stale file name a live process that is not this server: pid reuse, here by a process
+    // of another server (its command line says "postgres" too: that once passed for ours)
+    const sleeper = spawn('sleep', ['30'], { argv0: 'postgres: io worker 0' });
     const lines = fs.readFileSync(pidFile, 'utf8').split('\n');
     lines[0] = String(sleeper.pid);
     fs.writeFileSync(pidFile, lines.join('\n'));
@@ -128,6 +159,32 @@ describe('embedded PostgreSQL', () => {
       expect(psql(await dbUrl(h), 'SELECT x FROM survives')).toBe('42');
     } finally {
       sleeper.kill();
+      await cli(h, ['db', 'stop']);
+    }
+  });
+
+  it('a start while the crashed server is still shutting down waits for it and starts anew (it took the dying server for running: connection refused)', async () => {
+    const h = home('stopping');
+    expect((await cli(h, ['db', 'start'])).code).toBe(0);
+    const paths = resolvePaths(PROJECT_ROOT, { CHATBENCH_HOME: h });
+    const postmaster = Number(fs.readFileSync(path.join(paths.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    // A crash whose shutdown takes a while, as on a busy machine: one child stopped, so the
+    // postmaster stays in "stopping" until it SIGKILLs it (5 s).
+    const child = Number(fs.readFileSync(`/proc/${postmaster}/task/${postmaster}/children`, 'utf8').trim().split(/\s+/)[0]);
+    process.kill(child, 'SIGSTOP');
+    process.kill(postmaster, 'SIGQUIT');
+    try {
+      const r = await cli(h, ['db', 'start', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      // once the dying postmaster is gone, the server this start handed out must answer
+      for (let i = 0; i < 150 && !exited(postmaster); i++) await new Promise((res) => setTimeout(res, 100));
+      expect(psql(JSON.parse(r.stdout).url, 'SELECT 1')).toBe('1');
+    } finally {
+      try {
+        process.kill(child, 'SIGCONT');
+      } catch {
+        // already gone
+      }
       await cli(h, ['db', 'stop']);
     }
   });

@@ -30,6 +30,8 @@ if (!MOUNT) console.warn('cannot mount a tmpfs here (not root, or no CAP_SYS_ADM
 describe.each(serverKinds().map((k, i) => [k.name, k, i] as const))('faults on %s', (_name, kind, i) => {
   let server: TestServer;
   let url = '';
+  /** Content checksums of the uninterrupted seed below: what a resumed seed of the same data must end with. */
+  let uninterrupted: Record<string, string> = {};
 
   beforeAll(async () => {
     server = await startTestServer(kind, path.join(inject('testHome'), `faults-${i}`));
@@ -38,8 +40,9 @@ describe.each(serverKinds().map((k, i) => [k.name, k, i] as const))('faults on %
       await c.query('CREATE DATABASE faults');
     });
     url = server.url('faults');
-    const r = await runCli(['seed', '--db', url, '--messages', '30K', '--variants', 'btree-unpartitioned', '--quiet']);
+    const r = await runCli(['seed', '--db', url, '--messages', '50K', '--variants', 'btree-unpartitioned', '--json', '--quiet']);
     expect(r.code, r.stderr).toBe(0);
+    uninterrupted = JSON.parse(r.stdout).variants[0].checksums;
   });
   afterAll(async () => {
     await server?.destroy();
@@ -79,7 +82,8 @@ describe.each(serverKinds().map((k, i) => [k.name, k, i] as const))('faults on %
   });
 
   it('a server crash mid-seed: one line and exit 1; once the server is back, the same command resumes to exact counts and checksums', async () => {
-    const args = ['seed', '--db', url, '--messages', '100K', '--variants', 'btree-monthly', '--jobs', '1', '--quiet'];
+    // 50K messages are two chunks of 25K: the crash comes once the first is committed, mid-load.
+    const args = ['seed', '--db', url, '--messages', '50K', '--variants', 'btree-monthly', '--jobs', '1', '--quiet'];
     let crashed = false;
     const run = runCli(args, {
       onSpawn: () => {
@@ -106,10 +110,8 @@ describe.each(serverKinds().map((k, i) => [k.name, k, i] as const))('faults on %
     const resumed = await runCli([...args, '--json']);
     expect(resumed.code, resumed.stderr).toBe(0);
     const seeded = JSON.parse(resumed.stdout) as { variants: Array<{ rows: Record<string, number>; checksums: Record<string, string> }> };
-    expect(seeded.variants[0].rows.messages).toBe(100_000);
-    const reference = await runCli(['seed', '--db', url, '--messages', '100K', '--variants', 'btree-unpartitioned', '--force', '--json', '--quiet']);
-    expect(reference.code, reference.stderr).toBe(0);
-    expect(seeded.variants[0].checksums).toEqual(JSON.parse(reference.stdout).variants[0].checksums);
+    expect(seeded.variants[0].rows.messages).toBe(50_000);
+    expect(seeded.variants[0].checksums).toEqual(uninterrupted);
     const check = await runCli(['check', '--variant', 'btree-monthly', '--db', url]);
     expect(check.code, check.stdout + check.stderr).toBe(0);
   });
@@ -189,10 +191,17 @@ describe.each(serverKinds().map((k, i) => [k.name, k, i] as const))('faults on %
     expect(left).toBe(0);
   });
 
-  it('Ctrl-C at any moment of a seed on the embedded server: exit 130, the server stopped, no variant taken for complete; then it finishes', async () => {
+  // Ctrl-C is the CLI's and the embedded lifecycle's business, the same code whatever the server's
+  // version: these two run on 18 only (15's pg_ctl stop and start are exercised above, by the
+  // restart and the crash), which keeps a minute of the suite's budget.
+  const onEmbedded18 = (name: string, fn: () => Promise<void>) => {
+    if (!kind.binDir) it(name, fn);
+  };
+
+  onEmbedded18('Ctrl-C at any moment of a seed on the embedded server: exit 130, the server stopped, no variant taken for complete; then it finishes', async () => {
     await server.stop(); // unpinned: the command starts the server, and must stop it
     const env = { ...server.env };
-    const args = ['seed', '--messages', '50K', '--variants', 'brin-weekly', '--jobs', '1'];
+    const args = ['seed', '--messages', '20K', '--variants', 'brin-weekly', '--jobs', '1'];
     for (const marker of ['building the data model', ': load...', ': indexes, foreign keys', ': checksums...']) {
       let sent = false;
       let pid = 0;
@@ -219,12 +228,12 @@ describe.each(serverKinds().map((k, i) => [k.name, k, i] as const))('faults on %
     expect(oneLineError(refused.stderr)).toMatch(/not seeded yet/);
     const done = await runCli([...args, '--quiet', '--json'], { env });
     expect(done.code, done.stderr).toBe(0);
-    expect(JSON.parse(done.stdout).variants[0].rows.messages).toBe(50_000);
+    expect(JSON.parse(done.stdout).variants[0].rows.messages).toBe(20_000);
     expect(embeddedStatus(server.paths).running).toBe(false);
     await server.start();
   });
 
-  it('Ctrl-C during a scenario on the embedded server: partial results, marked partial; the server stopped', async () => {
+  onEmbedded18('Ctrl-C during a scenario on the embedded server: partial results, marked partial; the server stopped', async () => {
     await server.stop();
     let pid = 0;
     let sent = false;

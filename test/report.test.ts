@@ -5,16 +5,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../src/config/paths.ts';
 import { readResults, writeResults } from '../src/results/io.ts';
 import type { ScenarioResults } from '../src/results/types.ts';
 import { renderRun } from '../src/report/render.ts';
+import { launchChromium } from './browser.ts';
 import { freshDatabase, oneLineError, runCli, withClient } from './helpers.ts';
 
 const OUT = path.join(PROJECT_ROOT, 'test-output');
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 let browser: Browser;
 let url = '';
@@ -22,7 +22,7 @@ let quickstartReport = '';
 
 beforeAll(async () => {
   fs.mkdirSync(OUT, { recursive: true });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  browser = await launchChromium();
   url = await freshDatabase('cbtest_report');
   const r = await runCli(['quickstart', '--db', url, '--json', '--quiet']);
   expect(r.code, r.stderr).toBe(0);

@@ -14,7 +14,7 @@ import { serverKinds, startTestServer, type TestServer } from './servers.ts';
 const others = serverKinds().filter((k) => k.binDir);
 const variants = loadVariants(SCHEMAS_DIR).map((v) => v.name);
 
-describe.runIf(others.length > 0).each(others.map((k) => [k.name, k] as const))('%s', (_name, kind) => {
+describe.each(others.map((k) => [k.name, k] as const))('%s', (_name, kind) => {
   let server: TestServer;
   let url = '';
   beforeAll(async () => {

@@ -365,17 +365,37 @@ function readPostmasterPid(dataDir: string): PostmasterPid | undefined {
 function runningPostmaster(dataDir: string, removeStale: boolean): PostmasterPid | undefined {
   const pm = readPostmasterPid(dataDir);
   if (!pm) return undefined;
-  let cmdline = '';
+  let ours: boolean;
   try {
-    cmdline = fs.readFileSync(`/proc/${pm.pid}/cmdline`, 'utf8');
+    // pg_ctl starts the postmaster as `postgres -D <dataDir>`, and it keeps that command line. A
+    // pid reused by another server's process also says "postgres" (pids wrap quickly where
+    // pid_max is 32768), so only our data directory in it makes the process ours.
+    ours = isAlive(pm.pid) && fs.readFileSync(`/proc/${pm.pid}/cmdline`, 'utf8').split('\0').includes(dataDir);
   } catch {
-    cmdline = isAlive(pm.pid) && !fs.existsSync('/proc/self') ? 'postgres' : '';
+    ours = isAlive(pm.pid) && !fs.existsSync('/proc/self');
   }
-  if (isAlive(pm.pid) && cmdline.includes('postgres')) return pm;
+  if (ours) return pm;
   // A postmaster.pid whose process is gone, or whose pid now belongs to another program, is stale;
   // PostgreSQL itself would refuse to start over the second kind.
   if (removeStale) fs.rmSync(path.join(dataDir, 'postmaster.pid'), { force: true });
   return undefined;
+}
+
+/**
+ * The postmaster that will go on serving this data directory, if any. One that is shutting down
+ * (after a crash's immediate shutdown it can take seconds to reap its children, longer on a busy
+ * machine) is waited for: taken for running, it handed out a port nothing listened on a moment later.
+ */
+async function settledPostmaster(paths: EmbeddedPaths, timeoutMs: number): Promise<PostmasterPid | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pm = runningPostmaster(paths.dataDir, true);
+    if (pm?.status !== 'stopping') return pm;
+    if (Date.now() > deadline) {
+      throw new RuntimeError(`the embedded server (pid ${pm.pid}) has been shutting down for ${Math.round(timeoutMs / 1000)} s and is still there: try again once it has stopped (log: ${paths.logFile})`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 function asServerUser(): { uid?: number; gid?: number } {
@@ -584,7 +604,7 @@ export async function acquireEmbedded(paths: EmbeddedPaths, onNotice: (msg: stri
     }
     assertSameMajor(paths, bin);
     fs.writeFileSync(leaseFile, selfMark());
-    const running = runningPostmaster(paths.dataDir, true);
+    const running = await settledPostmaster(paths, 120_000);
     if (running) return { port: running.port, startedHere: false };
     return { port: await startServer(paths, bin), startedHere: true };
   }).catch((e) => {

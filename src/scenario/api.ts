@@ -20,11 +20,10 @@ export interface World {
   serverOf(channelId: number): number | null;
   /** The most active server channel of the data. */
   hottestChannel(): number;
-  /**
-   * A member of the channel (of its server, or a DM participant), active members more often; from
-   * the given pool when the channel has such members.
-   */
-  memberOf(rng: RowRng, channelId: number, pool?: 'reader' | 'writer'): number;
+  /** A member of the channel (of its server, or a DM participant), active members more often. */
+  memberOf(rng: RowRng, channelId: number): number;
+  /** A member of the channel from the given pool, or undefined if the channel has none in it. */
+  memberOf(rng: RowRng, channelId: number, pool: 'reader' | 'writer'): number | undefined;
   /** A server drawn by activity (big servers often). */
   hotServer(rng: RowRng): number;
   /** A seeded message (it exists, unless a scenario deleted it): its id, channel and time. */

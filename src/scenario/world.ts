@@ -39,6 +39,27 @@ export function buildWorld(model: Model, virtualStartMs: number, elapsedMs: () =
       if (inPool(u, pool) || p.users < WRITER_EVERY * 2) return u;
     }
   };
+  function memberOf(rng: RowRng, channelId: number): number;
+  function memberOf(rng: RowRng, channelId: number, pool: 'reader' | 'writer'): number | undefined;
+  function memberOf(rng: RowRng, channelId: number, pool?: 'reader' | 'writer'): number | undefined {
+    const c = channelId - 1;
+    const members = dmMembers(model, c);
+    const s = model.channelServer[c];
+    const size = members ? members.length : model.serverSize[s];
+    const at = (rank: number) => (members ? members[rank] : memberAt(model, s, rank));
+    const drawRank = () => (members ? rng.int(members.length) : model.speakerRank[s].draw(rng.next()));
+    let rank = drawRank();
+    for (let tries = 0; pool && !inPool(at(rank), pool) && tries < 16; tries++) rank = drawRank();
+    if (!pool || inPool(at(rank), pool)) return at(rank);
+    // The most active members of a channel can all be of the other pool (a few hot speakers hold
+    // most draws). Handing one of them back made readers send and mark channels read, so answer
+    // checks saw writes; walk on from the drawn rank to the next member of the pool instead.
+    for (let k = 1; k < size; k++) {
+      const u = at((rank + k) % size);
+      if (inPool(u, pool)) return u;
+    }
+    return undefined;
+  }
   return {
     startMs: p.startMs,
     endMs: model.endMs,
@@ -59,18 +80,7 @@ export function buildWorld(model: Model, virtualStartMs: number, elapsedMs: () =
     hottestChannel() {
       return hottest + 1;
     },
-    memberOf(rng, channelId, pool) {
-      const c = channelId - 1;
-      const members = dmMembers(model, c);
-      const draw = () => {
-        if (members) return members[rng.int(members.length)];
-        const s = model.channelServer[c];
-        return memberAt(model, s, model.speakerRank[s].draw(rng.next()));
-      };
-      let u = draw();
-      for (let tries = 0; pool && !inPool(u, pool) && tries < 16; tries++) u = draw();
-      return u;
-    },
+    memberOf,
     hotServer(rng) {
       for (;;) {
         const c = drawChannel(rng);
