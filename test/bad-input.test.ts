@@ -65,6 +65,8 @@ const USAGE: Array<[string[], RegExp]> = [
   [['scenario', 'history-scroll', '--seed', '-3', '--db', '@db'], /invalid value "-3" for --seed/],
   [['scenario', 'history-scroll', '--mode', 'turbo', '--db', '@db'], /invalid value "turbo" for --mode/],
   [['scenario', 'history-scroll', '--out', '  ', '--db', '@db'], /invalid value .* for --out: expected a folder path/],
+  [['scenario', 'retention', '--retention-method', 'truncate', '--db', '@db'], /invalid value "truncate" for --retention-method: expected delete, detach, detach-concurrently/],
+  [['scenario', 'history-scroll', '--retention-method', 'delete', '--db', '@db'], /--retention-method applies to scenarios that purge old history \(retention\), not to history-scroll/],
   [['scenario', 'history-scroll', '--plan-cache', 'sometimes', '--db', '@db'], /invalid value "sometimes" for --plan-cache: expected auto, custom or generic/],
   [['scenario', 'history-scroll', '--workers', '0', '--db', '@db'], /invalid value "0" for --workers/],
   [['scenario', 'history-scroll', '--rounds', 'many', '--db', '@db'], /invalid value "many" for --rounds/],

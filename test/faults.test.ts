@@ -82,17 +82,20 @@ describe.each(serverKinds().map((k, i) => [k.name, k, i] as const))('faults on %
   });
 
   it('a server crash mid-seed: one line and exit 1; once the server is back, the same command resumes to exact counts and checksums', async () => {
-    // 50K messages are two chunks of 25K: the crash comes once the first is committed, mid-load.
+    // 50K messages over three monthly partitions, two loading at a time: the crash comes once one is
+    // committed, mid-load.
     const args = ['seed', '--db', url, '--messages', '50K', '--variants', 'btree-monthly', '--jobs', '1', '--quiet'];
     let crashed = false;
+    let finished = false;
+    let watcher: Promise<void> = Promise.resolve();
     const run = runCli(args, {
       onSpawn: () => {
-        void (async () => {
-          for (let k = 0; k < 600 && !crashed; k++) {
+        watcher = (async () => {
+          for (let k = 0; k < 600 && !crashed && !finished; k++) {
             await new Promise((res) => setTimeout(res, 100));
             const chunks = await withClient(url, async (c) => {
-              const ok = await c.query(`SELECT to_regclass('chatbench.seed_chunks') IS NOT NULL AS ok`);
-              return ok.rows[0].ok ? (await c.query(`SELECT count(*)::int AS n FROM chatbench.seed_chunks WHERE variant = 'btree-monthly' AND table_name = 'messages'`)).rows[0].n : 0;
+              const ok = await c.query(`SELECT to_regclass('chatbench.seed_sinks') IS NOT NULL AS ok`);
+              return ok.rows[0].ok ? (await c.query(`SELECT count(*)::int AS n FROM chatbench.seed_sinks WHERE variant = 'btree-monthly' AND table_name = 'messages'`)).rows[0].n : 0;
             }).catch(() => 0);
             if (chunks >= 1) {
               crashed = true;
@@ -103,6 +106,9 @@ describe.each(serverKinds().map((k, i) => [k.name, k, i] as const))('faults on %
       },
     });
     const failed = await run;
+    finished = true;
+    // The seed exits as soon as its connection drops, which can be before the postmaster has gone.
+    await watcher;
     expect(crashed).toBe(true);
     expect(failed.code, failed.stderr).toBe(1);
     expect(oneLineError(failed.stderr)).toMatch(/connection|terminat|shut ?down|57P0|08006/i);
@@ -202,7 +208,7 @@ describe.each(serverKinds().map((k, i) => [k.name, k, i] as const))('faults on %
     await server.stop(); // unpinned: the command starts the server, and must stop it
     const env = { ...server.env };
     const args = ['seed', '--messages', '20K', '--variants', 'brin-weekly', '--jobs', '1'];
-    for (const marker of ['building the data model', ': load...', ': indexes, foreign keys', ': checksums...']) {
+    for (const marker of ['building the data model', ': load...', ': indexes...', ': checksums...']) {
       let sent = false;
       let pid = 0;
       const r = await runCli(args, {

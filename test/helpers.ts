@@ -5,6 +5,9 @@ import path from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { PROJECT_ROOT } from '../src/config/paths.ts';
+import { applyVariant, revertVariant } from '../src/schema/apply.ts';
+import { catalogSnapshot, diffSnapshots } from '../src/schema/snapshot.ts';
+import type { Variant } from '../src/schema/variants.ts';
 
 export interface CliRun {
   code: number | null;
@@ -101,5 +104,32 @@ export async function runInProcess(args: string[], env: Record<string, string | 
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
+  }
+}
+
+/**
+ * An exported sqlx folder's round trip, as sqlx runs it: the up files in version order, each in its
+ * own transaction, into a fresh schema, must build the catalog the variant builds when applied
+ * directly; the down files in reverse must leave that schema empty. `files` are [name, sql].
+ */
+export async function exportRoundTrip(c: pg.Client, variant: Variant, files: Array<[string, string]>, range: { fromMs: number; toMs: number }): Promise<{ diff: string[]; left: number }> {
+  await applyVariant(c, variant, range);
+  try {
+    await c.query('DROP SCHEMA IF EXISTS sqlx_target CASCADE');
+    await c.query('CREATE SCHEMA sqlx_target');
+    const run = async (sql: string) => {
+      await c.query('BEGIN');
+      await c.query('SET LOCAL search_path TO sqlx_target, public');
+      await c.query(sql);
+      await c.query('COMMIT');
+    };
+    for (const [, sql] of files.filter(([f]) => f.endsWith('.up.sql'))) await run(sql);
+    const diff = diffSnapshots(await catalogSnapshot(c, variant.schema), await catalogSnapshot(c, 'sqlx_target'));
+    for (const [, sql] of files.filter(([f]) => f.endsWith('.down.sql')).reverse()) await run(sql);
+    const left = (await c.query(`SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'sqlx_target'`)).rows[0].n as number;
+    await c.query('DROP SCHEMA sqlx_target');
+    return { diff, left };
+  } finally {
+    await revertVariant(c, variant);
   }
 }

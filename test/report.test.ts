@@ -152,6 +152,10 @@ describe('other pages', () => {
     expect(errors).toEqual([]);
     expect((await canvasesDrawn(page)).every(Boolean)).toBe(true);
     expect(await page.textContent('body')).toContain('identical in every variant');
+    // the timeline: load passes and post-load tasks per connection, rates over time, steps with WAL
+    for (const id of ['seed-timeline', 'seed-rates', 'seed-memory']) expect(await page.$(`canvas[data-chart="${id}"]`), id).not.toBeNull();
+    expect(await page.$$eval('#steps + table tbody tr', (rows) => rows.map((r) => r.children[1].textContent))).toEqual(expect.arrayContaining(['load', 'indexes', 'foreign-keys', 'verify']));
+    expect(fs.existsSync(path.join(dir, 'charts', 'seed-timeline.png'))).toBe(true);
     await page.close();
   });
 });

@@ -1,7 +1,9 @@
 // The scenario runner on real data (50K messages): every shipped scenario on each design where it
 // can differ, answer checks (and writes never reaching what they read), counter identities,
 // pg_stat_statements agreeing with chatbench's counts, open-loop latency that includes a stall, and
-// Ctrl-C writing partial results.
+// Ctrl-C writing partial results. Last, on the same data (it removes history): the three retention
+// methods remove the same rows on every kind of layout, and a concurrent purge interrupted between
+// its statements is finished by the next one.
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -20,10 +22,12 @@ import { chatbenchTypes } from '../src/db/type-parsers.ts';
 import { makeVirtualUser, nextOp, weightOf, type Op } from '../src/scenario/executor.ts';
 import { statementName } from '../src/scenario/load-protocol.ts';
 import { buildWorld, vuKey } from '../src/scenario/world.ts';
-import { loadVariants } from '../src/schema/variants.ts';
+import { loadVariants, rangeUnit, schemaNameOf } from '../src/schema/variants.ts';
+import { purgeMessagesBefore, retentionMethodOf, type RetentionMethod } from '../src/schema/retention.ts';
 import { freshDatabase, oneLineError, runCli, withClient } from './helpers.ts';
 
-const variants = loadVariants(SCHEMAS_DIR).map((v) => v.name);
+const all = loadVariants(SCHEMAS_DIR);
+const variants = all.map((v) => v.name);
 let url = '';
 
 beforeAll(async () => {
@@ -98,11 +102,12 @@ describe('writes never reach what answer checks read', () => {
  * - btree-monthly-fts and btree-monthly-no-trigger are btree-monthly plus a GIN index or minus the
  *   counter trigger: only searches and writes (chat-mix, send-burst) see the difference;
  * - permissions reads no table a design changes: two designs, so its answers are still compared;
- * - retention's setup copies a month into each design (a third of the sweep on all seven): one design
- *   per path of purge_messages_before() (a DELETE, monthly and weekly detach-and-drop).
+ * - retention's setup copies a month into each design (a third of the sweep on all eleven): one design
+ *   per path of purge_messages_before() (a DELETE with cascading keys, a DELETE of the hash design's
+ *   children first, monthly and weekly detach-and-drop by time, and by id).
  */
 function sweepVariants(name: string): string[] {
-  if (name === 'retention') return ['btree-unpartitioned', 'btree-monthly', 'brin-weekly'];
+  if (name === 'retention') return ['btree-unpartitioned', 'btree-monthly', 'btree-idrange-weekly', 'hash-channel-16', 'brin-weekly'];
   if (name === 'permissions') return ['btree-unpartitioned', 'brin-weekly'];
   if (['search', 'chat-mix', 'send-burst'].includes(name)) return variants;
   return variants.filter((v) => v !== 'btree-monthly-fts' && v !== 'btree-monthly-no-trigger');
@@ -121,6 +126,10 @@ describe('every scenario on every variant', () => {
     const mismatches = results.answerChecks.filter((c) => !c.ok);
     expect(mismatches, JSON.stringify(mismatches.slice(0, 2))).toEqual([]);
     if (results.scenario.operations.some((o) => o.kind === 'read')) expect(results.answerChecks.length).toBeGreaterThan(0);
+    if (name === 'retention') {
+      expect(results.config.retentionMethod).toBe('detach');
+      for (const v of results.variants) expect(v.event?.retentionMethod?.used, v.variant).toBe(rangeUnit(all.find((x) => x.name === v.variant)!) ? 'detach' : 'delete');
+    }
   }, 600_000);
 });
 
@@ -248,6 +257,26 @@ describe('measurement truth', () => {
     expect(results.config.executor).toBe('open');
   });
 
+  it('retention by DETACH ... CONCURRENTLY: the purge\'s time and WAL, and the readers in it and out of it, per variant', async () => {
+    const { results, stdout } = await scenario('retention', ['--variants', 'btree-unpartitioned,btree-idrange-weekly', '--duration', '2s', '--warmup', '0s', '--no-explain', '--retention-method', 'detach-concurrently']);
+    expect(results.config.retentionMethod).toBe('detach-concurrently');
+    for (const v of results.variants) {
+      const e = v.event!;
+      expect(e.ok, v.variant).toBe(true);
+      expect(e.retentionMethod, v.variant).toEqual({ requested: 'detach-concurrently', used: v.variant === 'btree-unpartitioned' ? 'delete' : 'detach-concurrently' });
+      expect(e.startMs, v.variant).toBeGreaterThanOrEqual(550);
+      expect(e.durationMs, v.variant).toBeGreaterThan(0);
+      expect(e.walBytes, v.variant).toBeGreaterThan(0);
+      // every read is in the purge or out of it
+      expect(e.during.count + e.outside.count, v.variant).toBe(v.operations.find((o) => o.name === 'read-latest')!.attempted);
+      expect(e.during.count, v.variant).toBeGreaterThan(0);
+    }
+    expect(JSON.parse(stdout).reportDir).toBeTruthy();
+    const html = fs.readFileSync(path.join(JSON.parse(stdout).reportDir, 'index.html'), 'utf8');
+    expect(html).toContain('delete (asked: detach-concurrently)');
+    expect(html).toContain('p99 in it');
+  });
+
   it('micro mode measures each query alone with tinybench', async () => {
     const { results } = await scenario('permissions', ['--variants', 'btree-unpartitioned', '--mode', 'micro', '--duration', '1s', '--warmup', '100ms']);
     const o = results.variants[0].operations[0];
@@ -286,5 +315,96 @@ describe('errors and interruptions', () => {
     expect(results.partial).toBe(true);
     expect(results.variants.length).toBeGreaterThanOrEqual(1);
     expect(fs.existsSync(path.join(out.reportDir, 'index.html'))).toBe(true);
+  });
+});
+
+describe('retention methods (last: they remove the seeded history)', () => {
+  const DAY = 86_400_000;
+  // The scenarios above wrote for a time, not a count, so variants differ in what they wrote: compare
+  // the seeded rows (sends, edits and deletes touch only messages the runs sent; reactions from the
+  // runs are stamped after the data's end).
+  const SEEDED: Record<string, string> = { messages: 'created_at', message_edits: 'message_created_at', reactions: 'created_at', attachments: 'message_created_at' };
+  const checksums = (v: string) =>
+    withClient(url, async (c) => {
+      await c.query(`SET TimeZone = 'UTC'`);
+      const out: Record<string, string> = {};
+      for (const [t, col] of Object.entries(SEEDED)) {
+        out[t] = (await c.query(`SELECT count(*) || ' ' || coalesce(sum(hashtextextended(t::text, 0)::numeric), 0) AS s FROM ${t} t WHERE ${col} < $1`, [new Date(endMs)])).rows[0].s;
+      }
+      return out;
+    }, schemaNameOf(v));
+  let startMs = 0;
+  let endMs = 0;
+
+  // One design per way of purging: no partitions, time ranges (month, week), id ranges (month,
+  // week), hash; the others purge as one of these (BRIN, full text and the trigger change nothing).
+  const LAYOUTS = ['btree-unpartitioned', 'btree-monthly', 'btree-weekly', 'btree-idrange-monthly', 'btree-idrange-weekly', 'hash-channel-16'];
+
+  it('delete, detach and detach-concurrently remove the same rows on every kind of layout', async () => {
+    [startMs, endMs] = await withClient(url, async (c) => {
+      const r = (await c.query(`SELECT (plan->>'startMs')::bigint AS s, (plan->>'endMs')::bigint AS e FROM chatbench.seeds LIMIT 1`)).rows[0];
+      return [Number(r.s), Number(r.e)];
+    });
+    // Cutoffs off the partition bounds, so each method also deletes the straddling period's rest.
+    for (const [method, days] of [['delete', 6.3], ['detach', 17.7], ['detach-concurrently', 30.2]] as Array<[RetentionMethod, number]>) {
+      const cutoff = new Date(startMs + days * DAY);
+      const removed = new Map<string, number>();
+      for (const v of LAYOUTS) removed.set(v, (await withClient(url, (c) => purgeMessagesBefore(c, cutoff, method), schemaNameOf(v))).removed);
+      expect(removed.get('btree-unpartitioned'), method).toBeGreaterThan(1000);
+      expect(new Set(removed.values()), `${method}: ${JSON.stringify([...removed])}`).toEqual(new Set([removed.get('btree-unpartitioned')]));
+      const reference = await checksums('btree-unpartitioned');
+      for (const v of LAYOUTS.slice(1)) expect(await checksums(v), `${method} on ${v}`).toEqual(reference);
+      // whole periods went as partitions where there are any
+      const parts = await withClient(url, async (c) => (await c.query(`SELECT count(*)::int AS n FROM droppable_message_partitions($1)`, [cutoff])).rows[0].n, schemaNameOf('btree-idrange-weekly'));
+      expect(parts, method).toBe(method === 'delete' ? 4 : 0);
+    }
+    expect(retentionMethodOf(all.find((v) => v.name === 'hash-channel-16')!, 'detach')).toBe('delete');
+  });
+
+  it('a concurrent purge interrupted between its statements (a detach left pending, a table left detached) is finished by the next', async () => {
+    const cutoff = new Date(startMs + 44.5 * DAY);
+    for (const name of ['btree-idrange-weekly', 'btree-weekly']) {
+      const schema = schemaNameOf(name);
+      const steps = await withClient(url, async (c) => (await c.query<{ statement: string }>('SELECT statement FROM message_purge_steps($1)', [cutoff])).rows.map((r) => r.statement), schema);
+      // 1. Stop right after the first child's DETACH ... CONCURRENTLY: it stays behind, detached.
+      const firstDetach = steps.findIndex((s) => / CONCURRENTLY$/.test(s));
+      await withClient(url, async (c) => {
+        for (const s of steps.slice(0, firstDetach + 1)) await c.query(s);
+      }, schema);
+      // 2. The next child's detach cancelled while it waits for an older snapshot: left pending.
+      const next = /^ALTER TABLE (\S+) DETACH PARTITION (\S+) CONCURRENTLY$/.exec(steps.slice(firstDetach + 1).find((s) => / CONCURRENTLY$/.test(s))!)!;
+      await withClient(url, async (blocker) => {
+        await blocker.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+        await blocker.query(`SELECT count(*) FROM ${next[1]}`);
+        await withClient(url, async (detacher) => {
+          const pid = (await detacher.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+          const waiting = detacher.query(next[0]).then(() => 'finished', (e: { code?: string }) => e.code);
+          for (let i = 0; i < 100; i++) {
+            const w = await blocker.query(`SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1`, [pid]);
+            if (w.rows[0]?.wait_event_type === 'Lock') break;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          await withClient(url, (c) => c.query('SELECT pg_cancel_backend($1)', [pid]));
+          expect(await waiting).toBe('57014');
+        }, schema);
+        await blocker.query('COMMIT');
+      }, schema);
+      const leftovers = () => withClient(url, async (c) => (await c.query(
+        `SELECT (SELECT count(*)::int FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhdetachpending AND c.relnamespace = $1::regnamespace) AS pending,
+                (SELECT count(*)::int FROM pg_class WHERE relnamespace = $1::regnamespace AND obj_description(oid, 'pg_class') = message_partition_detached_mark() AND NOT relispartition) AS detached`,
+        [schema])).rows[0], schema);
+      expect(await leftovers(), name).toEqual({ pending: 1, detached: 1 });
+      // The next purge finishes both (a plain detach purge would too: that is what teardown runs).
+      const again = await withClient(url, async (c) => (await c.query<{ statement: string }>('SELECT statement FROM message_purge_steps($1)', [cutoff])).rows.map((r) => r.statement), schema);
+      expect(again.some((s) => / FINALIZE$/.test(s)), name).toBe(true);
+      await withClient(url, async (c) => {
+        if (name === 'btree-weekly') await c.query('SELECT purge_messages_before($1)', [cutoff]);
+        else await purgeMessagesBefore(c, cutoff, 'detach-concurrently');
+      }, schema);
+      expect(await leftovers(), name).toEqual({ pending: 0, detached: 0 });
+    }
+    await withClient(url, (c) => purgeMessagesBefore(c, cutoff, 'delete'), schemaNameOf('btree-unpartitioned'));
+    const reference = await checksums('btree-unpartitioned');
+    for (const name of ['btree-idrange-weekly', 'btree-weekly']) expect(await checksums(name), name).toEqual(reference);
   });
 });

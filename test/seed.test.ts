@@ -1,6 +1,19 @@
 // The seeder: exact counts, identical data across variants, worker counts and COPY formats,
 // resumable after SIGKILL with exactly the rows of an uninterrupted run, safe with existing data.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runFragments } from '../src/bench/common.ts';
+import { SCHEMAS_DIR } from '../src/config/paths.ts';
+import { targetSpec } from '../src/config/target.ts';
+import { openTarget } from '../src/db/target.ts';
+import { loadModel } from '../src/generate/model.ts';
+import { buildPlan, planParams } from '../src/generate/plan.ts';
+import { loadVariants } from '../src/schema/variants.ts';
+import { CONTRAST_ORDER } from '../src/seed/choose.ts';
+import { readLayouts } from '../src/seed/layout.ts';
+import { planPasses, runPasses } from '../src/seed/load.ts';
 import { freshDatabase, oneLineError, runCli, runInProcess, withClient } from './helpers.ts';
 
 let url = '';
@@ -19,6 +32,34 @@ async function seed(args: string[]): Promise<SeedJson> {
 }
 
 const contentChecksums = (s: SeedJson, variant: string) => s.variants.find((v) => v.variant === variant)!.checksums;
+
+/** Messages partitions of btree-monthly committed by the load (their progress marks). */
+async function loadedMessageRelations(): Promise<number> {
+  return withClient(url, async (c) => {
+    const ok = await c.query(`SELECT to_regclass('chatbench.seed_sinks') IS NOT NULL AS ok`);
+    if (!ok.rows[0].ok) return 0;
+    return (await c.query(`SELECT count(*)::int AS n FROM chatbench.seed_sinks WHERE variant = 'btree-monthly' AND table_name = 'messages'`)).rows[0].n as number;
+  });
+}
+
+/** Relations among `names` (all when none is named) of btree-monthly that the load committed. */
+async function loadedRelations(...names: string[]): Promise<number> {
+  return withClient(url, async (c) => {
+    const ok = await c.query(`SELECT to_regclass('chatbench.seed_sinks') IS NOT NULL AS ok`);
+    if (!ok.rows[0].ok) return 0;
+    return (await c.query(`SELECT count(*)::int AS n FROM chatbench.seed_sinks WHERE variant = 'btree-monthly' AND (cardinality($1::text[]) = 0 OR relation = ANY($1))`, [names])).rows[0].n as number;
+  });
+}
+
+/** Post-load tasks of btree-monthly done so far: index builds, and whether the foreign keys were added. */
+async function postLoadMarks(): Promise<{ indexes: number; keys: number }> {
+  return withClient(url, async (c) => {
+    const ok = await c.query(`SELECT to_regclass('chatbench.seed_tasks') IS NOT NULL AS ok`);
+    if (!ok.rows[0].ok) return { indexes: 0, keys: 0 };
+    const r = await c.query(`SELECT count(*) FILTER (WHERE task LIKE 'index:%')::int AS indexes, count(*) FILTER (WHERE task = 'fk-add')::int AS keys FROM chatbench.seed_tasks WHERE variant = 'btree-monthly'`);
+    return r.rows[0];
+  });
+}
 
 async function chatbenchSchemas(): Promise<string[]> {
   return withClient(url, async (c) => (await c.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'chatbench%' ORDER BY 1`)).rows.map((r) => r.nspname));
@@ -50,11 +91,26 @@ describe('seed', () => {
     expect(await chatbenchSchemas()).toEqual([]);
   });
 
+  it('with no --variants, chooses the designs that fit the disk, in contrast order, and says so in one line', async () => {
+    // An uninitialised embedded home: the dry-run knows its disk's free space and starts no server.
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cb-seed-home-'));
+    try {
+      const r = await runCli(['seed', '--messages', '20K', '--dry-run', '--json'], { env: { CHATBENCH_HOME: home } });
+      expect(r.code, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(out.variants.slice(0, CONTRAST_ORDER.length)).toEqual(CONTRAST_ORDER); // designs added later follow
+      expect(out.choice).toMatch(/^no --variants given: seeding btree-unpartitioned, brin-weekly, .* \(the designs that contrast most \(docs\/DATA\.md\), in order, that fit in [\d.]+ [GT]B free less a [\d.]+ GB margin; all \d+ left would need .*\)$/);
+      expect(fs.readdirSync(home)).toEqual([]);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
   it('loads exactly the rows asked for, consistently, and the audit passes on the seeded data', async () => {
     const s = await seed(['--messages', '12345', '--variants', 'brin-weekly', '--days', '20']);
     const v = s.variants[0];
     expect(v.rows.messages).toBe(12_345);
-    expect(v.steps.map((x) => x.name)).toEqual(['create', 'load', 'indexes', 'foreign-keys', 'triggers', 'reconcile', 'sequences', 'vacuum-analyze', 'checksums', 'sizes']);
+    for (const step of ['create', 'load', 'ddl', 'indexes', 'verify', 'analyze', 'foreign-keys', 'reconcile', 'sequences', 'sizes']) expect(v.steps.map((x) => x.name)).toContain(step);
     expect(Object.keys(v.bytes)).toContain('indexes');
     await withClient(url, async (c) => {
       expect((await c.query('SELECT count(*)::int AS n FROM messages')).rows[0].n).toBe(12_345);
@@ -90,43 +146,123 @@ describe('seed', () => {
   });
 
   it('gives identical tables in every variant, with any number of jobs and either COPY format; another seed differs', async () => {
-    const a = await seed(['--messages', '20K', '--variants', 'btree-unpartitioned,brin-weekly', '--jobs', '1', '--format', 'text', '--force']);
-    const b = await seed(['--messages', '20K', '--variants', 'btree-unpartitioned', '--jobs', '3', '--format', 'binary', '--force']);
+    const a = await seed(['--messages', '20K', '--variants', 'btree-unpartitioned,brin-weekly', '--jobs', '1', '--format', 'text', '--verify', 'full', '--force']);
+    const b = await seed(['--messages', '20K', '--variants', 'btree-unpartitioned', '--jobs', '3', '--format', 'binary', '--verify', 'full', '--force']);
     const ref = contentChecksums(a, 'btree-unpartitioned');
     expect(Object.keys(ref).length).toBeGreaterThanOrEqual(15);
     expect(contentChecksums(a, 'brin-weekly')).toEqual(ref);
     expect(contentChecksums(b, 'btree-unpartitioned')).toEqual(ref);
-    const c = await seed(['--messages', '20K', '--variants', 'btree-unpartitioned', '--seed', '7', '--force']);
+    const c = await seed(['--messages', '20K', '--variants', 'btree-unpartitioned', '--seed', '7', '--verify', 'full', '--force']);
     expect(contentChecksums(c, 'btree-unpartitioned').messages).not.toBe(ref.messages);
   });
 
-  it('resumes after SIGKILL mid-load and ends with the rows of an uninterrupted run', async () => {
-    const args = ['seed', '--db', url, '--messages', '200K', '--variants', 'btree-monthly', '--jobs', '1', '--quiet'];
-    let pid = 0;
-    const run = runCli(args, { onSpawn: (p) => (pid = p) });
-    // wait until some message chunks are committed, then kill -9 in the middle of the load
-    for (let i = 0; i < 600; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      const n = await withClient(url, async (c) => {
-        const ok = await c.query(`SELECT to_regclass('chatbench.seed_chunks') IS NOT NULL AS ok`);
-        if (!ok.rows[0].ok) return 0;
-        return (await c.query(`SELECT count(*)::int AS n FROM chatbench.seed_chunks WHERE variant = 'btree-monthly' AND table_name = 'messages'`)).rows[0].n as number;
-      });
-      if (n >= 1) break;
-    }
-    process.kill(pid, 'SIGKILL');
-    const killed = await run;
-    expect(killed.signal).toBe('SIGKILL');
-    const partial = await withClient(url, async (c) => (await c.query(`SELECT count(*)::int AS n FROM chatbench.seed_chunks WHERE variant = 'btree-monthly' AND table_name = 'messages'`)).rows[0].n as number);
-    expect(partial).toBeGreaterThan(0);
-    expect(partial).toBeLessThan(8); // 200K messages are 8 chunks of 25K
-    // the same command again continues from the committed chunks
+  it('resumes after SIGKILL mid-load, and again during the parallel post-load steps, to the rows and checksums of an uninterrupted run', async () => {
+    const args = ['seed', '--db', url, '--messages', '200K', '--variants', 'btree-monthly', '--jobs', '2', '--verify', 'full', '--quiet'];
+    const killWhen = async (ready: () => Promise<boolean>) => {
+      let pid = 0;
+      const run = runCli(args, { onSpawn: (p) => (pid = p) });
+      for (let i = 0; i < 1200 && !(await ready()); i++) await new Promise((r) => setTimeout(r, 50));
+      process.kill(pid, 'SIGKILL');
+      expect((await run).signal).toBe('SIGKILL');
+    };
+    // 1. in the middle of the load, once a month of messages is committed (the months load side by
+    // side, so they may all be; the small tables load after them)
+    await killWhen(async () => (await loadedMessageRelations()) >= 1);
+    expect(await loadedMessageRelations()).toBeGreaterThan(0);
+    const loadedAtKill = await loadedRelations();
+    // 2. the same command again; killed once index builds are committed and before the foreign keys
+    await killWhen(async () => (await postLoadMarks()).indexes >= 4);
+    const marks = await postLoadMarks();
+    expect(marks.indexes).toBeGreaterThanOrEqual(4);
+    expect(marks.keys).toBe(0);
+    // 3. and again: it continues at the steps not done
     const resumed = await runCli([...args, '--json']);
     expect(resumed.code, resumed.stderr).toBe(0);
     const r = JSON.parse(resumed.stdout) as SeedJson;
     expect(r.variants[0].rows.messages).toBe(200_000);
-    const reference = await seed(['--messages', '200K', '--variants', 'btree-unpartitioned', '--force']);
+    expect(loadedAtKill).toBeLessThan(await loadedRelations()); // the first kill was mid-load
+    const reference = await seed(['--messages', '200K', '--variants', 'btree-unpartitioned', '--verify', 'full', '--force']);
     expect(contentChecksums(r, 'btree-monthly')).toEqual(contentChecksums(reference, 'btree-unpartitioned'));
+    await withClient(url, async (c) => {
+      // what a build in one transaction gives: every key validated, every index valid
+      const bad = await c.query(`SELECT (SELECT count(*) FROM pg_constraint WHERE connamespace = 'chatbench_btree_monthly'::regnamespace AND NOT convalidated)::int AS keys,
+                                        (SELECT count(*) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE i.relnamespace = 'chatbench_btree_monthly'::regnamespace AND NOT x.indisvalid)::int AS indexes`);
+      expect(bad.rows[0]).toEqual({ keys: 0, indexes: 0 });
+    });
+  });
+
+  it('--verify full and sample catch a lost chunk and a chunk loaded twice', async () => {
+    // A load killed once a month of rows is committed, the committed rows damaged, then resumed.
+    const damaged = async (verify: string, damage: string[]) => {
+      const args = ['seed', '--db', url, '--messages', '40K', '--variants', 'btree-monthly', '--jobs', '1', '--verify', verify, '--quiet'];
+      // start from nothing, so the marks polled below are this run's
+      await withClient(url, (c) => c.query(`DROP SCHEMA IF EXISTS chatbench_btree_monthly CASCADE; DO $$ BEGIN IF to_regclass('chatbench.variants') IS NOT NULL THEN DELETE FROM chatbench.variants WHERE variant = 'btree-monthly'; END IF; END $$`));
+      let pid = 0;
+      const run = runCli(args, { onSpawn: (p) => (pid = p) });
+      for (let i = 0; i < 1200 && (await loadedRelations('messages_p20260101', 'reactions_p20260101')) < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      process.kill(pid, 'SIGKILL');
+      expect((await run).signal).toBe('SIGKILL');
+      await withClient(url, async (c) => {
+        for (const sql of damage) await c.query(sql);
+      }, 'chatbench_btree_monthly');
+      const r = await runCli(args);
+      expect(r.code, r.stderr).toBe(1);
+      return oneLineError(r.stderr);
+    };
+    const lose = 'DELETE FROM messages_p20260101 WHERE id IN (SELECT id FROM messages_p20260101 ORDER BY id LIMIT 5000 OFFSET 5000)';
+    const twice = 'INSERT INTO reactions_p20260101 SELECT * FROM reactions_p20260101 ORDER BY message_id LIMIT 2000';
+    // sample: rows lost show in the counts; rows doubled stop the unique index built on them (as with --verify none)
+    const full = await damaged('full', [lose, twice]);
+    expect(full).toMatch(/verification failed for btree-monthly: 2 key range\(s\) differ/);
+    expect(full).toMatch(/messages_p20260101 key range \d+ .*: 5000 row\(s\) missing/);
+    expect(full).toMatch(/reactions_p20260101 key range \d+ .*: 2000 row\(s\) too many \(a chunk loaded twice\?\)/);
+    expect(await damaged('sample', [lose])).toMatch(/messages_p20260101 key range \d+ .*: 5000 row\(s\) missing/);
+    expect(await damaged('sample', [twice])).toMatch(/reactions_p20260101 holds duplicated rows .*a chunk loaded twice/);
+  });
+
+  it('routes rows to hash partitions itself (equal and mixed moduli), which the server accepts leaf by leaf; lists the leaves of a table it cannot route', async () => {
+    const variant = loadVariants(SCHEMAS_DIR).find((v) => v.name === 'btree-unpartitioned')!;
+    const model = await loadModel(planParams({ messages: 20_000 }));
+    const rows = buildPlan(model.params, model).rows;
+    const layouts = await withClient(url, async (c) => {
+      await c.query('DROP SCHEMA IF EXISTS hash_load CASCADE; CREATE SCHEMA hash_load');
+      await runFragments(c, variant, 'hash_load', 'pre-load');
+      await c.query(`SET search_path = hash_load;
+        ALTER TABLE messages RENAME TO messages_plain;
+        CREATE TABLE messages (LIKE messages_plain INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY HASH (channel_id);
+        CREATE TABLE messages_h0 PARTITION OF messages FOR VALUES WITH (MODULUS 4, REMAINDER 0);
+        CREATE TABLE messages_h1 PARTITION OF messages FOR VALUES WITH (MODULUS 4, REMAINDER 1);
+        CREATE TABLE messages_h2 PARTITION OF messages FOR VALUES WITH (MODULUS 4, REMAINDER 2);
+        CREATE TABLE messages_h3 PARTITION OF messages FOR VALUES WITH (MODULUS 4, REMAINDER 3);
+        ALTER TABLE reactions RENAME TO reactions_plain;
+        CREATE TABLE reactions (LIKE reactions_plain INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY HASH (message_id);
+        CREATE TABLE reactions_a PARTITION OF reactions FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+        CREATE TABLE reactions_b PARTITION OF reactions FOR VALUES WITH (MODULUS 4, REMAINDER 1);
+        CREATE TABLE reactions_c PARTITION OF reactions FOR VALUES WITH (MODULUS 4, REMAINDER 3);
+        ALTER TABLE attachments RENAME TO attachments_plain;
+        CREATE TABLE attachments (LIKE attachments_plain INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY LIST ((message_id % 2));
+        CREATE TABLE attachments_even PARTITION OF attachments FOR VALUES IN (0);
+        CREATE TABLE attachments_odd PARTITION OF attachments FOR VALUES IN (1)`);
+      return readLayouts(c, 'hash_load');
+    });
+    expect(layouts.get('messages')).toMatchObject({ kind: 'routed', strategy: 'hash' });
+    expect(layouts.get('reactions')?.leaves.map((l) => [l.modulus, l.remainder])).toEqual([[2, 0], [4, 1], [4, 3]]);
+    expect(layouts.get('attachments')).toMatchObject({ kind: 'parent', partitions: ['attachments_even', 'attachments_odd'] });
+    const designs = [{ variant: 'hash', schema: 'hash_load', layouts, done: new Set<string>() }];
+    const target = await openTarget(targetSpec(url, {}));
+    // COPY into a leaf checks every row against the leaf's partition constraint: a row routed wrongly fails the load (23514).
+    const done = await runPasses({ target, model, designs, passes: planPasses(model, designs, ['messages', 'reactions', 'attachments']), slots: 2, format: 'binary', signal: new AbortController().signal, onEvent: () => {}, marks: false });
+    const loaded = (prefix: string) => done.filter((d) => d.relation.startsWith(prefix));
+    expect(loaded('messages_h').map((d) => d.relation).sort()).toEqual(['messages_h0', 'messages_h1', 'messages_h2', 'messages_h3']);
+    expect(loaded('messages_h').reduce((a, d) => a + d.rows, 0)).toBe(20_000);
+    expect(loaded('messages_h').every((d) => d.rows > 2_000)).toBe(true);
+    expect(loaded('reactions_')).toHaveLength(3);
+    await withClient(url, async (c) => {
+      const n = await c.query(`SELECT (SELECT count(*) FROM messages)::int AS m, (SELECT count(*) FROM reactions)::int AS r, (SELECT count(*) FROM attachments)::int AS a`);
+      expect(n.rows[0]).toEqual({ m: 20_000, r: loaded('reactions_').reduce((a, d) => a + d.rows, 0), a: loaded('attachments').reduce((a, d) => a + d.rows, 0) });
+      expect(n.rows[0].r).toBeGreaterThan(rows.reactions * 0.8);
+      await c.query('DROP SCHEMA hash_load CASCADE');
+    }, 'hash_load');
   });
 
   it('refuses a concurrent second seed of the same variant', async () => {
@@ -137,7 +273,7 @@ describe('seed', () => {
       if (locked > 0) break;
     }
     const second = await runCli(['seed', '--db', url, '--messages', '150K', '--variants', 'btree-weekly', '--quiet']);
-    expect(second.code).toBe(1);
+    expect(second.code, second.stderr).toBe(1);
     expect(oneLineError(second.stderr)).toMatch(/another chatbench seed of variant btree-weekly is running/);
     expect((await first).code).toBe(0);
   });

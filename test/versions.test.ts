@@ -7,12 +7,16 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SCHEMAS_DIR } from '../src/config/paths.ts';
 import { checkIdentities, readResults } from '../src/results/io.ts';
 import type { ScenarioResults } from '../src/results/types.ts';
+import { exportMigrations } from '../src/schema/export.ts';
+import { purgeMessagesBefore } from '../src/schema/retention.ts';
 import { loadVariants } from '../src/schema/variants.ts';
-import { runCli, withClient } from './helpers.ts';
+import { tableChecksums } from '../src/seed/seed.ts';
+import { exportRoundTrip, runCli, withClient } from './helpers.ts';
 import { serverKinds, startTestServer, type TestServer } from './servers.ts';
 
 const others = serverKinds().filter((k) => k.binDir);
-const variants = loadVariants(SCHEMAS_DIR).map((v) => v.name);
+const all = loadVariants(SCHEMAS_DIR);
+const variants = all.map((v) => v.name);
 
 describe.each(others.map((k) => [k.name, k] as const))('%s', (_name, kind) => {
   let server: TestServer;
@@ -40,6 +44,16 @@ describe.each(others.map((k) => [k.name, k] as const))('%s', (_name, kind) => {
     expect(await schemas()).toEqual([]);
   });
 
+  it('exports every variant to sqlx migrations that build its catalog and revert to nothing', async () => {
+    const range = { fromMs: Date.UTC(2026, 0, 1), toMs: Date.UTC(2026, 2, 1) };
+    await withClient(url, async (c) => {
+      for (const v of all) {
+        const files = exportMigrations(v, range).map((m): [string, string] => [m.file, m.sql]);
+        expect(await exportRoundTrip(c, v, files, range), v.name).toEqual({ diff: [], left: 0 });
+      }
+    });
+  });
+
   it('seeds every variant with identical data, and the audit passes, saying what it could not check', async () => {
     const r = await runCli(['seed', '--db', url, '--messages', '20K', '--variants', 'all', '--json', '--quiet']);
     expect(r.code, r.stderr).toBe(0);
@@ -64,5 +78,21 @@ describe.each(others.map((k) => [k.name, k] as const))('%s', (_name, kind) => {
     for (const v of results.variants) for (const o of v.operations) expect(o.failed, `${v.variant}/${o.name}: ${JSON.stringify(o.errors)}`).toBe(0);
     expect(results.answerChecks.length).toBeGreaterThan(0);
     expect(results.answerChecks.filter((c) => !c.ok)).toEqual([]);
+  });
+
+  it('detaches concurrently (14 and later) and removes the same rows from every layout (last: it removes history)', async () => {
+    const start = await withClient(url, async (c) => Number((await c.query(`SELECT (plan->>'startMs')::bigint AS s FROM chatbench.seeds LIMIT 1`)).rows[0].s));
+    const cutoff = new Date(start + 17.4 * 86_400_000);
+    const removed = new Set<number>();
+    const sums = new Set<string>();
+    for (const v of all) {
+      await withClient(url, async (c) => {
+        removed.add((await purgeMessagesBefore(c, cutoff, 'detach-concurrently')).removed);
+        sums.add(JSON.stringify(Object.values(await tableChecksums(c)).map((t) => t.checksum)));
+      }, v.schema);
+    }
+    expect(removed.size).toBe(1);
+    expect([...removed][0]).toBeGreaterThan(1000);
+    expect(sums.size).toBe(1);
   });
 });

@@ -31,6 +31,14 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
   SELECT (floor(extract(epoch FROM ts) * 1000)::bigint - 1577836800000) * 4096
 $$;
 
+-- The smallest id of a message created at or after ts (ts rounded up to a whole millisecond), so
+-- that "created_at >= ts" is exactly "id >= snowflake_ceil(ts)" and "created_at < ts" exactly
+-- "id < snowflake_ceil(ts)": the id bound a time-bounded query adds so id partitions prune.
+CREATE FUNCTION snowflake_ceil(ts timestamptz) RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT snowflake_floor(ts) + CASE WHEN snowflake_time(snowflake_floor(ts)) < ts THEN 4096 ELSE 0 END
+$$;
+
 CREATE FUNCTION set_updated_at() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN

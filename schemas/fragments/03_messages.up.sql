@@ -1,6 +1,12 @@
 -- The hot tables: messages and the rows that hang off a message (edits, reactions, attachments).
--- Partitioned variants partition all four by the message's creation time with the same bounds, so
--- a month (or week) of history is dropped as whole partitions, children first.
+-- Range-partitioned variants partition all four by period with the same bounds, so a month (or
+-- week) of history is dropped as whole partitions, children first: by creation time, or by the
+-- snowflake id of the period's first instant (an id cursor then prunes too; children by message_id).
+-- Hash-partitioned variants split messages by channel (a channel's history in one partition) and
+-- the children by message_id, each into the same number of partitions.
+-- There is no DEFAULT partition: DETACH PARTITION ... CONCURRENTLY refuses to run while one exists,
+-- and creating a partition would have to scan it. Partitions are made ahead of the rows instead
+-- (create_message_partitions in 04_retention); a row for a period without one is refused (23514).
 --
 -- Every table that points at a message carries message_created_at: a foreign key to a partitioned
 -- table must name its whole primary key (id, created_at), and the unpartitioned variant keeps the
@@ -26,7 +32,7 @@ CREATE TABLE messages (
   CONSTRAINT messages_content_check CHECK (char_length(content) BETWEEN 1 AND 4000 OR (content = '' AND attachment_count > 0)),
   CONSTRAINT messages_mentions_check CHECK (cardinality(mention_user_ids) BETWEEN 1 AND 100),
   CONSTRAINT messages_edited_check CHECK (edited_at >= created_at)
-){{#partitioned}} PARTITION BY RANGE (created_at){{/partitioned}};
+){{#range_partitioned}} PARTITION BY RANGE ({{partition_key}}){{/range_partitioned}}{{#hash_partitioned}} PARTITION BY HASH (channel_id){{/hash_partitioned}};
 COMMENT ON TABLE messages IS 'Chat messages; soft-deleted by deleted_at. id is a snowflake (see snowflake_at()).';
 
 CREATE TABLE message_edits (
@@ -35,7 +41,7 @@ CREATE TABLE message_edits (
   revision           smallint NOT NULL CONSTRAINT message_edits_revision_check CHECK (revision >= 1),
   content            text NOT NULL CONSTRAINT message_edits_content_check CHECK (char_length(content) <= 4000),
   created_at         timestamptz NOT NULL DEFAULT now()
-){{#partitioned}} PARTITION BY RANGE (message_created_at){{/partitioned}};
+){{#range_partitioned}} PARTITION BY RANGE ({{child_key}}){{/range_partitioned}}{{#hash_partitioned}} PARTITION BY HASH ({{child_key}}){{/hash_partitioned}};
 COMMENT ON TABLE message_edits IS 'Edit history: the content a message had before each edit (written by a trigger on messages).';
 
 CREATE TABLE reactions (
@@ -44,7 +50,7 @@ CREATE TABLE reactions (
   user_id            bigint NOT NULL,
   emoji              text NOT NULL CONSTRAINT reactions_emoji_check CHECK (char_length(emoji) BETWEEN 1 AND 64),
   created_at         timestamptz NOT NULL DEFAULT now()
-){{#partitioned}} PARTITION BY RANGE (message_created_at){{/partitioned}};
+){{#range_partitioned}} PARTITION BY RANGE ({{child_key}}){{/range_partitioned}}{{#hash_partitioned}} PARTITION BY HASH ({{child_key}}){{/hash_partitioned}};
 
 CREATE TABLE attachments (
   id                 uuid NOT NULL DEFAULT gen_random_uuid(),
@@ -58,13 +64,21 @@ CREATE TABLE attachments (
   height             integer CONSTRAINT attachments_height_check CHECK (height > 0),
   created_at         timestamptz NOT NULL DEFAULT now(),
   CONSTRAINT attachments_dimensions_check CHECK ((width IS NULL) = (height IS NULL))
-){{#partitioned}} PARTITION BY RANGE (message_created_at){{/partitioned}};
+){{#range_partitioned}} PARTITION BY RANGE ({{child_key}}){{/range_partitioned}}{{#hash_partitioned}} PARTITION BY HASH ({{child_key}}){{/hash_partitioned}};
 COMMENT ON COLUMN attachments.id IS 'A UUID: the object-storage key, minted by the uploader before the message exists.';
-{{#partitioned}}
+{{#hash_partitioned}}
 
--- Rows outside every range partition (clock skew, a late import) land here instead of failing.
-CREATE TABLE messages_default PARTITION OF messages DEFAULT;
-CREATE TABLE message_edits_default PARTITION OF message_edits DEFAULT;
-CREATE TABLE reactions_default PARTITION OF reactions DEFAULT;
-CREATE TABLE attachments_default PARTITION OF attachments DEFAULT;
-{{/partitioned}}
+-- The hash partitions exist from the start and never change: {{hash_partitions}} per table, named
+-- messages_h00, messages_h01 ... and the same for each child table.
+DO $$
+DECLARE
+  t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['messages', 'message_edits', 'reactions', 'attachments'] LOOP
+    FOR r IN 0 .. {{hash_partitions}} - 1 LOOP
+      EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES WITH (MODULUS {{hash_partitions}}, REMAINDER %s)', t || '_h' || lpad(r::text, 2, '0'), t, r);
+    END LOOP;
+  END LOOP;
+END
+$$;
+{{/hash_partitioned}}

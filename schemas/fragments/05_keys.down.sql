@@ -6,6 +6,10 @@ ALTER TABLE message_edits DROP CONSTRAINT message_edits_pkey;
 DROP INDEX messages_mentions_idx;
 DROP INDEX messages_thread_id_idx;
 DROP INDEX messages_author_id_idx;
+{{#partial_indexes}}
+DROP INDEX messages_channel_live_idx;
+DROP INDEX messages_channel_history_idx;
+{{/partial_indexes}}
 DROP INDEX messages_channel_id_idx;
 ALTER TABLE messages DROP CONSTRAINT messages_pkey;
 DROP INDEX audit_log_target_user_id_idx;

@@ -49,10 +49,25 @@ CREATE INDEX audit_log_server_id_idx ON audit_log (server_id, created_at);
 CREATE INDEX audit_log_actor_id_idx ON audit_log (actor_id);
 CREATE INDEX audit_log_target_user_id_idx ON audit_log (target_user_id);
 
--- Messages: the primary key must contain the partition key, and every variant keeps the same one.
-ALTER TABLE messages ADD CONSTRAINT messages_pkey PRIMARY KEY (id, created_at);
+-- Messages: the primary key must contain the partition key, and every variant keeps the same one
+-- (hash partitions by channel add the channel, which PostgreSQL requires of a partitioned key).
+ALTER TABLE messages ADD CONSTRAINT messages_pkey PRIMARY KEY (id, created_at{{#hash_partitioned}}, channel_id{{/hash_partitioned}});
+{{^partial_indexes}}
 -- Channel history, newest first, by keyset on id: the index every variant keeps.
 CREATE INDEX messages_channel_id_idx ON messages (channel_id, id);
+{{/partial_indexes}}
+{{#partial_indexes}}
+-- The foreign key's index: channel_id alone, whose duplicates B-tree deduplication folds into a few
+-- posting lists, so it is small; it serves ON DELETE CASCADE from channels, not the reads below.
+CREATE INDEX messages_channel_id_idx ON messages (channel_id);
+-- Channel history, newest first: only the rows a page can show (live, not in a thread), carrying
+-- every column the page returns except content, so filtering never visits the heap.
+CREATE INDEX messages_channel_history_idx ON messages (channel_id, id)
+  INCLUDE (author_id, created_at, reply_to_id, attachment_count, edited_at)
+  WHERE deleted_at IS NULL AND thread_id IS NULL;
+-- Unread counts (thread replies included): live rows only, so a count is an index-only scan.
+CREATE INDEX messages_channel_live_idx ON messages (channel_id, id) WHERE deleted_at IS NULL;
+{{/partial_indexes}}
 CREATE INDEX messages_author_id_idx ON messages (author_id);
 CREATE INDEX messages_thread_id_idx ON messages (thread_id, id) WHERE thread_id IS NOT NULL;
 CREATE INDEX messages_mentions_idx ON messages USING gin (mention_user_ids) WHERE mention_user_ids IS NOT NULL;
@@ -62,5 +77,7 @@ ALTER TABLE message_edits ADD CONSTRAINT message_edits_pkey PRIMARY KEY (message
 ALTER TABLE reactions ADD CONSTRAINT reactions_pkey PRIMARY KEY (message_id, message_created_at, emoji, user_id);
 CREATE INDEX reactions_user_id_idx ON reactions (user_id);
 
-ALTER TABLE attachments ADD CONSTRAINT attachments_pkey PRIMARY KEY (id, message_created_at);
+-- The attachment's UUID with the column its partitions follow (the same as every other variant's
+-- where that is the message's time).
+ALTER TABLE attachments ADD CONSTRAINT attachments_pkey PRIMARY KEY (id, {{child_key}});
 CREATE INDEX attachments_message_id_idx ON attachments (message_id, message_created_at);

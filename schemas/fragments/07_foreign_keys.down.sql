@@ -1,7 +1,11 @@
+{{^hash_partitioned}}
 ALTER TABLE attachments DROP CONSTRAINT attachments_message_fkey;
+{{/hash_partitioned}}
 ALTER TABLE reactions DROP CONSTRAINT reactions_user_id_fkey;
+{{^hash_partitioned}}
 ALTER TABLE reactions DROP CONSTRAINT reactions_message_fkey;
 ALTER TABLE message_edits DROP CONSTRAINT message_edits_message_fkey;
+{{/hash_partitioned}}
 ALTER TABLE messages DROP CONSTRAINT messages_author_id_fkey;
 ALTER TABLE messages DROP CONSTRAINT messages_channel_id_fkey;
 ALTER TABLE audit_log DROP CONSTRAINT audit_log_target_user_id_fkey;

@@ -28,7 +28,17 @@ ALTER TABLE audit_log ADD CONSTRAINT audit_log_target_user_id_fkey FOREIGN KEY (
 -- Messages are never hard-deleted with their author (accounts are anonymised instead), hence no cascade.
 ALTER TABLE messages ADD CONSTRAINT messages_channel_id_fkey FOREIGN KEY (channel_id) REFERENCES channels (id) ON DELETE CASCADE;
 ALTER TABLE messages ADD CONSTRAINT messages_author_id_fkey FOREIGN KEY (author_id) REFERENCES users (id);
+{{^hash_partitioned}}
 ALTER TABLE message_edits ADD CONSTRAINT message_edits_message_fkey FOREIGN KEY (message_id, message_created_at) REFERENCES messages (id, created_at) ON DELETE CASCADE;
 ALTER TABLE reactions ADD CONSTRAINT reactions_message_fkey FOREIGN KEY (message_id, message_created_at) REFERENCES messages (id, created_at) ON DELETE CASCADE;
+{{/hash_partitioned}}
 ALTER TABLE reactions ADD CONSTRAINT reactions_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE;
+{{^hash_partitioned}}
 ALTER TABLE attachments ADD CONSTRAINT attachments_message_fkey FOREIGN KEY (message_id, message_created_at) REFERENCES messages (id, created_at) ON DELETE CASCADE;
+{{/hash_partitioned}}
+{{#hash_partitioned}}
+-- No foreign key from edits, reactions and attachments to messages: it would need a unique key on
+-- messages (id, created_at), and a partitioned table's unique keys must hold its partition key,
+-- the channel, which the children do not carry. Their rows go with their message by the
+-- application's own deletes (purge_messages_before deletes the children first).
+{{/hash_partitioned}}

@@ -13,7 +13,8 @@ import type { Model } from '../generate/model.ts';
 import { TABLES } from '../generate/tables.ts';
 import type { BenchComparison } from '../results/types.ts';
 import type { Variant } from '../schema/variants.ts';
-import { generateChunk, loadChunks, type Chunk } from '../seed/load.ts';
+import { readLayouts } from '../seed/layout.ts';
+import { generateChunk, planPasses, runPasses, type Chunk } from '../seed/load.ts';
 import { comparison, dropScratch, runFragments, runPeer, scratchSchema } from './common.ts';
 
 const POST_LOAD_INDEXES = ['05_keys', '06_time_index_btree', '06_time_index_brin'];
@@ -45,24 +46,35 @@ async function prepare(client: pg.Client, variant: Variant, name: string, withIn
   const schema = await scratchSchema(client, name);
   await runFragments(client, variant, schema, 'pre-load');
   if (withIndexes) await runFragments(client, variant, schema, 'post-load', POST_LOAD_INDEXES);
-  // Progress marks for chatbench's loader, as a seed keeps them (part of its cost).
-  await client.query(`CREATE TABLE "${schema}".bench_marks (variant text, table_name text, chunk int, row_count bigint, bytes bigint, PRIMARY KEY (variant, table_name, chunk))`);
   return schema;
 }
 
-async function psqlCopy(target: Target, schema: string, file: string): Promise<number> {
+/**
+ * psql's \\copy of the file, in its best form: in the transaction that truncates the table, so at
+ * wal_level=minimal its rows skip the WAL as the seeder's do (FREEZE too where the table is not
+ * partitioned; a partitioned table takes no FREEZE).
+ */
+async function psqlCopy(target: Target, schema: string, file: string, partitioned: boolean): Promise<number> {
   const cols = TABLES.messages.columns.join(', ');
-  const { ms } = await runPeer('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', target.libpqUrl({ schema }), '-c', `\\copy messages (${cols}) FROM '${file.replaceAll("'", "''")}'`], target.params.password && target.kind === 'url' ? { PGPASSWORD: target.params.password } : {});
+  const copy = `\\copy messages (${cols}) FROM '${file.replaceAll("'", "''")}'${partitioned ? '' : ' WITH (FREEZE)'}`;
+  const { ms } = await runPeer('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', target.libpqUrl({ schema }), '-c', 'BEGIN', '-c', 'TRUNCATE messages', '-c', copy, '-c', 'COMMIT'], target.params.password && target.kind === 'url' ? { PGPASSWORD: target.params.password } : {});
   return ms;
 }
 
 async function chatbenchLoad(target: Target, schema: string, model: Model, jobs: number, format: CopyFormat): Promise<number> {
+  const client = await connectClient(target);
+  const layouts = await readLayouts(client, schema).finally(() => client.end());
+  const designs = [{ variant: 'bench', schema, layouts, done: new Set<string>() }];
   const t0 = performance.now();
-  await loadChunks({ target, schema, variant: 'bench', model, chunks: messageChunks(model), jobs, format, signal: new AbortController().signal, onChunk: () => {}, only: ['messages'], marksTable: `"${schema}".bench_marks` });
+  await runPasses({ target, model, designs, passes: planPasses(model, designs, ['messages']), slots: jobs, format, signal: new AbortController().signal, onEvent: () => {}, marks: false });
   return performance.now() - t0;
 }
 
-export async function benchIngest(target: Target, variant: Variant, model: Model, jobs: number, log: (m: string) => void): Promise<{ comparisons: BenchComparison[]; extra: Record<string, unknown> }> {
+/**
+ * `loadOnly`: only comparison A, psql against the seeder's own load (binary, its passes), each
+ * table dropped (and the file deleted) before the next load: what fits on a disk at 100M.
+ */
+export async function benchIngest(target: Target, variant: Variant, model: Model, jobs: number, log: (m: string) => void, opts: { loadOnly?: boolean } = {}): Promise<{ comparisons: BenchComparison[]; extra: Record<string, unknown> }> {
   const n = model.params.messages;
   const file = path.join(os.tmpdir(), `chatbench-ingest-${process.pid}.copy`);
   const client = await connectClient(target, { applicationName: 'chatbench bench' });
@@ -74,8 +86,20 @@ export async function benchIngest(target: Target, variant: Variant, model: Model
 
     log('ingest A: psql \\copy into an unindexed table');
     schemas.push(await prepare(client, variant, 'psql_a', false));
-    const psqlA = await psqlCopy(target, schemas.at(-1)!, file);
+    const psqlA = await psqlCopy(target, schemas.at(-1)!, file, variant.partitioning !== null);
     await client.query('CHECKPOINT');
+    if (opts.loadOnly) {
+      for (const s of schemas.splice(0)) await dropScratch(client, s);
+      fs.rmSync(file, { force: true });
+      await client.query('CHECKPOINT');
+      log(`ingest A: chatbench, ${jobs * 2} load passes at once, binary`);
+      schemas.push(await prepare(client, variant, 'cb_binary', false));
+      const cb = await chatbenchLoad(target, schemas.at(-1)!, model, jobs * 2, 'binary');
+      return {
+        comparisons: [comparison({ name: 'load into unindexed table', unit: 'rows/s', peer: 'psql \\copy from file, in the transaction that truncates the table', peerValue: rate(psqlA), chatbenchValue: rate(cb), ratio: psqlA / cb, target: 0.95, detail: `${n} messages of ${variant.name}; chatbench generating as it loads, binary, up to ${jobs * 2} passes; the peer read ${(fileBytes / 1e6).toFixed(0)} MB of COPY text` })],
+        extra: { messages: n, fileBytes, ms: { psqlA, cbBinary: cb }, jobs, variant: variant.name, loadOnly: true },
+      };
+    }
     log(`ingest A: chatbench, ${jobs} streams, text`);
     schemas.push(await prepare(client, variant, 'cb_text', false));
     const cbText = await chatbenchLoad(target, schemas.at(-1)!, model, jobs, 'text');
@@ -97,7 +121,7 @@ export async function benchIngest(target: Target, variant: Variant, model: Model
     log('ingest B: psql \\copy into the table with its indexes already built, then ANALYZE');
     schemas.push(await prepare(client, variant, 'psql_b', true));
     let t0 = performance.now();
-    await psqlCopy(target, schemas.at(-1)!, file);
+    await psqlCopy(target, schemas.at(-1)!, file, variant.partitioning !== null);
     await client.query(`ANALYZE "${schemas.at(-1)}".messages`);
     const psqlB = performance.now() - t0;
     await client.query('CHECKPOINT');

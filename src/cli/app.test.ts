@@ -4,9 +4,9 @@ import { describeError, exitCodeOf, translateYargsMessage } from './app.ts';
 
 describe('yargs messages become one-line usage errors', () => {
   it.each([
-    ['Unknown argument: frobnicate', ['frobnicate'], 'unknown command "frobnicate": expected one of seed, scenario, report, schema, check, db, bench, quickstart'],
+    ['Unknown argument: frobnicate', ['frobnicate'], 'unknown command "frobnicate": expected one of seed, scenario, capacity, growth, report, schema, check, db, bench, quickstart'],
     ['Unknown argument: bogus', ['seed', '--bogus'], 'unknown option --bogus: see --help for the options of this command'],
-    ['Not enough non-option arguments: got 0, need at least 1', [], 'missing command: expected one of seed, scenario, report, schema, check, db, bench, quickstart'],
+    ['Not enough non-option arguments: got 0, need at least 1', [], 'missing command: expected one of seed, scenario, capacity, growth, report, schema, check, db, bench, quickstart'],
     ['Invalid values:\n  Argument: action, Given: "nope", Choices: "status", "start"', ['db', 'nope'], 'invalid value "nope" for action: expected one of "status", "start"'],
     ['Missing required argument: variant', ['x'], 'missing --variant: see --help'],
     ['Arguments rate and concurrency are mutually exclusive', ['scenario'], '--rate and --concurrency cannot be used together'],

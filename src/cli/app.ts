@@ -13,6 +13,8 @@ import { scenarioCommand } from './commands/scenario.ts';
 import { reportCommand } from './commands/report.ts';
 import { benchCommand } from './commands/bench.ts';
 import { quickstartCommand } from './commands/quickstart.ts';
+import { capacityCommand } from './commands/capacity.ts';
+import { growthCommand } from './commands/growth.ts';
 
 export type CommandFactory = (ctx: CliContext) => {
   command: string | string[];
@@ -21,7 +23,7 @@ export type CommandFactory = (ctx: CliContext) => {
   handler: (argv: Record<string, unknown>) => Promise<void>;
 };
 
-const COMMANDS: CommandFactory[] = [seedCommand, scenarioCommand, reportCommand, schemaCommand, checkCommand, dbCommand, benchCommand, quickstartCommand];
+const COMMANDS: CommandFactory[] = [seedCommand, scenarioCommand, capacityCommand, growthCommand, reportCommand, schemaCommand, checkCommand, dbCommand, benchCommand, quickstartCommand];
 
 export function buildParser(ctx: CliContext, args: string[], setGlobals: (g: GlobalOptions) => void): Argv {
   let y = yargs(args)
@@ -63,7 +65,7 @@ export function buildParser(ctx: CliContext, args: string[], setGlobals: (g: Glo
   return y;
 }
 
-const COMMAND_NAMES = ['seed', 'scenario', 'report', 'schema', 'check', 'db', 'bench', 'quickstart'];
+const COMMAND_NAMES = ['seed', 'scenario', 'capacity', 'growth', 'report', 'schema', 'check', 'db', 'bench', 'quickstart'];
 
 /** yargs' messages, rewritten to the one-line pattern: what was wrong, the value, what is allowed. */
 export function translateYargsMessage(msg: string, args: string[]): string {

@@ -2,10 +2,13 @@
 import { UsageError, invalidFlag } from '../errors.ts';
 import type { AnyScenario } from '../scenario/registry.ts';
 import type { ScenarioRunConfig } from '../scenario/run.ts';
+import { RETENTION_METHODS, type RetentionMethod } from '../schema/retention.ts';
 import { pickVariants, type Variant } from '../schema/variants.ts';
 import { DEFAULT_SEED } from '../generate/defaults.ts';
 import os from 'node:os';
 import { parseDuration, parseInteger, parseRate } from './parse.ts';
+import { parseSlo } from './slo.ts';
+import type { SloTerm } from '../results/types.ts';
 
 export const MAX_CONNECTIONS = 64;
 export const PLAN_CACHE_MODES = ['auto', 'custom', 'generic'] as const;
@@ -33,6 +36,8 @@ export function defaultRounds(durationMs: number, variants: number, hasEvent: bo
 
 export interface ScenarioConfig {
   run: ScenarioRunConfig;
+  /** --slo: checked per variant at the end; a miss exits 3. */
+  slo?: SloTerm[];
   /** --variants was not given: run on every variant that is seeded. */
   onlySeeded: boolean;
   out?: string;
@@ -65,6 +70,12 @@ export function scenarioConfig(argv: Record<string, unknown>, scenario: AnyScena
   if (opTimeoutMs !== undefined && opTimeoutMs < 1) throw invalidFlag('op-timeout', argv['op-timeout'], 'at least 1ms (statement_timeout counts whole milliseconds)');
   const seed = argv.seed === undefined ? DEFAULT_SEED : parseInteger('seed', argv.seed, 0, Number.MAX_SAFE_INTEGER);
   if (argv.out !== undefined && String(argv.out).trim() === '') throw invalidFlag('out', argv.out, 'a folder path');
+  const slo = argv.slo === undefined ? undefined : parseSlo('slo', argv.slo, scenario.operations.map((o) => o.name));
+  const retentionMethod = argv['retention-method'] === undefined ? 'detach' : String(argv['retention-method']);
+  if (!(RETENTION_METHODS as readonly string[]).includes(retentionMethod)) throw invalidFlag('retention-method', argv['retention-method'], RETENTION_METHODS.join(', '));
+  if (argv['retention-method'] !== undefined && !scenario.runOptions?.includes('retentionMethod')) {
+    throw new UsageError(`--retention-method applies to scenarios that purge old history (retention), not to ${scenario.name}`);
+  }
   const planCache = argv['plan-cache'] === undefined ? 'auto' : String(argv['plan-cache']);
   if (!(PLAN_CACHE_MODES as readonly string[]).includes(planCache)) throw invalidFlag('plan-cache', argv['plan-cache'], 'auto, custom or generic');
   const workers = argv.workers === undefined ? defaultWorkers() : parseInteger('workers', argv.workers, 1, 64);
@@ -75,6 +86,7 @@ export function scenarioConfig(argv: Record<string, unknown>, scenario: AnyScena
   if (mode === 'micro' && argv.rounds !== undefined && rounds > 1) throw new UsageError('--rounds applies to load mode: micro mode measures each query once');
   const vus = open ? connections : concurrency;
   return Object.freeze({
+    slo,
     run: {
       scenario,
       scenarioFile,
@@ -92,6 +104,7 @@ export function scenarioConfig(argv: Record<string, unknown>, scenario: AnyScena
       workers: Math.min(workers, vus, connections),
       rounds: mode === 'micro' ? 1 : rounds,
       planCache: planCache as ScenarioRunConfig['planCache'],
+      options: { retentionMethod: retentionMethod as RetentionMethod },
     },
     onlySeeded: argv.variants === undefined,
     out: argv.out === undefined ? undefined : String(argv.out),

@@ -6,6 +6,7 @@ import { DEFAULT_DAYS, DEFAULT_SEED, DEFAULT_START_MS } from '../generate/defaul
 import { maxMessages, planParams, TIME_LIMITS } from '../generate/plan.ts';
 import type { ModelParams } from '../generate/model.ts';
 import { pickVariants, type Variant } from '../schema/variants.ts';
+import { VERIFY_MODES, type VerifyMode } from '../seed/verify.ts';
 import { parseCount, parseDate, parseInteger } from './parse.ts';
 
 export const DEFAULT_MESSAGES = 1_000_000;
@@ -15,6 +16,9 @@ export const DEFAULT_COPY_FORMAT: CopyFormat = 'binary';
 export interface SeedConfig {
   params: ModelParams;
   variants: Variant[];
+  /** False when --variants was not given: the seeder then picks the default set that fits the disk. */
+  variantsGiven: boolean;
+  verify: VerifyMode;
   jobs: number;
   resume: boolean;
   force: boolean;
@@ -35,6 +39,7 @@ export interface SeedFlags {
   force?: boolean;
   dryRun?: boolean;
   format?: unknown;
+  verify?: unknown;
 }
 
 export function seedConfig(flags: SeedFlags, allVariants: Variant[]): SeedConfig {
@@ -59,9 +64,13 @@ export function seedConfig(flags: SeedFlags, allVariants: Variant[]): SeedConfig
   if (flags.resume && flags.force) throw new UsageError('--resume and --force cannot be used together: --resume continues a seed, --force starts over');
   const format = flags.format === undefined ? DEFAULT_COPY_FORMAT : String(flags.format);
   if (format !== 'text' && format !== 'binary') throw invalidFlag('format', flags.format, 'text or binary');
+  const verify = flags.verify === undefined ? 'sample' : String(flags.verify);
+  if (!VERIFY_MODES.includes(verify as VerifyMode)) throw invalidFlag('verify', flags.verify, VERIFY_MODES.join(', '));
   return Object.freeze({
     params: Object.freeze(params),
     variants: pickVariants(allVariants, flags.variants ?? 'all'),
+    variantsGiven: flags.variants !== undefined,
+    verify: verify as VerifyMode,
     jobs,
     resume: Boolean(flags.resume),
     force: Boolean(flags.force),

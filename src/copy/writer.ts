@@ -53,6 +53,11 @@ export interface RowWriter {
   raw(bytes: Buffer): void;
   /** The bytes written since the last take(); the writer continues in a fresh buffer. */
   take(): Buffer;
+  /**
+   * The bytes written so far, without copying; the writer then starts over in the same buffer, so
+   * the view is valid only until the next write (for callers that double-buffer).
+   */
+  view(): Buffer;
   /** Bytes that must follow the last row (binary trailer). */
   trailer(): Buffer;
   /** Bytes that must precede the first row (binary header). */
@@ -149,6 +154,11 @@ abstract class BaseWriter {
       this.buf.set(src.subarray(from, to), this.pos);
       this.pos += n;
     }
+  }
+  view(): Buffer {
+    const out = this.buf.subarray(0, this.pos);
+    this.pos = 0;
+    return out;
   }
   take(): Buffer {
     // Hand the bytes over without copying, and continue in a fresh buffer of the same size.

@@ -17,6 +17,6 @@ export function scrubSecrets(text: string, secrets: readonly string[]): string {
 
 /** The command line as results record it: each argument redacted, quoted when it has spaces. */
 export function recordedCommand(prefix: string, args: readonly string[]): string {
-  const shown = args.map((a) => redactUrlText(a)).map((a) => (/[\s"'$]/.test(a) ? `'${a.replaceAll("'", "'\\''")}'` : a));
+  const shown = args.map((a) => redactUrlText(a)).map((a) => (/[\s"'$<>|&;()*?`\\]/.test(a) ? `'${a.replaceAll("'", "'\\''")}'` : a));
   return [prefix, ...shown].join(' ').trim();
 }

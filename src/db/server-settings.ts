@@ -31,7 +31,7 @@ const mb = (bytes: number) => `${Math.floor(bytes / MB)}MB`;
 /**
  * Settings a DBA would give a dedicated benchmarking server of this size. Durability stays on
  * (fsync, synchronous_commit, full_page_writes): a benchmark of a chat schema must pay what
- * production pays. JIT is off because its compile time shows up as latency outliers in OLTP reads.
+ * production pays for its statements. JIT is off because its compile time shows up as latency outliers in OLTP reads.
  */
 export function benchmarkSettings({ memBytes, cores }: MachineFacts): Record<string, string> {
   return {
@@ -40,6 +40,12 @@ export function benchmarkSettings({ memBytes, cores }: MachineFacts): Record<str
     work_mem: mb(clamp(memBytes / 256, 4 * MB, 64 * MB)),
     maintenance_work_mem: mb(clamp(memBytes / 16, 64 * MB, 2 * GB)),
     wal_buffers: '64MB',
+    // No standby and no archive on a benchmarking server: the statements of a workload log the same
+    // WAL as at "replica", while bulk work on a relation created or truncated in the same transaction
+    // (the seeder's COPY into each partition, every index build) is synced at commit instead of
+    // logged (docs/PERFORMANCE.md: the 100M seed's WAL by step).
+    wal_level: 'minimal',
+    max_wal_senders: '0',
     max_wal_size: memBytes >= 8 * GB ? '8GB' : '2GB',
     min_wal_size: '1GB',
     checkpoint_timeout: '15min',

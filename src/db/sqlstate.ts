@@ -106,7 +106,9 @@ export function lostConnection(message: string): boolean {
 export function toDatabaseError(e: unknown, context: string): DatabaseError {
   if (e instanceof DatabaseError) return e;
   const err = (e ?? {}) as PgErrorLike;
-  const code = typeof err.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code) ? err.code : undefined;
+  // Node's own socket errors (EPIPE, a syscall's) are not SQLSTATEs, even when they look like one.
+  const system = typeof (e as { syscall?: unknown } | null)?.syscall === 'string';
+  const code = !system && typeof err.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code) ? err.code : undefined;
   const message = err.message || String(e);
   if (!code && lostConnection(message)) {
     return new DatabaseError(`${context}: lost the connection to the server, which stopped, restarted or crashed (${message})`, { cause: e, code: '08006' });

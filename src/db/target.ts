@@ -79,11 +79,16 @@ function displayOf(p: ConnectionParams): string {
   return `postgres://${encodeURIComponent(p.user)}@${p.host.includes(':') ? `[${p.host}]` : p.host}:${p.port}/${encodeURIComponent(p.database)}`;
 }
 
+/** Connect timeout for a command that opens many connections at once on a busy server (the seeder). */
+export const SEED_CONNECT_TIMEOUT_MS = 60_000;
+
 export interface ClientOptions {
   schema?: string;
   applicationName?: string;
   /** statement_timeout for every statement of this client. */
   statementTimeoutMs?: number;
+  /** How long to wait for the connection when the URL does not say (connect_timeout); default 10 s. */
+  connectTimeoutMs?: number;
   /** plan_cache_mode for this client's prepared statements (the server's default is auto). */
   planCache?: 'auto' | 'custom' | 'generic';
 }
@@ -127,7 +132,7 @@ export function clientConfig(p: ConnectionParams, opts: ClientOptions = {}): pg.
     password: p.password,
     database: p.database,
     application_name: opts.applicationName ?? 'chatbench',
-    connectionTimeoutMillis: p.query.get('connect_timeout') ? Number(p.query.get('connect_timeout')) * 1000 || 10_000 : 10_000,
+    connectionTimeoutMillis: p.query.get('connect_timeout') ? Number(p.query.get('connect_timeout')) * 1000 || 10_000 : (opts.connectTimeoutMs ?? 10_000),
     ssl: sslConfig(p.query, sslmode),
     options: options || undefined,
     types: chatbenchTypes,
@@ -244,6 +249,15 @@ async function ensureEmbeddedDatabase(target: Target): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * The same server, credentials and settings, another database (growth keeps one database per data
+ * size). Closing it closes nothing: the server stays with the target it came from.
+ */
+export function onDatabase(target: Target, database: string): Target {
+  const t = makeTarget(target.kind, withDatabase(target.params, database), target.embedded);
+  return { ...t, async close() {}, closeSync() {} };
 }
 
 export function withDatabase(p: ConnectionParams, database: string): ConnectionParams {

@@ -29,6 +29,11 @@ export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
+/** Operations per second for people: 2930 -> "2,930", 82.5 -> "82.5", 1.5625 -> "1.56". */
+export function formatRate(perSec: number): string {
+  return perSec >= 100 ? formatCount(perSec) : String(Number(perSec.toPrecision(3)));
+}
+
 /** 12_500_000 -> "12.5M" */
 export function shortCount(n: number): string {
   for (const [suffix, size] of [['B', 1e9], ['M', 1e6], ['K', 1e3]] as const) {

@@ -52,3 +52,26 @@ export function spectrum(h: Histogram): Array<[number, number]> {
   out.push([100, h.getValueAtPercentile(100)]); // the max, at the same (bucket) resolution as the rest
   return out;
 }
+
+export interface Band {
+  value: number;
+  lo: number;
+  hi: number;
+}
+
+/**
+ * The 95% band of percentile q (0-100) from a histogram of n samples: the order statistics a
+ * binomial (normal approximation) puts 1.96 standard deviations either side of rank q·n.
+ */
+export function percentileBand(h: Histogram, q: number): Band {
+  const n = h.totalCount;
+  const value = h.getValueAtPercentile(q);
+  if (n === 0) return { value: 0, lo: 0, hi: 0 };
+  const p = q / 100;
+  const half = (1.96 * Math.sqrt(n * p * (1 - p))) / n;
+  return {
+    value,
+    lo: h.getValueAtPercentile(Math.max(0, (p - half) * 100)),
+    hi: h.getValueAtPercentile(Math.min(100, (p + half) * 100)),
+  };
+}

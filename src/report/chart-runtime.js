@@ -20,6 +20,14 @@ export function formatBytes(b) {
   return `${+v.toPrecision(3)} ${units[i]}`;
 }
 
+/** 1000000 -> "1M", 2500 -> "2.5K": counts on log axes (data sizes). */
+export function formatShort(n) {
+  for (const [suffix, size] of [['B', 1e9], ['M', 1e6], ['K', 1e3]]) {
+    if (Math.abs(n) >= size) return `${+(n / size).toPrecision(3)}${suffix}`;
+  }
+  return `${+n.toPrecision(3)}`;
+}
+
 const NINES = { 0: '0%', 1: '90%', 2: '99%', 3: '99.9%', 4: '99.99%', 4.5: 'max' };
 
 function tickFormatter(unit) {
@@ -29,6 +37,7 @@ function tickFormatter(unit) {
   if (unit === 'nines') return (v) => NINES[v] ?? '';
   if (unit === 'ratio') return (v) => `${v}×`;
   if (unit === 'percent') return (v) => `${v}%`;
+  if (unit === 'short') return (v) => formatShort(v);
   return undefined;
 }
 
@@ -75,6 +84,12 @@ export function prepareChart(json) {
   if (tf) {
     config.options.plugins = config.options.plugins ?? {};
     config.options.plugins.tooltip = { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${tf(ctx.parsed.y)}` } };
+  }
+  // Datasets that only draw (a fit's line, a projected point) can stay out of the legend.
+  if (config.data?.datasets?.some((d) => d.hideInLegend)) {
+    config.options.plugins = config.options.plugins ?? {};
+    const legend = (config.options.plugins.legend = config.options.plugins.legend ?? {});
+    legend.labels = { ...(legend.labels ?? {}), filter: (item, data) => !data.datasets[item.datasetIndex]?.hideInLegend };
   }
   config.plugins = [...(config.plugins ?? []), warmupShade];
   return config;

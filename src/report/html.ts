@@ -9,7 +9,9 @@ import type { BenchResults, Results, RunEnvironment, ScenarioResults, SeedResult
 import type { ChartSpec } from './charts.ts';
 import { variantColor } from './colors.ts';
 import { esc, jsonForScript } from './escape.ts';
+import { EVENT_HEADER, eventCells, eventRows } from './event.ts';
 import { verdict, type VerdictRow } from './verdict.ts';
+import { sloSection } from './slo.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -81,7 +83,7 @@ ${PRINT_SCRIPT}
 }
 
 function chartBlock(c: ChartSpec): string {
-  return `<div class="chart"><canvas data-chart="${esc(c.id)}" width="540" height="300" aria-label="${esc(c.title)}"></canvas></div>`;
+  return `<div class="chart"><canvas data-chart="${esc(c.id)}" width="${c.size?.width ?? 540}" height="${c.size?.height ?? 300}" aria-label="${esc(c.title)}"></canvas></div>`;
 }
 
 function swatch(variant: string): string {
@@ -162,7 +164,7 @@ function clientStalls(v: VariantScenarioResult): string {
 function highlightPlan(text: string): string {
   return esc(text)
     .split('\n')
-    .map((line) => (/_p\d{8}\b|_default\b|Subplans Removed/.test(line) ? `<mark>${line}</mark>` : line))
+    .map((line) => (/_p\d{8}\b|_h\d{2}\b|_default\b|Subplans Removed/.test(line) ? `<mark>${line}</mark>` : line))
     .join('\n');
 }
 
@@ -235,13 +237,22 @@ ${ops
 
   const sizeRows = r.variants.map((v) => {
     const idx = Object.entries(v.server.indexBytes).filter(([k]) => k.startsWith('messages_'));
-    return `<tr><td class="l">${swatch(v.variant)}</td><td>${esc(formatBytes(v.server.tableBytes.messages ?? 0))}</td><td>${esc(formatBytes(v.server.indexBytes.messages_created_at_idx ?? 0))}</td><td class="l">${idx.map(([k, b]) => `${esc(k)} ${esc(formatBytes(b))}`).join('<br>')}</td><td>${v.seed ? esc(formatMs(v.seed.steps.reduce((a, s) => a + s.ms, 0))) : '–'}</td><td>${v.seed?.loadRowsPerSec ? formatCount(v.seed.loadRowsPerSec) : '–'}</td></tr>`;
+    return `<tr><td class="l">${swatch(v.variant)}</td><td>${esc(formatBytes(v.server.tableBytes.messages ?? 0))}</td><td>${esc(formatBytes(v.server.indexBytes.messages_created_at_idx ?? 0))}</td><td class="l">${idx.map(([k, b]) => `${esc(k)} ${esc(formatBytes(b))}`).join('<br>')}</td><td>${v.seed ? esc(formatMs(seedWallMs(v.seed.steps))) : '–'}</td><td>${v.seed?.loadRowsPerSec ? formatCount(v.seed.loadRowsPerSec) : '–'}</td></tr>`;
   });
   const storageSection = `<h2 id="storage">Storage and seeding</h2>
 <table><thead><tr><th class="l">variant</th><th>messages table</th><th>created_at index</th><th class="l">messages indexes</th><th>seed time</th><th>load rows/s</th></tr></thead><tbody>${sizeRows.join('')}</tbody></table>
 ${r.variants.some((v) => v.seed) ? `<details><summary>Seed steps per variant</summary><table><thead><tr><th class="l">variant</th>${[...new Set(r.variants.flatMap((v) => v.seed?.steps.map((s) => s.name) ?? []))].map((s) => `<th>${esc(s)}</th>`).join('')}</tr></thead><tbody>${r.variants.map((v) => `<tr><td class="l">${swatch(v.variant)}</td>${[...new Set(r.variants.flatMap((x) => x.seed?.steps.map((s) => s.name) ?? []))].map((s) => `<td>${esc(formatMs(v.seed?.steps.find((x) => x.name === s)?.ms ?? 0))}</td>`).join('')}</tr>`).join('')}</tbody></table></details>` : ''}
 ${storage ? `<div class="charts">${chartBlock(storage)}</div>` : ''}`;
 
+  const events = eventRows(r);
+  const eventSection = events.length
+    ? `<h2 id="event">${esc(events[0].operation)}: the one-off event, and the other operations meanwhile</h2>
+<table><thead><tr>${EVENT_HEADER.map((h, i) => `<th${i < 3 ? ' class="l"' : ''}>${esc(h)}</th>`).join('')}</tr></thead><tbody>${events
+        .map((e) => `<tr>${eventCells(e).map((c, i) => `<td${i < 3 ? ' class="l"' : ''}>${i === 0 ? swatch(c) : esc(c)}</td>`).join('')}</tr>`)
+        .join('')}</tbody></table>
+<p class="muted">"In it": the other operations in flight at any moment of the event (started before it ended, finished after it began); their p99 against the p99 of the rest of the measured phase. WAL: what the whole server wrote from the event's start to its end. The event started ${events.map((e) => `${formatMs(e.startMs)}`).join(', ')} into the measured phase (the spike in the p99 timeline above).</p>
+<div class="charts">${charts.filter((c) => c.id.startsWith('event-')).map(chartBlock).join('')}</div>`
+    : '';
   const seed = r.seed;
   const body = `${header('scenario', `${r.scenario.name}: ${variants.join(' vs ')}`, r)}
 <p class="question"><b>Question.</b> ${esc(r.scenario.question)}</p>
@@ -249,6 +260,7 @@ ${storage ? `<div class="charts">${chartBlock(storage)}</div>` : ''}`;
 <p>${shape}; ${formatMs(r.config.durationMs)} measured per variant after ${formatMs(r.config.warmupMs)} of warm-up${(r.config.rounds ?? 1) > 1 ? `, in ${r.config.rounds} rounds with the variants interleaved` : ''}; ${r.config.connections} connections${r.config.workers ? ` on ${r.config.workers} load thread${r.config.workers > 1 ? 's' : ''}` : ''}; plan cache ${esc(r.config.planCache ?? 'auto')}; parameters seeded with ${r.config.seed}${seed ? `; data: ${formatCount(seed.messages)} messages, seed ${seed.seed}` : ''}.</p>
 <h2 id="verdict-section">Verdict</h2>
 ${verdictTable(rows, variants)}
+${sloSection(r, swatch)}
 ${harnessSection(r)}
 <h2 id="latency">Latency</h2>
 <div class="charts">${spectra.map(chartBlock).join('')}</div>
@@ -256,6 +268,7 @@ ${harnessSection(r)}
 ${opTable}
 <h2 id="over-time">Throughput and p99 over time</h2>
 <div class="charts">${timelines.map(chartBlock).join('')}</div>
+${eventSection}
 ${errorSection}
 ${checks}
 ${evidence}
@@ -272,16 +285,28 @@ ${environment(r.environment, [
 
 export function seedPage(r: SeedResults, charts: ChartSpec[]): string {
   const tables = [...new Set(r.variants.flatMap((v) => Object.keys(v.facts.tables)))];
+  const scope = r.variants[0]?.facts.tables.messages?.checksumScope;
   const checksumsAgree = tables.every((t) => new Set(r.variants.map((v) => v.facts.tables[t]?.checksum)).size <= 1);
+  const wide = charts.filter((c) => c.size && c.size.width > 600);
+  const other = charts.filter((c) => !wide.includes(c));
+  const total = r.totalMs ?? Math.max(0, ...r.variants.map((v) => seedWallMs(v.steps)));
+  const stepRows = r.variants.flatMap((v) =>
+    v.steps.map((s) => `<tr><td class="l">${swatch(v.variant)}</td><td class="l">${esc(s.name)}</td><td>${s.startMs === undefined ? '–' : esc(formatMs(s.startMs))}</td><td>${esc(formatMs(s.ms))}</td><td>${s.workMs === undefined ? '–' : esc(formatMs(s.workMs))}</td><td>${s.tasks ?? '–'}</td><td>${s.walBytes === undefined ? '–' : esc(formatBytes(s.walBytes))}</td><td class="l muted">${esc(s.detail ?? '')}</td></tr>`),
+  );
   const body = `${header('seed', `seed: ${formatCount(r.plan.messages)} messages into ${r.variants.map((v) => v.variant).join(', ') || 'no variant'}`, r)}
-<p>Seed ${r.plan.seed}: ${formatCount(r.plan.messages)} messages, ${formatCount(r.plan.users)} users, ${formatCount(r.plan.servers)} servers over ${r.plan.days} days from ${new Date(r.plan.startMs).toISOString().slice(0, 10)}; ${r.config.jobs} COPY streams, ${esc(r.config.format)} format.</p>
-<h2>Steps</h2>
-<table><thead><tr><th class="l">variant</th><th class="l">steps</th><th>total</th><th>load rows/s</th><th>load MB/s</th><th>on disk</th></tr></thead><tbody>${r.variants
-    .map((v) => `<tr><td class="l">${swatch(v.variant)}${v.resumed ? '<span class="badge">resumed</span>' : ''}</td><td class="l">${v.steps.map((s) => `${esc(s.name)} ${esc(formatMs(s.ms))}${s.detail ? ` <span class="muted">(${esc(s.detail)})</span>` : ''}`).join('<br>')}</td><td>${esc(formatMs(v.steps.reduce((a, s) => a + s.ms, 0)))}</td><td>${v.facts.loadRowsPerSec ? formatCount(v.facts.loadRowsPerSec) : '–'}</td><td>${v.facts.loadBytesPerSec ? (v.facts.loadBytesPerSec / 1e6).toFixed(1) : '–'}</td><td>${esc(formatBytes(v.facts.totalBytes))}</td></tr>`)
+<p>Seed ${r.plan.seed}: ${formatCount(r.plan.messages)} messages, ${formatCount(r.plan.users)} users, ${formatCount(r.plan.servers)} servers over ${r.plan.days} days from ${new Date(r.plan.startMs).toISOString().slice(0, 10)}; ${r.config.jobs} connections, ${esc(r.config.format)} COPY, verification ${esc(r.config.verify ?? 'full')}; <b>${esc(formatMs(total))}</b> in all.${r.config.variantsChosen ? ` ${esc(r.config.variantsChosen)}` : ''}</p>
+<h2 id="summary">Variants</h2>
+<table><thead><tr><th class="l">variant</th><th>wall time</th><th>load rows/s</th><th>load MB/s</th><th>on disk</th></tr></thead><tbody>${r.variants
+    .map((v) => `<tr><td class="l">${swatch(v.variant)}${v.resumed ? '<span class="badge">resumed</span>' : ''}</td><td>${esc(formatMs(v.totalMs ?? seedWallMs(v.steps)))}</td><td>${v.facts.loadRowsPerSec ? formatCount(v.facts.loadRowsPerSec) : '–'}</td><td>${v.facts.loadBytesPerSec ? (v.facts.loadBytesPerSec / 1e6).toFixed(1) : '–'}</td><td>${esc(formatBytes(v.facts.totalBytes))}</td></tr>`)
     .join('')}</tbody></table>
-<div class="charts">${charts.map(chartBlock).join('')}</div>
-<h2>Tables</h2>
-<p>Content checksums ${checksumsAgree ? '<span class="badge good">identical in every variant</span>' : '<span class="badge bad">differ between variants</span>'}</p>
+<h2 id="timeline">Timeline</h2>
+<p class="muted">Each bar is a load pass (its rows go to one COPY connection per table or partition) or a post-load task, on the connection that ran it; steps overlap, so their times do not add up to the total.</p>
+<div>${wide.map(chartBlock).join('')}</div>
+<h2 id="steps">Steps</h2>
+<table><thead><tr><th class="l">variant</th><th class="l">step</th><th>started at</th><th>wall time</th><th>work (all connections)</th><th>tasks</th><th>WAL</th><th class="l">detail</th></tr></thead><tbody>${stepRows.join('')}</tbody></table>
+<div class="charts">${other.map(chartBlock).join('')}</div>
+<h2 id="tables">Tables</h2>
+<p>Content checksums (${scope === 'full' ? 'every row' : scope === 'sample' ? `a sample of key ranges; every relation's row count was checked against what was loaded` : 'not computed: --verify none'}) ${scope === 'none' ? '' : checksumsAgree ? '<span class="badge good">identical in every variant</span>' : '<span class="badge bad">differ between variants</span>'}</p>
 <table><thead><tr><th class="l">table</th>${r.variants.map((v) => `<th>${swatch(v.variant)}<br>rows · heap · indexes</th>`).join('')}<th class="l">checksum</th></tr></thead><tbody>${tables
     .map((t) => `<tr><td class="l">${esc(t)}</td>${r.variants.map((v) => {
       const f = v.facts.tables[t];
@@ -291,6 +316,13 @@ export function seedPage(r: SeedResults, charts: ChartSpec[]): string {
 <details><summary>Indexes</summary><table><thead><tr><th class="l">variant</th><th class="l">index</th><th>bytes</th></tr></thead><tbody>${r.variants.flatMap((v) => Object.values(v.facts.tables).flatMap((f) => Object.entries(f.indexes).map(([k, b]) => `<tr><td class="l">${swatch(v.variant)}</td><td class="l">${esc(k)}</td><td>${esc(formatBytes(b))}</td></tr>`))).join('')}</tbody></table></details>
 ${environment(r.environment, [['distribution parameters', `<code>${esc(JSON.stringify(r.plan.distribution))}</code>`]], r.command)}`;
   return page('chatbench seed', body, charts);
+}
+
+/** A seed's wall time from its steps: they overlap (start and end are recorded); older results only have durations, which were sequential. */
+export function seedWallMs(steps: Array<{ ms: number; startMs?: number; endMs?: number }>): number {
+  const timed = steps.filter((s) => s.startMs !== undefined && s.endMs !== undefined);
+  if (timed.length === steps.length && steps.length) return Math.max(...timed.map((s) => s.endMs!)) - Math.min(...timed.map((s) => s.startMs!));
+  return steps.reduce((a, s) => a + s.ms, 0);
 }
 
 // ---- bench ---------------------------------------------------------------------------------------
@@ -307,7 +339,7 @@ ${environment(r.environment, [['configuration', `<code>${esc(JSON.stringify(r.co
   return page(`chatbench bench ${r.bench}`, body, charts);
 }
 
-export { page, chartBlock, swatch, environment };
+export { page, chartBlock, swatch, environment, header };
 
 /** Outages (the server unreachable during the measured phase) and reconnections, if there were any. */
 function outageList(r: ScenarioResults): string {

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { formatCount, formatUs } from '../metrics/format.ts';
 import { readResults } from '../results/io.ts';
 import type { Results } from '../results/types.ts';
+import { capacityVerdict } from './capacity.ts';
+import { growthHeadline } from './growth.ts';
 
 export interface RunSummary {
   dir: string;
@@ -25,6 +27,8 @@ function headline(r: Results): string {
       })
       .join('; ');
   }
+  if (r.kind === 'capacity') return capacityVerdict(r).headline;
+  if (r.kind === 'growth') return growthHeadline(r);
   if (r.kind === 'seed') return r.variants.map((v) => `${v.variant} ${formatCount(v.rows.messages ?? 0)} msgs${v.facts.loadRowsPerSec ? ` at ${formatCount(v.facts.loadRowsPerSec)} rows/s` : ''}`).join('; ');
   return r.comparisons.map((c) => `${c.name} ${c.ratio.toFixed(2)}×`).join('; ');
 }
@@ -43,9 +47,9 @@ export function listRuns(reportsDir: string): { runs: RunSummary[]; unreadable: 
         dir,
         runId: r.runId,
         kind: r.kind,
-        name: r.kind === 'scenario' ? r.scenario.name : r.kind === 'bench' ? r.bench : 'seed',
+        name: r.kind === 'bench' ? r.bench : r.kind === 'seed' ? 'seed' : r.scenario.name,
         startedAt: r.startedAt,
-        variants: r.kind === 'bench' ? [] : r.variants.map((v) => v.variant),
+        variants: r.kind === 'bench' ? [] : r.kind === 'growth' ? r.config.variants : r.variants.map((v) => v.variant),
         partial: r.partial,
         headline: headline(r),
       });

@@ -1,8 +1,11 @@
 // summary.md: the verdict and the key tables in Markdown, embedding the PNG charts.
+import { seedWallMs } from './html.ts';
 import { formatBytes, formatCount, formatMs, formatUs } from '../metrics/format.ts';
-import type { BenchResults, Results, ScenarioResults, SeedResults } from '../results/types.ts';
+import type { BenchResults, CapacityResults, GrowthResults, Results, ScenarioResults, SeedResults } from '../results/types.ts';
 import { mdCell } from './escape.ts';
+import { EVENT_HEADER, eventCells, eventRows } from './event.ts';
 import { verdict } from './verdict.ts';
+import { sloMarkdown } from './slo.ts';
 
 function mdTable(header: string[], rows: string[][]): string {
   return [`| ${header.map(mdCell).join(' | ')} |`, `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -38,12 +41,12 @@ ${r.config.executor === 'open' ? `Open loop at ${r.config.ratePerSec}/s` : `Clos
 
 ${mdTable(['operation', 'fastest p50', ...variants, 'note'], verdictRows)}
 
-Answer checks: ${r.answerChecks.length ? `${r.answerChecks.length - bad}/${r.answerChecks.length} identical across variants` : 'single variant'}.
+${sloMarkdown(r)}Answer checks: ${r.answerChecks.length ? `${r.answerChecks.length - bad}/${r.answerChecks.length} identical across variants` : 'single variant'}.
 
 ## Operations
 
 ${mdTable(['variant', 'operation', 'ok', 'failed', 'dropped', 'p50', 'p99', 'p99.9'], opRows)}
-
+${eventRows(r).length ? `\n## ${mdCell(eventRows(r)[0].operation)}: the event, and the other operations' p99 in it and outside it\n\n${mdTable(EVENT_HEADER, eventRows(r).map((e) => eventCells(e).map(mdCell)))}\n` : ''}
 ${images(pngs)}
 
 Reproduce: \`${mdCell(r.command)}\` · PostgreSQL ${mdCell(r.environment.versions.postgres.split(' ').slice(0, 2).join(' '))} · ${r.environment.machine.cores} cores
@@ -51,7 +54,7 @@ Reproduce: \`${mdCell(r.command)}\` · PostgreSQL ${mdCell(r.environment.version
 }
 
 export function seedMarkdown(r: SeedResults, pngs: string[]): string {
-  const rows = r.variants.map((v) => [mdCell(v.variant), formatCount(v.rows.messages ?? 0), formatMs(v.steps.reduce((a, s) => a + s.ms, 0)), v.facts.loadRowsPerSec ? formatCount(v.facts.loadRowsPerSec) : '–', formatBytes(v.facts.totalBytes), mdCell(v.steps.map((s) => `${s.name} ${formatMs(s.ms)}`).join(', '))]);
+  const rows = r.variants.map((v) => [mdCell(v.variant), formatCount(v.rows.messages ?? 0), formatMs(v.totalMs ?? seedWallMs(v.steps)), v.facts.loadRowsPerSec ? formatCount(v.facts.loadRowsPerSec) : '–', formatBytes(v.facts.totalBytes), mdCell(v.steps.map((s) => `${s.name} ${formatMs(s.ms)}`).join(', '))]);
   return `# seed: ${formatCount(r.plan.messages)} messages (seed ${r.plan.seed})${r.partial ? ' (partial)' : ''}
 
 ${mdTable(['variant', 'messages', 'total', 'load rows/s', 'on disk', 'steps'], rows)}
@@ -74,6 +77,6 @@ Reproduce: \`${mdCell(r.command)}\` · ${mdCell(r.environment.versions.postgres.
 `;
 }
 
-export function markdownFor(r: Results, pngs: string[]): string {
+export function markdownFor(r: Exclude<Results, CapacityResults | GrowthResults>, pngs: string[]): string {
   return r.kind === 'scenario' ? scenarioMarkdown(r, pngs) : r.kind === 'seed' ? seedMarkdown(r, pngs) : benchMarkdown(r, pngs);
 }

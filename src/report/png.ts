@@ -19,10 +19,12 @@ export async function renderPngs(dir: string, charts: ChartSpec[]): Promise<stri
   const chartsDir = path.join(dir, 'charts');
   fs.mkdirSync(chartsDir, { recursive: true });
   for (const spec of charts.filter((c) => c.png)) {
-    const canvas = createCanvas(PNG_WIDTH, PNG_HEIGHT);
+    // Tall charts (a timeline with many connections) keep their proportions.
+    const height = spec.size ? Math.max(PNG_HEIGHT, Math.round((spec.size.height * PNG_WIDTH) / spec.size.width)) : PNG_HEIGHT;
+    const canvas = createCanvas(PNG_WIDTH, height);
     const ctx = canvas.getContext('2d');
     ctx.fillStyle = '#ffffff';
-    ctx.fillRect(0, 0, PNG_WIDTH, PNG_HEIGHT);
+    ctx.fillRect(0, 0, PNG_WIDTH, height);
     const chart = new Chart(ctx as never, prepareChart(spec.config) as never);
     try {
       fs.writeFileSync(path.join(chartsDir, spec.png!), await canvas.encode('png'));

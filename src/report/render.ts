@@ -7,21 +7,49 @@ import type { Results } from '../results/types.ts';
 import { benchCharts, scenarioCharts, seedCharts, type ChartSpec } from './charts.ts';
 import { benchPage, scenarioPage, seedPage } from './html.ts';
 import { markdownFor } from './markdown.ts';
+import { capacityCharts, capacityMarkdown, capacityPage } from './capacity.ts';
+import { growthCharts, growthMarkdown, growthPage } from './growth.ts';
 import { renderPngs } from './png.ts';
 
 export function chartsFor(r: Results): ChartSpec[] {
-  return r.kind === 'scenario' ? scenarioCharts(r) : r.kind === 'seed' ? seedCharts(r) : benchCharts(r);
+  switch (r.kind) {
+    case 'scenario':
+      return scenarioCharts(r);
+    case 'seed':
+      return seedCharts(r);
+    case 'capacity':
+      return capacityCharts(r);
+    case 'growth':
+      return growthCharts(r);
+    default:
+      return benchCharts(r);
+  }
 }
 
 export function pageFor(r: Results, charts: ChartSpec[]): string {
-  return r.kind === 'scenario' ? scenarioPage(r, charts) : r.kind === 'seed' ? seedPage(r, charts) : benchPage(r, charts);
+  switch (r.kind) {
+    case 'scenario':
+      return scenarioPage(r, charts);
+    case 'seed':
+      return seedPage(r, charts);
+    case 'capacity':
+      return capacityPage(r, charts);
+    case 'growth':
+      return growthPage(r, charts);
+    default:
+      return benchPage(r, charts);
+  }
+}
+
+function summaryFor(r: Results, pngs: string[]): string {
+  return r.kind === 'capacity' ? capacityMarkdown(r, pngs) : r.kind === 'growth' ? growthMarkdown(r, pngs) : markdownFor(r, pngs);
 }
 
 /** Writes the report of a run into its folder; returns the path of index.html. */
 export async function renderRun(dir: string, results: Results = readResults(dir)): Promise<string> {
   const charts = chartsFor(results);
   const pngs = await renderPngs(dir, charts);
-  fs.writeFileSync(path.join(dir, 'summary.md'), markdownFor(results, pngs));
+  fs.writeFileSync(path.join(dir, 'summary.md'), summaryFor(results, pngs));
   const file = path.join(dir, 'index.html');
   fs.writeFileSync(file, pageFor(results, charts));
   return file;

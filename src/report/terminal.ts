@@ -1,6 +1,7 @@
 // The per-variant table a scenario prints on stdout: operations, counts and latency percentiles.
 import { formatCount, formatUs } from '../metrics/format.ts';
 import type { ScenarioResults } from '../results/types.ts';
+import { EVENT_HEADER, eventCells, eventRows } from './event.ts';
 import { verdict } from './verdict.ts';
 
 export function table(header: string[], rows: string[][], alignLeft = 1): string {
@@ -28,8 +29,10 @@ export function terminalTable(r: ScenarioResults): string {
       ]);
     }
   }
+  const events = eventRows(r);
+  const eventTable = events.length ? `\n\n${table(EVENT_HEADER, events.map(eventCells), 3)}` : '';
   const rounds = (r.config.rounds ?? 1) > 1 ? ` in ${r.config.rounds} interleaved rounds` : '';
-  return `${r.scenario.name}: ${r.config.executor === 'open' ? `open loop at ${r.config.ratePerSec}/s` : `closed loop, ${r.config.concurrency} users`}, ${r.config.durationMs / 1000}s per variant${rounds}\n${table(['variant', 'operation', 'ok', 'failed', 'dropped', 'ops/s', 'p50', 'p90', 'p99', 'p99.9', 'max'], rows, 2)}${verdictLines(r)}`;
+  return `${r.scenario.name}: ${r.config.executor === 'open' ? `open loop at ${r.config.ratePerSec}/s` : `closed loop, ${r.config.concurrency} users`}, ${r.config.durationMs / 1000}s per variant${rounds}\n${table(['variant', 'operation', 'ok', 'failed', 'dropped', 'ops/s', 'p50', 'p90', 'p99', 'p99.9', 'max'], rows, 2)}${eventTable}${verdictLines(r)}`;
 }
 
 /**

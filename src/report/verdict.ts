@@ -8,14 +8,8 @@
 //     through the same path: its p90 - p50) cannot be told from the harness.
 // It also says which plan kind ran (generic or custom) where that differs between designs or
 // connections, and when the designs' order flips between the two kinds.
-import { decodeHistogram, type Histogram } from '../metrics/histogram.ts';
+import { decodeHistogram, percentileBand, type Band } from '../metrics/histogram.ts';
 import type { OperationResult, ScenarioResults } from '../results/types.ts';
-
-export interface Band {
-  value: number;
-  lo: number;
-  hi: number;
-}
 
 export interface VerdictCell {
   variant: string;
@@ -43,20 +37,6 @@ export interface VerdictRow {
   fastestP99: string;
   cells: VerdictCell[];
   note: string;
-}
-
-/** The 95% band of percentile q (0-100) from a histogram of n samples (normal approximation of the binomial). */
-export function percentileBand(h: Histogram, q: number): Band {
-  const n = h.totalCount;
-  const value = h.getValueAtPercentile(q);
-  if (n === 0) return { value: 0, lo: 0, hi: 0 };
-  const p = q / 100;
-  const half = (1.96 * Math.sqrt(n * p * (1 - p))) / n;
-  return {
-    value,
-    lo: h.getValueAtPercentile(Math.max(0, (p - half) * 100)),
-    hi: h.getValueAtPercentile(Math.min(100, (p + half) * 100)),
-  };
 }
 
 const overlaps = (a: Band, b: Band) => a.lo <= b.hi && b.lo <= a.hi;

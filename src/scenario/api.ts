@@ -3,6 +3,9 @@
 // defaults it runs with. It knows nothing of executors, pools or measurements.
 import type pg from 'pg';
 import type { RowRng } from '../generate/random.ts';
+import type { RetentionMethod } from '../schema/retention.ts';
+
+export type { RetentionMethod } from '../schema/retention.ts';
 
 export type OperationKind = 'read' | 'write';
 
@@ -45,9 +48,18 @@ export interface World {
   nowMs(): number;
 }
 
+/** The run's own choices that scenarios may read (flags of the scenario command). */
+export interface RunOptions {
+  /** How retention removes old history (--retention-method); variants without range partitions always DELETE. */
+  retentionMethod: RetentionMethod;
+}
+
+export const DEFAULT_RUN_OPTIONS: RunOptions = Object.freeze({ retentionMethod: 'detach' });
+
 export interface VirtualUser<S> {
   /** 0-based index of this virtual user. */
   readonly id: number;
+  readonly options: RunOptions;
   /** This user's own seeded generator: the same sequence on every variant. */
   readonly rng: RowRng;
   readonly world: World;
@@ -69,6 +81,12 @@ export interface Rows {
   row(i: number): unknown[];
 }
 
+/** The connection an operation's own run() is given: prepared statements by name, and plain SQL text (several statements in one text run as one implicit transaction). */
+export interface OperationConnection {
+  query(name: string, sql: string, values: readonly unknown[]): Promise<Rows>;
+  simpleQuery(sql: string): Promise<Rows>;
+}
+
 export interface OperationDef<S> {
   name: string;
   kind: OperationKind;
@@ -77,6 +95,12 @@ export interface OperationDef<S> {
   /** Parameterised SQL ($1, $2 ...), prepared once per connection; never built from data. */
   sql: string;
   params(vu: VirtualUser<S>): unknown[];
+  /**
+   * Runs the operation itself instead of `sql` as one prepared statement, for work that takes
+   * several statements outside a transaction (retention detaching partitions concurrently); returns
+   * the rows `after` sees. `sql` still names it in reports and the audit.
+   */
+  run?(conn: OperationConnection, params: unknown[]): Promise<unknown[][]>;
   /** Updates the user's state from the answer (e.g. the next keyset cursor): read only what you need. */
   after?(vu: VirtualUser<S>, rows: Rows): void;
   /** The audit requires this query to use an index (no sequential scan of messages). */
@@ -90,8 +114,17 @@ export interface OperationDef<S> {
 export interface VariantInfo {
   name: string;
   schema: string;
+  /**
+   * The period of the variant's range partitions (by created_at or by snowflake id), which must be
+   * created ahead of writes with create_message_partitions(); null when it has none (unpartitioned,
+   * or a fixed set of hash partitions).
+   */
   partitioning: 'week' | 'month' | null;
+  /** The column messages are partitioned by: created_at or id (ranges), channel_id (hash), or null. */
+  partitionKey: 'created_at' | 'id' | 'channel_id' | null;
   timeIndex: 'btree' | 'brin';
+  /** 'partial-covering': the hot message indexes leave soft-deleted rows out. */
+  indexes: 'full' | 'partial-covering';
   fullTextSearch: boolean;
   messageCountTrigger: boolean;
 }
@@ -124,6 +157,8 @@ export interface ScenarioDef<S> {
   defaults: ScenarioDefaults;
   /** One operation run once, by the runner, at this fraction of the measured phase (retention). */
   event?: { operation: string; atFraction: number };
+  /** The run options this scenario reads; the others are refused on its command line. */
+  runOptions?: Array<keyof RunOptions>;
   /** Prepares a variant before timing, identically on each (outside all measurements). */
   setup?(ctx: SetupContext): Promise<void>;
   /** Undoes what setup left, if anything. */
@@ -136,3 +171,4 @@ export function defineScenario<S>(def: ScenarioDef<S>): ScenarioDef<S> {
 }
 
 export * as queries from './queries.ts';
+export { PURGE_SQL, purgeMessagesBefore } from '../schema/retention.ts';

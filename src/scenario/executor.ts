@@ -8,7 +8,8 @@ import { OperationStats } from '../metrics/counters.ts';
 import { record } from '../metrics/histogram.ts';
 import { PauseMonitor, type EncodedPauses } from '../metrics/pauses.ts';
 import { RowRng } from '../generate/random.ts';
-import type { OperationDef, Rows, VirtualUser, World } from './api.ts';
+import { DEFAULT_RUN_OPTIONS, type OperationDef, type Rows, type RunOptions, type VirtualUser, type World } from './api.ts';
+import { EventWindow, type EncodedEventWindow, type EventSpan } from './event-window.ts';
 import type { AnyScenario } from './registry.ts';
 import { classify, losesConnection, type Failure, type Slot } from './connections.ts';
 
@@ -49,6 +50,8 @@ export interface PhaseResult {
   pauses: EncodedPauses;
   elapsedMs: number;
   interrupted: boolean;
+  /** When the phase has an event: this thread's share of the other operations' split, and the event's figures where it ran. */
+  eventWindow?: EncodedEventWindow;
 }
 
 export type LoadShape =
@@ -68,11 +71,13 @@ export interface PhaseOptions {
   onSecond?: (s: SecondReport) => void;
   /** Runs once at this time into the phase (the scenario's event), on its own connection. */
   event?: { atMs: number; op: Op; vu: VirtualUser<unknown>; slot: Slot };
+  /** The event's span, shared by every worker of the phase (the one running the event writes it). */
+  eventSpan?: EventSpan;
 }
 
-export function makeVirtualUser(id: number, seedKey: number, world: World, mode: 'load' | 'check', scenario: AnyScenario): VirtualUser<unknown> {
+export function makeVirtualUser(id: number, seedKey: number, world: World, mode: 'load' | 'check', scenario: AnyScenario, options: RunOptions = DEFAULT_RUN_OPTIONS): VirtualUser<unknown> {
   const rng = new RowRng().reset(seedKey);
-  const vu = { id, rng, world, mode, state: undefined as unknown };
+  const vu = { id, rng, world, mode, options, state: undefined as unknown };
   vu.state = scenario.state(vu);
   return vu;
 }
@@ -169,6 +174,8 @@ interface Recorders {
   timeline: Timeline;
   outages: OutageLog;
   signal: AbortSignal;
+  /** Set while the phase has an event: every other operation is recorded as in it or out of it. */
+  window?: EventWindow;
 }
 
 /** Records a failed operation (no closure per operation: the hot path allocates little). */
@@ -176,6 +183,7 @@ function failed(r: Recorders, stats: OperationStats, c: Failure, fromUs: number,
   const endUs = nowUs();
   stats.failedWith(c.code, c.name, c.message, endUs - fromUs, endUs - startUs, lag);
   r.timeline.add(endUs, endUs - fromUs, true);
+  r.window?.record(fromUs, endUs, endUs - fromUs);
   r.outages.failed(endUs, c.code);
 }
 
@@ -208,7 +216,7 @@ async function execute(slot: Slot, vu: VirtualUser<unknown>, op: Op, r: Recorder
   }
   let rows: Rows;
   try {
-    rows = await conn.query(op.statement, op.def.sql, params);
+    rows = op.def.run ? arrayRows(await op.def.run(conn, params)) : await conn.query(op.statement, op.def.sql, params);
   } catch (e) {
     const c = classify(e);
     if (losesConnection(c.code)) slot.broken();
@@ -218,6 +226,7 @@ async function execute(slot: Slot, vu: VirtualUser<unknown>, op: Op, r: Recorder
   const endUs = nowUs();
   stats.succeeded(endUs - fromUs, endUs - startUs, lag);
   r.timeline.add(endUs, endUs - fromUs, false);
+  r.window?.record(fromUs, endUs, endUs - fromUs);
   r.outages.succeeded(endUs);
   op.def.after?.(vu, rows);
 }
@@ -230,7 +239,8 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
   const endUs = t0 + o.durationMs * 1000;
   const timeline = new Timeline(t0, o.onSecond);
   const outages = new OutageLog(t0);
-  const rec: Recorders = { stats, timeline, outages, signal: o.signal };
+  const window = o.eventSpan ? new EventWindow(o.eventSpan, t0) : undefined;
+  const rec: Recorders = { stats, timeline, outages, signal: o.signal, window };
   const eventOp = o.scenario.event?.operation;
   const loadOps = o.ops.filter((op) => op.def.name !== eventOp);
   // Seconds with nothing completing are still reported as they pass.
@@ -240,7 +250,11 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
     ? (async () => {
         await sleepUntilUs(t0 + o.event!.atMs * 1000, o.signal);
         if (o.signal.aborted) return;
-        await execute(o.event!.slot, o.event!.vu, o.event!.op, rec);
+        const conn = await o.event!.slot.get(o.signal).catch(() => undefined);
+        await window?.begin(conn, nowUs);
+        // The event itself is not one of the operations it is measured against.
+        await execute(o.event!.slot, o.event!.vu, o.event!.op, { ...rec, window: undefined });
+        await window?.end(o.event!.slot.ready, nowUs);
       })()
     : Promise.resolve();
 
@@ -250,7 +264,7 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
   clearInterval(ticker);
   const end = nowUs();
   timeline.finish(end);
-  return { stats, outages: outages.outages, pauses: pauses.stop(), elapsedMs: (end - t0) / 1000, interrupted: o.signal.aborted };
+  return { stats, outages: outages.outages, pauses: pauses.stop(), elapsedMs: (end - t0) / 1000, interrupted: o.signal.aborted, eventWindow: window?.encode() };
 }
 
 /** Closed loop: each user sends, waits for its answer, and sends again, until the phase ends. */

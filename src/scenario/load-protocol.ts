@@ -6,6 +6,8 @@ import { hash2 } from '../generate/random.ts';
 import type { EncodedStats } from '../metrics/counters.ts';
 import type { EncodedPauses } from '../metrics/pauses.ts';
 import type { AnyScenario } from './registry.ts';
+import type { RunOptions } from './api.ts';
+import type { EncodedEventWindow } from './event-window.ts';
 import type { LoadShape, Outage, SecondReport } from './executor.ts';
 
 export interface WorkerInit {
@@ -32,6 +34,8 @@ export interface OpenCommand {
   /** This worker runs the scenario's event, on a connection of its own. */
   event: boolean;
   applicationName: string;
+  /** The run's choices the scenario reads (--retention-method). */
+  options: RunOptions;
 }
 
 export interface PhaseCommand {
@@ -40,6 +44,8 @@ export interface PhaseCommand {
   shape: LoadShape;
   arrivalSeed: number;
   event?: { atMs: number };
+  /** When the phase has an event: its span, in memory every worker shares (an EventSpan's buffer). */
+  eventSpan?: SharedArrayBuffer;
 }
 
 /** The harness's own floor: a trivial statement through the same path, one user, closed loop. */
@@ -63,6 +69,7 @@ export interface EncodedPhase {
   pauses: EncodedPauses;
   elapsedMs: number;
   interrupted: boolean;
+  eventWindow?: EncodedEventWindow;
 }
 
 /** Plan kinds of each statement on each connection so far (pg_prepared_statements, PostgreSQL 14 and later). */

@@ -72,8 +72,8 @@ async function main(): Promise<void> {
         const eventSlot = c.event ? new Slot(eventConnect, await eventConnect()) : undefined;
         const s: Session = { slots, eventSlot, vus: [], ops, originUs: 0 };
         const world = buildWorld(model, c.virtualStartMs, () => (s.originUs ? (nowUs() - s.originUs) / 1000 : 0));
-        s.vus = c.vus.map((k) => makeVirtualUser(k, roundKey(vuKey(c.seed, scenario.name, k, 'load'), c.round), world, 'load', scenario));
-        if (c.event) s.eventVu = makeVirtualUser(c.totalVus, roundKey(vuKey(c.seed, scenario.name, c.totalVus, 'load'), c.round), world, 'load', scenario);
+        s.vus = c.vus.map((k) => makeVirtualUser(k, roundKey(vuKey(c.seed, scenario.name, k, 'load'), c.round), world, 'load', scenario, c.options));
+        if (c.event) s.eventVu = makeVirtualUser(c.totalVus, roundKey(vuKey(c.seed, scenario.name, c.totalVus, 'load'), c.round), world, 'load', scenario, c.options);
         session = s;
       } catch (e) {
         await Promise.all(slots.map((x) => x.close()));
@@ -98,8 +98,9 @@ async function main(): Promise<void> {
         arrivalSeed: c.arrivalSeed,
         onSecond: (sec) => port.postMessage({ op: 'second', ...sec } satisfies WorkerMessage, [sec.latenciesUs.buffer as ArrayBuffer]),
         event: c.event && eventOp && s.eventSlot && s.eventVu ? { atMs: c.event.atMs, op: eventOp, vu: s.eventVu, slot: s.eventSlot } : undefined,
+        eventSpan: c.eventSpan ? new BigInt64Array(c.eventSpan) : undefined,
       });
-      return { stats: r.stats.map((x) => x.encode()), outages: r.outages, pauses: r.pauses, elapsedMs: r.elapsedMs, interrupted: r.interrupted } satisfies EncodedPhase;
+      return { stats: r.stats.map((x) => x.encode()), outages: r.outages, pauses: r.pauses, elapsedMs: r.elapsedMs, interrupted: r.interrupted, eventWindow: r.eventWindow } satisfies EncodedPhase;
     },
     plans: async () => planCounts(need(session), ops),
     'explain-params': async (c: { draws: number }) => explainParams(need(session), ops, c.draws),

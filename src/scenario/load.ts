@@ -11,6 +11,7 @@ import { decodeHistogram, newHistogram, record, type Histogram } from '../metric
 import type { LoadShape, Outage, SecondReport } from './executor.ts';
 import type { EncodedStats } from '../metrics/counters.ts';
 import type { EncodedPhase, FloorCommand, OpenCommand, PhaseCommand, PlanCounts, WorkerCommand, WorkerInit, WorkerMessage } from './load-protocol.ts';
+import { mergeEventWindows, newEventSpan, type EventOutcome } from './event-window.ts';
 
 const BOOT = new URL('./worker-boot.mjs', import.meta.url);
 const ENTRY = new URL('./load-worker.ts', import.meta.url).href;
@@ -41,6 +42,8 @@ export interface MergedPhase {
   interrupted: boolean;
   /** CPU time the whole chatbench process used during the phase (every thread), in ms. */
   cpuMs: number;
+  /** The scenario's event, when it ran: its span, WAL, and every worker's other operations in and out of it. */
+  event?: EventOutcome;
 }
 
 interface Pending {
@@ -146,6 +149,7 @@ export class LoadGenerator {
           opTimeoutMs: o.opTimeoutMs,
           event: o.event && i === 0,
           applicationName: o.applicationName,
+          options: o.options,
         } satisfies Omit<OpenCommand, never>),
       ),
     );
@@ -168,12 +172,13 @@ export class LoadGenerator {
     const onAbort = () => this.handles.forEach((h) => h.worker.postMessage({ op: 'abort' } satisfies WorkerCommand));
     signal.addEventListener('abort', onAbort, { once: true });
     const cpu0 = process.cpuUsage();
+    const eventSpan = o.event ? newEventSpan() : undefined;
     try {
       const parts = await Promise.all(
         this.handles.map((h, i) => {
           const mine = this.perWorkerVus[i].length;
           const shape: LoadShape = o.shape.kind === 'closed' ? { kind: 'closed', concurrency: mine } : { ...o.shape, ratePerSec: (o.shape.ratePerSec * mine) / this.vus };
-          return h.call<EncodedPhase>({ op: 'phase', durationMs: o.durationMs, shape, arrivalSeed: i === 0 ? o.arrivalSeed : hash2(o.arrivalSeed, i), event: i === 0 ? o.event : undefined } satisfies Omit<PhaseCommand, never>);
+          return h.call<EncodedPhase>({ op: 'phase', durationMs: o.durationMs, shape, arrivalSeed: i === 0 ? o.arrivalSeed : hash2(o.arrivalSeed, i), event: i === 0 ? o.event : undefined, eventSpan: eventSpan?.buffer as SharedArrayBuffer | undefined } satisfies Omit<PhaseCommand, never>);
         }),
       );
       const cpu = process.cpuUsage(cpu0);
@@ -191,6 +196,7 @@ export class LoadGenerator {
         elapsedMs: Math.max(...parts.map((p) => p.elapsedMs)),
         interrupted: parts.some((p) => p.interrupted),
         cpuMs: (cpu.user + cpu.system) / 1000,
+        event: eventSpan ? mergeEventWindows(parts.flatMap((p) => (p.eventWindow ? [p.eventWindow] : []))) : undefined,
       };
     } finally {
       signal.removeEventListener('abort', onAbort);
@@ -225,6 +231,37 @@ export class LoadGenerator {
 
   async stop(): Promise<void> {
     await Promise.all(this.handles.map((h) => h.worker.terminate().catch(() => 0)));
+  }
+}
+
+/**
+ * Load threads lent to several runs of one scenario on one data set, such as a capacity search's
+ * steps: starting them costs seconds (each thread compiles the scenario and rebuilds the data's
+ * model) that a 30 s step need not pay again. Workers keep nothing of a run between two opens. A run
+ * with another scenario file, model or worker count replaces them; a run that failed discards them.
+ */
+export class LoadPool {
+  private current: { key: string; load: LoadGenerator } | undefined;
+
+  async get(o: LoadOptions): Promise<LoadGenerator> {
+    const key = JSON.stringify([o.scenarioFile, o.model, o.workers, o.params.host, o.params.port, o.params.database, o.params.user]);
+    if (this.current?.key === key) return this.current.load;
+    await this.stop();
+    const load = await LoadGenerator.start(o);
+    this.current = { key, load };
+    return load;
+  }
+
+  /** After a run that failed: its threads may be in any state, the next run starts fresh ones. */
+  async discard(load: LoadGenerator): Promise<void> {
+    if (this.current?.load === load) this.current = undefined;
+    await load.stop();
+  }
+
+  async stop(): Promise<void> {
+    const c = this.current;
+    this.current = undefined;
+    if (c) await c.load.stop();
   }
 }
 

@@ -35,11 +35,12 @@ export const UNREAD_COUNTS = `SELECT rs.channel_id, u.unread, rs.mention_count
  WHERE rs.user_id = $1
  ORDER BY rs.channel_id`;
 
-/** Full-text search in a server's channels within a time window, newest first. */
+/** Full-text search in a server's channels within a time window, newest first (the id bound is the time's, for id partitions). */
 export const SEARCH = `SELECT m.id, m.channel_id, m.author_id, m.created_at, left(m.content, 200) AS snippet
   FROM messages m
  WHERE m.channel_id IN (SELECT id FROM channels WHERE server_id = $1)
    AND m.created_at >= $2 AND m.created_at < $3
+   AND m.id >= snowflake_ceil($2) AND m.id < snowflake_ceil($3)
    AND m.deleted_at IS NULL
    AND to_tsvector('simple', m.content) @@ websearch_to_tsquery('simple', $4)
  ORDER BY m.id DESC

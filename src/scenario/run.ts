@@ -12,10 +12,12 @@ import { loadModel, type Model, type ModelParams } from '../generate/model.ts';
 import { hash2 } from '../generate/random.ts';
 import { OperationStats } from '../metrics/counters.ts';
 import { encodeHistogram, newHistogram, percentiles, spectrum } from '../metrics/histogram.ts';
-import type { OperationResult, ScenarioResults, SeedPlanSummary, TimelinePoint, VariantScenarioResult } from '../results/types.ts';
+import type { EventResult, OperationResult, ScenarioResults, SeedPlanSummary, TimelinePoint, VariantScenarioResult } from '../results/types.ts';
 import { META_SCHEMA, seedRecords } from '../schema/meta.ts';
-import type { Variant } from '../schema/variants.ts';
-import type { VariantInfo } from './api.ts';
+import { retentionMethodOf } from '../schema/retention.ts';
+import { partitionKey, rangeUnit, type Variant } from '../schema/variants.ts';
+import { DEFAULT_RUN_OPTIONS, type RunOptions, type VariantInfo } from './api.ts';
+import type { EventOutcome } from './event-window.ts';
 import { answerChecks, plain } from './checks.ts';
 import { Slot } from './connections.ts';
 import {
@@ -33,7 +35,7 @@ import {
   type StatementCounters,
 } from './evidence.ts';
 import type { LoadShape, Op } from './executor.ts';
-import { LoadGenerator, type MergedPhase, type SecondPoint } from './load.ts';
+import { LoadGenerator, type LoadPool, type MergedPhase, type SecondPoint } from './load.ts';
 import { FLOOR_SQL, roundKey, statementName, type PlanCounts } from './load-protocol.ts';
 import { microBench } from './micro.ts';
 import type { AnyScenario } from './registry.ts';
@@ -60,6 +62,8 @@ export interface ScenarioRunConfig {
   /** Rounds interleaving the variants; the measured time is split between them. */
   rounds: number;
   planCache: 'auto' | 'custom' | 'generic';
+  /** What the scenario may read of the run's choices (--retention-method); defaults when absent. */
+  options?: RunOptions;
 }
 
 export type RunEvent =
@@ -72,8 +76,10 @@ export function variantInfo(v: Variant): VariantInfo {
   return {
     name: v.name,
     schema: v.schema,
-    partitioning: v.partitioning?.unit ?? null,
+    partitioning: rangeUnit(v),
+    partitionKey: partitionKey(v),
     timeIndex: v.timeIndex,
+    indexes: v.indexes ?? 'full',
     fullTextSearch: v.features.fullTextSearch,
     messageCountTrigger: v.features.messageCountTrigger,
   };
@@ -248,6 +254,7 @@ async function measureRound(ctx: RunContext, v: Variant, round: number, first: b
       opTimeoutMs: cfg.opTimeoutMs,
       event: Boolean(cfg.scenario.event),
       applicationName: LOAD_APPLICATION,
+      options: cfg.options ?? DEFAULT_RUN_OPTIONS,
     });
     let closed = false;
     try {
@@ -349,6 +356,7 @@ function variantResult(ctx: RunContext, v: Variant, rounds: RoundResult[]): Vari
     // Operations sharing one statement text share its server counters; say so rather than split them.
     const sharing = ctx.ops.filter((o) => o.def.sql === op.def.sql).length;
     if (sharing > 1 && res.server) res.note = `server counters are shared by the ${sharing} operations with the same statement`;
+    if (op.def.run && res.server && res.server.calls !== res.ok) res.note = 'ran its own statements (detaching concurrently): the server counters above are those of its sql only';
     const note = op.def.note?.(variantInfo(v));
     if (note) res.note = res.note ? `${res.note}; ${note}` : note;
     const perConnection = rounds.flatMap((r) => r.plans?.[op.statement] ?? []).filter((c) => c.generic + c.custom > 0);
@@ -381,6 +389,11 @@ function variantResult(ctx: RunContext, v: Variant, rounds: RoundResult[]): Vari
     offsetMs += Math.floor(r.measured.elapsedMs / 1000) * 1000;
   }
   const sum = (f: (r: RoundResult) => number) => rounds.reduce((a, r) => a + f(r), 0);
+  const eventOp = ctx.cfg.scenario.event ? ctx.ops.find((o) => o.def.name === ctx.cfg.scenario.event!.operation) : undefined;
+  // An event happens in one round (a scenario with one runs one round).
+  const eventRound = eventOp ? rounds.find((r) => r.measured.event) : undefined;
+  const options = ctx.cfg.options ?? DEFAULT_RUN_OPTIONS;
+  const retentionMethod = ctx.cfg.scenario.runOptions?.includes('retentionMethod') ? { requested: options.retentionMethod, used: retentionMethodOf(v, options.retentionMethod) } : undefined;
   const hit = sum((r) => r.db1.blksHit - r.db0.blksHit);
   const read = sum((r) => r.db1.blksRead - r.db0.blksRead);
   return {
@@ -394,6 +407,7 @@ function variantResult(ctx: RunContext, v: Variant, rounds: RoundResult[]): Vari
     outages,
     reconnects: sum((r) => r.reconnects),
     resources,
+    event: eventOp && eventRound ? eventResult(eventOp, eventRound.measured.event!, eventRound.measured.stats[eventOp.index].ok === 1, retentionMethod) : undefined,
     server: {
       hitRatio: hit + read > 0 ? hit / (hit + read) : null,
       tempBytes: sum((r) => r.db1.tempBytes - r.db0.tempBytes),
@@ -474,7 +488,12 @@ async function measureFloor(ctx: RunContext, schema: string): Promise<OperationS
   return ctx.load.floor({ schema, warmupMs: 200, durationMs, applicationName: `${LOAD_APPLICATION} floor` });
 }
 
-export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal: AbortSignal, onEvent: (e: RunEvent) => void, command: string): Promise<ScenarioResults> {
+/**
+ * Runs a scenario on each variant and returns its results. `loads` lends load threads already
+ * started for the same scenario and data (a capacity search's steps); without it the run starts its
+ * own and stops them at the end.
+ */
+export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal: AbortSignal, onEvent: (e: RunEvent) => void, command: string, loads?: LoadPool): Promise<ScenarioResults> {
   const startedAt = new Date();
   const admin = await connectClient(target, { applicationName: 'chatbench scenario admin' });
   try {
@@ -507,7 +526,7 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
     for (const v of cfg.variants) {
       const c = await connectClient(target, { schema: v.schema, applicationName: 'chatbench scenario check' });
       perVariant.set(v.name, c);
-      if (v.partitioning) await c.query('SELECT create_message_partitions($1, $2)', [new Date(vStart - 86_400_000), new Date(vEnd + 86_400_000)]);
+      if (rangeUnit(v)) await c.query('SELECT create_message_partitions($1, $2)', [new Date(vStart - 86_400_000), new Date(vEnd + 86_400_000)]);
     }
     let checks: ScenarioResults['answerChecks'] = [];
     try {
@@ -532,7 +551,9 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
       }
       interrupted = signal.aborted;
     } else {
-      const load = await LoadGenerator.start({ params: target.params, scenarioFile: cfg.scenarioFile, model: modelParams, workers: cfg.workers });
+      const loadOptions = { params: target.params, scenarioFile: cfg.scenarioFile, model: modelParams, workers: cfg.workers };
+      const load = loads ? await loads.get(loadOptions) : await LoadGenerator.start(loadOptions);
+      let failed = true;
       const ctx: RunContext = { target, cfg, ops, load, model, signal, onEvent, virtualStartMs: vStart, roundSpanMs, roundDurationMs, warmupOf: (r) => (r === 0 ? cfg.warmupMs : laterWarmupMs) };
       const byVariant = new Map<string, RoundResult[]>(cfg.variants.map((v) => [v.name, []]));
       const floors: OperationStats[] = [];
@@ -561,8 +582,10 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
           variants.push(result);
           onEvent({ type: 'variant-done', variant: v.name, result });
         }
+        failed = false;
       } finally {
-        await load.stop();
+        if (!loads) await load.stop();
+        else if (failed) await loads.discard(load);
         for (const v of cfg.variants) if (started.has(v.name)) await teardown(ctx, v, vEnd);
       }
       if (floors.length) {
@@ -599,6 +622,7 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
         explain: cfg.explain,
         mode: cfg.mode,
         opTimeoutMs: cfg.opTimeoutMs,
+        retentionMethod: cfg.scenario.runOptions?.includes('retentionMethod') ? (cfg.options ?? DEFAULT_RUN_OPTIONS).retentionMethod : undefined,
         workers: cfg.mode === 'micro' ? undefined : cfg.workers,
         rounds,
         planCache: cfg.planCache,
@@ -611,6 +635,20 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
   } finally {
     await admin.end().catch(() => {});
   }
+}
+
+function eventResult(op: Op, e: EventOutcome, ok: boolean, retentionMethod: EventResult['retentionMethod']): EventResult {
+  const part = (h: EventOutcome['during']) => ({ count: h.totalCount, latencyUs: percentiles(h), histogram: encodeHistogram(h) });
+  return {
+    operation: op.def.name,
+    startMs: Math.round(e.startMs),
+    durationMs: Math.round(e.durationMs),
+    ok,
+    walBytes: e.walBytes,
+    during: part(e.during),
+    outside: part(e.outside),
+    retentionMethod,
+  };
 }
 
 async function microVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, model: Model, ops: Op[], vStart: number, onEvent: (e: RunEvent) => void, signal: AbortSignal): Promise<VariantScenarioResult> {

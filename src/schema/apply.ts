@@ -6,7 +6,7 @@ import { RuntimeError, UsageError } from '../errors.ts';
 import { toDatabaseError } from '../db/sqlstate.ts';
 import { splitStatements } from './split.ts';
 import { appliedVariant, dropMetaIfEmpty, ensureMeta, lockDdl, META_SCHEMA } from './meta.ts';
-import type { Phase, Variant } from './variants.ts';
+import { rangeUnit, type Phase, type Variant } from './variants.ts';
 
 const SCHEMA_MARK = 'chatbench variant';
 
@@ -76,7 +76,7 @@ async function runMigrations(client: pg.ClientBase, variant: Variant, phase: Pha
     const t0 = performance.now();
     await runFile(client, m.up, m.upFile);
     timings.push({ name: m.name, ms: performance.now() - t0 });
-    if (m.name === '04_retention' && variant.partitioning && range) {
+    if (m.name === '04_retention' && rangeUnit(variant) && range) {
       const t1 = performance.now();
       await createPartitions(client, range);
       timings.push({ name: 'partitions', ms: performance.now() - t1 });
@@ -129,6 +129,17 @@ async function applyPhaseInTransaction(client: pg.ClientBase, variant: Variant, 
     [variant.name, variant.schema, variant.definitionHash, names, phase],
   );
   return timings;
+}
+
+/**
+ * Records a phase as applied when its migrations were run by someone else than applyPhase: the
+ * seeder runs the post-load statements itself, on parallel connections, each with its own mark.
+ */
+export async function recordPhase(client: pg.ClientBase, variant: Variant, phase: Phase, names: string[]): Promise<void> {
+  await client.query(
+    `UPDATE ${META_SCHEMA}.variants SET applied = applied || $2::text[], phase = $3, updated_at = now() WHERE variant = $1`,
+    [variant.name, names, phase],
+  );
 }
 
 /**

@@ -12,6 +12,7 @@ export type Rule =
   | 'soft-delete-filter'
   | 'keyset-pagination'
   | 'index-scan'
+  | 'partial-index-use'
   | 'partition-coverage'
   | 'partition-pruning';
 
@@ -21,11 +22,12 @@ export const RULES: Record<Rule, string> = {
   'created-at': 'every table has created_at timestamptz NOT NULL',
   'updated-at-trigger': 'every table with updated_at has a BEFORE UPDATE trigger that sets it',
   'check-constraints': 'content, type and pair CHECK constraints are present',
-  'soft-delete-filter': 'every scenario query that reads messages filters deleted_at IS NULL',
+  'soft-delete-filter': 'every scenario query that reads messages filters deleted_at IS NULL (in its conditions, or through a partial index\'s WHERE)',
   'keyset-pagination': 'scenario queries paginate by keyset, never OFFSET',
   'index-scan': 'channel-history and time-range queries can use an index',
-  'partition-coverage': 'partitions cover the whole seeded time range and no row fell into a default partition',
-  'partition-pruning': 'a query with a time bound scans only the partitions of that time',
+  'partial-index-use': 'every partial index that leaves soft-deleted messages out is used by some scenario query',
+  'partition-coverage': 'range partitions cover the whole seeded time range (by time or by its ids), hash partitions every remainder, and no row fell into a default partition',
+  'partition-pruning': 'a query bounded by the partition key (a day, the ids of a day, one channel) scans one partition',
 };
 
 export interface Finding {
@@ -189,8 +191,20 @@ export async function auditSchema(client: pg.ClientBase, schema: string, opts: A
   // partition, is the right plan; on an empty schema every scan counts (seqscan is disabled there).
   const trivial = new Set(opts.seeded ? messageRelationRows.filter((r) => r.pages <= 1).map((r) => r.name) : []);
   const isBadSeqScan = (s: PlanScan) => s.node === 'Seq Scan' && !trivial.has(s.relation);
+  // A scan of a partial index applies the index's predicate without showing it as a condition: a
+  // soft-delete filter there is the index's WHERE (btree-partial-covering's indexes).
+  const predicates = new Map(
+    (await q<{ name: string; pred: string }>(
+      `SELECT c.relname AS name, pg_get_expr(i.indpred, i.indrelid) AS pred
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND i.indpred IS NOT NULL`,
+      [schema],
+    )).map((r) => [r.name, r.pred]),
+  );
+  const conditionsOf = (s: PlanScan) => [s.conditions, s.index ? predicates.get(s.index) : undefined].filter(Boolean).join(' AND ');
 
-  // soft-delete-filter, keyset-pagination, index-scan (scenario queries)
+  // soft-delete-filter, keyset-pagination, index-scan (scenario queries); the indexes their plans use
+  const usedIndexes = new Set<string>();
   for (const query of opts.queries) {
     checked['keyset-pagination']++;
     if (/\bOFFSET\b/i.test(stripSqlLiterals(query.sql))) {
@@ -198,10 +212,11 @@ export async function auditSchema(client: pg.ClientBase, schema: string, opts: A
     }
     if (!messagesKind || (!query.readsMessages && !query.expectIndex) || !canExplainGeneric) continue;
     const plan = await explainGeneric(client, query.sql);
+    for (const s of planScans(plan)) if (s.index) usedIndexes.add(s.index);
     const scans = planScans(plan).filter((s) => messageRelations.has(s.relation));
     if (query.readsMessages) {
       checked['soft-delete-filter']++;
-      const unfiltered = scans.filter((s) => !/deleted_at IS NULL/.test(s.conditions));
+      const unfiltered = scans.filter((s) => !/deleted_at IS NULL/.test(conditionsOf(s)));
       if (scans.length === 0 || unfiltered.length > 0) {
         findings.push({
           rule: 'soft-delete-filter',
@@ -225,7 +240,8 @@ export async function auditSchema(client: pg.ClientBase, schema: string, opts: A
   if (messagesKind && canExplainGeneric) {
     const canonical = [
       { name: 'channel history page', sql: 'SELECT id FROM messages WHERE channel_id = $1 AND deleted_at IS NULL AND id < $2 ORDER BY id DESC LIMIT 50', fix: 'CREATE INDEX ON messages (channel_id, id);' },
-      { name: 'time range', sql: 'SELECT count(*) FROM messages WHERE created_at >= $1 AND created_at < $2', fix: 'CREATE INDEX ON messages USING brin (created_at); -- or a B-tree' },
+      // Every read of messages filters soft-deleted rows (soft-delete-filter), so the canonical ones do too.
+      { name: 'time range', sql: 'SELECT count(*) FROM messages WHERE created_at >= $1 AND created_at < $2 AND deleted_at IS NULL', fix: 'CREATE INDEX ON messages USING brin (created_at); -- or a B-tree' },
     ];
     for (const c of canonical) {
       checked['index-scan']++;
@@ -235,6 +251,15 @@ export async function auditSchema(client: pg.ClientBase, schema: string, opts: A
     }
   }
 
+  // partial-index-use: an index that leaves soft-deleted rows out exists for the scenario reads
+  // (which all filter them); if no plan picks it, its predicate or columns do not fit the queries.
+  if (messagesKind && canExplainGeneric && opts.queries.length > 0) {
+    const partial = await softDeletePartialIndexes(client, schema);
+    // On an empty schema every index costs the planner the same, so its pick proves nothing.
+    if (partial.length && !opts.seeded) skipped.push(`partial-index-use: ${partial.map((p) => p.name).join(', ')} can be judged on seeded data only (on an empty schema every index costs the planner the same)`);
+    else findings.push(...partialIndexFindings(partial, usedIndexes, checked));
+  }
+
   // partition-coverage and partition-pruning
   if (messagesKind === 'p' && opts.range) {
     findings.push(...(await partitionFindings(client, schema, opts.range, checked)));
@@ -242,39 +267,85 @@ export async function auditSchema(client: pg.ClientBase, schema: string, opts: A
   return { schema, findings, checked, skipped };
 }
 
+interface PartialIndex {
+  name: string;
+  def: string;
+  /** The partitions' indexes that stand for it (a plan names a partition's index). */
+  members: string[];
+}
+
+/** Partial indexes on messages that leave soft-deleted rows out. */
+async function softDeletePartialIndexes(client: pg.ClientBase, schema: string): Promise<PartialIndex[]> {
+  const r = await client.query<PartialIndex>(
+    `SELECT ic.relname AS name, pg_get_indexdef(i.indexrelid) AS def,
+            ARRAY(SELECT pc.relname::text FROM pg_inherits pi JOIN pg_class pc ON pc.oid = pi.inhrelid WHERE pi.inhparent = i.indexrelid) AS members
+       FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+      WHERE i.indrelid = to_regclass($1) AND i.indpred IS NOT NULL
+        AND pg_get_expr(i.indpred, i.indrelid) ~ 'deleted_at IS NULL'
+      ORDER BY 1`,
+    [`${pg.escapeIdentifier(schema)}.messages`],
+  );
+  return r.rows;
+}
+
+function partialIndexFindings(partial: PartialIndex[], used: Set<string>, checked: Record<Rule, number>): Finding[] {
+  const findings: Finding[] = [];
+  for (const ix of partial) {
+    checked['partial-index-use']++;
+    if (used.has(ix.name) || ix.members.some((m) => used.has(m))) continue;
+    findings.push({
+      rule: 'partial-index-use',
+      table: 'messages',
+      message: `no scenario query plans ${ix.name} (${ix.def.replace(/^.* USING /, 'USING ')}): its predicate is not implied by their filters, or another index serves them better`,
+      fix: `match its WHERE and columns to the queries' filters, or DROP INDEX ${ix.name};`,
+    });
+  }
+  return findings;
+}
+
+interface PartitionRow {
+  parent: string;
+  child: string;
+  bound: string;
+  /** r range, h hash, l list. */
+  strategy: string;
+  keyColumn: string | null;
+  keyType: string | null;
+  /** A range's bounds as written (ids), and as epoch ms when they are times (cast by the server). */
+  lo: string | null;
+  hi: string | null;
+  loMs: number | null;
+  hiMs: number | null;
+}
+
+/**
+ * Partitions as chatbench lays them out: ranges of time (timestamptz bounds), ranges of snowflake
+ * ids (bigint bounds: the first id of an instant), and hash partitions (every remainder present).
+ */
 async function partitionFindings(client: pg.ClientBase, schema: string, range: { fromMs: number; toMs: number }, checked: Record<Rule, number>): Promise<Finding[]> {
   const findings: Finding[] = [];
-  const parts = await client.query<{ parent: string; child: string; lo: string | null; hi: string | null; is_default: boolean }>(
-    `SELECT p.relname AS parent, c.relname AS child,
-            (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \\(''([^'']+)''\\)'))[1]::timestamptz AS lo,
-            (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \\(''([^'']+)''\\)'))[1]::timestamptz AS hi,
-            pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT' AS is_default
-       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
-       JOIN pg_namespace n ON n.oid = p.relnamespace
-      WHERE n.nspname = $1 AND p.relkind = 'p'`,
+  const parts = await client.query<PartitionRow>(
+    `SELECT x.*,
+            CASE WHEN x."keyType" = 'timestamp with time zone' THEN extract(epoch FROM x.lo::timestamptz) * 1000 END AS "loMs",
+            CASE WHEN x."keyType" = 'timestamp with time zone' THEN extract(epoch FROM x.hi::timestamptz) * 1000 END AS "hiMs"
+       FROM (SELECT p.relname AS parent, c.relname AS child, pg_get_expr(c.relpartbound, c.oid) AS bound,
+                    pt.partstrat AS strategy, a.attname AS "keyColumn", format_type(a.atttypid, a.atttypmod) AS "keyType",
+                    (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \\(''?([^'')]+)''?\\)'))[1] AS lo,
+                    (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \\(''?([^'')]+)''?\\)'))[1] AS hi
+               FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+               JOIN pg_namespace n ON n.oid = p.relnamespace
+               JOIN pg_partitioned_table pt ON pt.partrelid = p.oid
+               LEFT JOIN pg_attribute a ON a.attrelid = p.oid AND a.attnum = pt.partattrs[0]
+              WHERE n.nspname = $1 AND p.relkind = 'p') x`,
     [schema],
   );
   const parents = [...new Set(parts.rows.map((r) => r.parent))].sort();
   for (const parent of parents) {
     checked['partition-coverage']++;
-    const own = parts.rows
-      .filter((r) => r.parent === parent && !r.is_default && r.lo && r.hi)
-      .map((r) => ({ lo: Date.parse(r.lo!), hi: Date.parse(r.hi!) }))
-      .sort((a, b) => a.lo - b.lo);
-    // Walk the range: each instant in [from, to) must fall in some partition.
-    let cursor = range.fromMs;
-    for (const p of own) {
-      if (p.lo <= cursor && p.hi > cursor) cursor = p.hi;
-    }
-    if (cursor < range.toMs) {
-      findings.push({
-        rule: 'partition-coverage',
-        table: parent,
-        message: `${parent} has no partition for ${new Date(cursor).toISOString()} (data runs to ${new Date(range.toMs).toISOString()})`,
-        fix: `SELECT create_message_partitions('${new Date(cursor).toISOString()}', '${new Date(range.toMs).toISOString()}');`,
-      });
-    }
-    const dflt = parts.rows.find((r) => r.parent === parent && r.is_default);
+    const rows = parts.rows.filter((r) => r.parent === parent);
+    const gap = rows[0].strategy === 'h' ? hashGap(rows) : rangeGap(rows, range);
+    if (gap) findings.push({ rule: 'partition-coverage', table: parent, ...gap });
+    const dflt = rows.find((r) => r.bound === 'DEFAULT');
     if (dflt) {
       const n = await client.query(`SELECT EXISTS (SELECT 1 FROM ${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(dflt.child)}) AS strays`);
       if (n.rows[0].strays) {
@@ -282,33 +353,92 @@ async function partitionFindings(client: pg.ClientBase, schema: string, range: {
       }
     }
   }
-  // A one-day window inside the first period must touch exactly one messages partition.
+  const messages = parts.rows.find((r) => r.parent === 'messages');
+  if (!messages) return findings;
+  // A query bounded by the partition key must touch exactly one messages partition: one day inside
+  // the first period (as times, or as the ids of that day), or one channel.
   checked['partition-pruning']++;
-  const dayStart = new Date(range.fromMs + 3_600_000).toISOString();
-  const dayEnd = new Date(Math.min(range.fromMs + 86_400_000, range.toMs)).toISOString();
-  const plan = await client.query(`EXPLAIN (FORMAT JSON) SELECT count(*) FROM messages WHERE created_at >= '${dayStart}' AND created_at < '${dayEnd}'`);
+  const dayStartMs = range.fromMs + 3_600_000;
+  const dayEndMs = Math.min(range.fromMs + 86_400_000, range.toMs);
+  const key = pg.escapeIdentifier(messages.keyColumn ?? 'created_at');
+  const where =
+    messages.strategy === 'h' ? `${key} = 1`
+    : isSnowflakeKey(messages) ? `${key} >= ${snowflakeOf(dayStartMs)} AND ${key} < ${snowflakeOf(dayEndMs)}`
+    : `${key} >= '${new Date(dayStartMs).toISOString()}' AND ${key} < '${new Date(dayEndMs).toISOString()}'`;
+  const what = messages.strategy === 'h' ? 'one channel' : isSnowflakeKey(messages) ? 'the ids of one day' : 'a one-day';
+  const plan = await client.query(`EXPLAIN (FORMAT JSON) SELECT count(*) FROM messages WHERE ${where}`);
   const touched = new Set(planScans(plan.rows[0]['QUERY PLAN'][0].Plan).map((s) => s.relation).filter((r) => r.startsWith('messages')));
   if (touched.size !== 1) {
     findings.push({
       rule: 'partition-pruning',
       table: 'messages',
-      message: `a one-day query scans ${touched.size} messages partitions (${[...touched].slice(0, 4).join(', ')}${touched.size > 4 ? ', ...' : ''}); expected 1`,
-      fix: 'partition messages by RANGE (created_at) and filter on created_at',
+      message: `${what} query scans ${touched.size} messages partitions (${[...touched].slice(0, 4).join(', ')}${touched.size > 4 ? ', ...' : ''}); expected 1`,
+      fix: messages.strategy === 'h' ? `partition messages by HASH (${messages.keyColumn}) and filter on it` : `partition messages by RANGE (${messages.keyColumn}) and filter on it`,
     });
   }
   return findings;
+}
+
+/** Snowflake ids in chatbench's layout: milliseconds since 2020-01-01 UTC, times 4096. */
+const SNOWFLAKE_EPOCH_MS = Date.UTC(2020, 0, 1);
+function snowflakeOf(ms: number): bigint {
+  return BigInt(Math.ceil(ms) - SNOWFLAKE_EPOCH_MS) * 4096n;
+}
+function msOfSnowflake(id: bigint): number {
+  return Number(id / 4096n) + SNOWFLAKE_EPOCH_MS;
+}
+
+/** A range partition key of bigint ids (bounded by snowflakes), rather than of time. */
+function isSnowflakeKey(r: PartitionRow): boolean {
+  return r.strategy === 'r' && r.keyType === 'bigint';
+}
+
+/** The first instant of the data's range that no range partition covers, if any. */
+function rangeGap(rows: PartitionRow[], range: { fromMs: number; toMs: number }): Omit<Finding, 'rule' | 'table'> | undefined {
+  const ids = isSnowflakeKey(rows[0]);
+  const bounds = rows
+    .filter((r) => r.lo !== null && r.hi !== null && r.lo !== 'MINVALUE' && r.hi !== 'MAXVALUE')
+    .map((r) => (ids ? { lo: msOfSnowflake(BigInt(r.lo!)), hi: msOfSnowflake(BigInt(r.hi!)) } : { lo: Number(r.loMs), hi: Number(r.hiMs) }))
+    .sort((a, b) => a.lo - b.lo);
+  // Walk the range: each instant in [from, to) must fall in some partition.
+  let cursor = range.fromMs;
+  for (const p of bounds) {
+    if (p.lo <= cursor && p.hi > cursor) cursor = p.hi;
+  }
+  if (cursor >= range.toMs) return undefined;
+  return {
+    message: `${rows[0].parent} has no partition for ${new Date(cursor).toISOString()}${ids ? ` (id ${snowflakeOf(cursor)})` : ''} (data runs to ${new Date(range.toMs).toISOString()})`,
+    fix: `SELECT create_message_partitions('${new Date(cursor).toISOString()}', '${new Date(range.toMs).toISOString()}');`,
+  };
+}
+
+/** Hash partitions: one per remainder of a single modulus, none missing. */
+function hashGap(rows: PartitionRow[]): Omit<Finding, 'rule' | 'table'> | undefined {
+  const parsed = rows.map((r) => /modulus (\d+), remainder (\d+)/.exec(r.bound)).filter((m): m is RegExpExecArray => m !== null);
+  const moduli = new Set(parsed.map((m) => Number(m[1])));
+  const modulus = Math.max(...moduli);
+  const have = new Set(parsed.filter((m) => Number(m[1]) === modulus).map((m) => Number(m[2])));
+  const missing = Array.from({ length: modulus }, (_, k) => k).filter((k) => !have.has(k));
+  if (moduli.size === 1 && missing.length === 0) return undefined;
+  return {
+    message: `${rows[0].parent} has hash partitions ${moduli.size > 1 ? `of moduli ${[...moduli].join(', ')}` : `missing remainders ${missing.join(', ')} of ${modulus}`}: rows hashing there have no partition`,
+    fix: `CREATE TABLE ${rows[0].parent}_hNN PARTITION OF ${rows[0].parent} FOR VALUES WITH (MODULUS ${modulus}, REMAINDER ${missing[0] ?? 0});`,
+  };
 }
 
 export interface PlanScan {
   node: string;
   relation: string;
   conditions: string;
+  /** The index an index, index-only or bitmap scan reads. */
+  index?: string;
 }
 
 interface PlanNode {
   'Node Type': string;
   'Relation Name'?: string;
   Filter?: string;
+  'Index Name'?: string;
   'Index Cond'?: string;
   'Recheck Cond'?: string;
   Plans?: PlanNode[];
@@ -321,7 +451,8 @@ export function planScans(node: PlanNode): PlanScan[] {
   const walk = (n: PlanNode) => {
     if (n['Relation Name']) {
       const conds = [n.Filter, n['Index Cond'], n['Recheck Cond']].filter(Boolean).join(' AND ');
-      out.push({ node: n['Node Type'], relation: n['Relation Name'], conditions: conds });
+      const bitmapIndex = (n.Plans ?? []).find((c) => c['Node Type'] === 'Bitmap Index Scan')?.['Index Name'];
+      out.push({ node: n['Node Type'], relation: n['Relation Name'], conditions: conds, index: n['Index Name'] ?? bitmapIndex });
     }
     for (const child of n.Plans ?? []) walk(child);
   };

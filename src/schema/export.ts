@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.ts';
 import type { PartitionRange } from './apply.ts';
-import type { Variant } from './variants.ts';
+import { rangeUnit, type Variant } from './variants.ts';
 
 /** Versions are fixed (one minute apart from this base) so re-exports give identical folders. */
 const BASE_VERSION = 20260101000000n;
@@ -19,7 +19,8 @@ export function partitionsMigration(range: PartitionRange): { up: string; down: 
   const to = new Date(range.toMs).toISOString();
   return {
     up: `-- Partitions for the data's time range. In production, schedule create_message_partitions() for the
--- periods ahead (pg_cron or any job runner): rows beyond the last partition land in the *_default ones.
+-- periods ahead (pg_cron or any job runner): a row beyond the last partition is refused (there is no
+-- DEFAULT partition, so that DETACH PARTITION ... CONCURRENTLY stays possible).
 SELECT create_message_partitions('${from}', '${to}');
 `,
     down: `DO $$
@@ -30,7 +31,6 @@ BEGIN
     SELECT c.oid::regclass AS child
       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
      WHERE p.oid = ANY (ARRAY(SELECT t::regclass FROM unnest(message_partition_tables()) AS t))
-       AND pg_get_expr(c.relpartbound, c.oid) <> 'DEFAULT'
      ORDER BY array_position(message_partition_tables(), p.relname::text) DESC, c.relname
   LOOP
     EXECUTE format('DROP TABLE %s', part.child);
@@ -46,7 +46,7 @@ export function exportMigrations(variant: Variant, range: PartitionRange): Expor
   const steps: Array<{ name: string; up: string; down: string }> = [];
   for (const m of variant.migrations) {
     steps.push({ name: m.name.replace(/^\d+_/, ''), up: m.up, down: m.down });
-    if (m.name === '04_retention' && variant.partitioning) steps.push({ name: 'partitions', ...partitionsMigration(range) });
+    if (m.name === '04_retention' && rangeUnit(variant)) steps.push({ name: 'partitions', ...partitionsMigration(range) });
   }
   const out: ExportedMigration[] = [];
   steps.forEach((s, i) => {

@@ -32,14 +32,38 @@ CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.seeds (
   started_at  timestamptz NOT NULL DEFAULT now(),
   finished_at timestamptz
 );
-CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.seed_chunks (
-  variant    text NOT NULL REFERENCES ${META_SCHEMA}.variants ON DELETE CASCADE,
-  table_name text NOT NULL,
-  chunk      integer NOT NULL,
-  row_count  bigint NOT NULL,
-  bytes      bigint NOT NULL,
+-- The seeder's progress marks: a relation (table or leaf partition) loaded, with the rows counted
+-- per key range while loading (checked by the verification step), and each post-load task done.
+CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.seed_sinks (
+  variant      text NOT NULL REFERENCES ${META_SCHEMA}.variants ON DELETE CASCADE,
+  relation     text NOT NULL,
+  table_name   text NOT NULL,
+  row_count    bigint NOT NULL,
+  bytes        bigint NOT NULL,
   committed_at timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (variant, table_name, chunk)
+  PRIMARY KEY (variant, relation)
+);
+CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.seed_ranges (
+  variant    text NOT NULL REFERENCES ${META_SCHEMA}.variants ON DELETE CASCADE,
+  relation   text NOT NULL,
+  table_name text NOT NULL,
+  range      integer NOT NULL,
+  row_count  bigint NOT NULL,
+  key_sum    bigint NOT NULL,
+  PRIMARY KEY (variant, relation, range)
+);
+CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.seed_tasks (
+  variant text NOT NULL REFERENCES ${META_SCHEMA}.variants ON DELETE CASCADE,
+  task    text NOT NULL,
+  ms      integer NOT NULL,
+  detail  text,
+  done_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (variant, task)
+);
+CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.seed_plans (
+  key     text PRIMARY KEY,
+  plan    jsonb NOT NULL,
+  made_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.clock (
   variant      text PRIMARY KEY REFERENCES ${META_SCHEMA}.variants ON DELETE CASCADE,

@@ -7,7 +7,7 @@ import { loadModel, type Model, type ModelParams } from '../generate/model.ts';
 import { seedRecords } from '../schema/meta.ts';
 import { GENERATOR_VERSION } from '../generate/plan.ts';
 import type { Variant } from '../schema/variants.ts';
-import { sameData, seedVariant, type DataKey, type SeedEvent } from './seed.ts';
+import { sameData, seedVariants, type DataKey, type SeedEvent } from './seed.ts';
 
 export interface Ensured {
   params: ModelParams;
@@ -30,6 +30,7 @@ export async function ensureSeeded(target: Target, variants: Variant[], params: 
   const key: DataKey = { ...use, generatorVersion: GENERATOR_VERSION };
   const model = await loadModel(use);
   const out: Ensured = { params: use, model, seeded: [], reused: [] };
+  const todo: Variant[] = [];
   for (const v of variants) {
     const p = plans.get(v.name);
     if (p && p.status === 'complete' && sameData(p.plan, key)) {
@@ -39,8 +40,13 @@ export async function ensureSeeded(target: Target, variants: Variant[], params: 
     if (p && !(p.status === 'loading' && sameData(p.plan, key))) {
       throw new UsageError(`variant ${v.name} holds ${p.status === 'complete' ? 'a different data set' : 'a partial seed'} from the others: seed them alike first (npm run seed -- --variants ${variants.map((x) => x.name).join(',')} --force)`);
     }
-    await seedVariant({ target, variant: v, params: use, model, jobs: opts.jobs, format: 'binary', resume: false, force: false, signal: opts.signal, onEvent: opts.onEvent });
-    out.seeded.push(v.name);
+    todo.push(v);
+  }
+  if (todo.length) {
+    // One generation feeds them all.
+    const run = await seedVariants({ target, variants: todo, params: use, model, jobs: opts.jobs, format: 'binary', verify: 'sample', resume: false, force: false, signal: opts.signal, onEvent: opts.onEvent });
+    if (run.interrupted) throw run.interrupted;
+    out.seeded.push(...todo.map((v) => v.name));
   }
   return out;
 }

@@ -9,7 +9,11 @@ import type { DataPlan } from '../generate/plan.ts';
 import { MESSAGE_FAMILY, TABLES, writeMessageFamily, writeTableRows, type TableName } from '../generate/tables.ts';
 import { applyScratch } from '../schema/apply.ts';
 import type { Variant } from '../schema/variants.ts';
-import { copyChunk, type Chunk } from './load.ts';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import copyStreams from 'pg-copy-streams';
+import { generateChunk, type Chunk } from './load.ts';
+import { REFERENCE, timeModel, type TimeModel } from './seed-time.ts';
 
 export interface TableEstimate {
   table: TableName;
@@ -23,8 +27,18 @@ export interface VariantEstimate {
   variant: string;
   tables: TableEstimate[];
   totalBytes: number;
-  /** Seconds: load + indexes + keys + analyze, from the calibration. */
-  seconds: number;
+}
+
+/** The dry-run's answer: sizes, time by step, disk and memory. */
+export interface SeedEstimate {
+  variants: VariantEstimate[];
+  time: TimeModel;
+  /** The variants' bytes plus 10% (bloat, temporary sort files) and the space ANALYZE and the bookkeeping take. */
+  diskBytes: number;
+  memory: { clientBytes: number; serverBytes: number; detail: string };
+  /** This server against the reference machine (1 = as fast), and how it was found. */
+  speed: number;
+  speedNote: string;
 }
 
 export interface Calibration {
@@ -40,11 +54,17 @@ export interface Calibration {
 const SAMPLE_MESSAGES = 20_000;
 const SAMPLE_UNITS = 5_000;
 
+/** Messages in a calibration sample: 20K, or a fiftieth of a small seed (at least 2K). */
+export function sampleMessages(model: Model): number {
+  return Math.min(SAMPLE_MESSAGES, model.params.messages, Math.max(2_000, Math.round(model.params.messages / 50)));
+}
+
 /** Generates samples of every table here, to learn row widths and the generator's speed. */
 export function calibrateGenerator(model: Model): Omit<Calibration, 'serverRowsPerSec'> {
   const rowBytes: Record<string, number> = {};
-  const from = Math.max(0, Math.floor(model.params.messages / 2) - SAMPLE_MESSAGES / 2);
-  const to = Math.min(model.params.messages, from + SAMPLE_MESSAGES);
+  const sample = sampleMessages(model);
+  const from = Math.max(0, Math.floor(model.params.messages / 2) - sample / 2);
+  const to = Math.min(model.params.messages, from + sample);
   const ws = { messages: createWriter('binary'), message_edits: createWriter('binary'), reactions: createWriter('binary'), attachments: createWriter('binary') };
   // A first pass warms the JIT up; the second is timed.
   writeMessageFamily(model, ws, from, to);
@@ -56,7 +76,7 @@ export function calibrateGenerator(model: Model): Omit<Calibration, 'serverRowsP
   for (const spec of Object.values(TABLES)) {
     if (MESSAGE_FAMILY.includes(spec.name)) continue;
     const w = createWriter('binary');
-    const units = Math.min(SAMPLE_UNITS, spec.units(model));
+    const units = Math.min(SAMPLE_UNITS, Math.max(1, Math.round(sample / 4)), spec.units(model));
     const n = writeTableRows(model, spec.name, w, 0, units);
     rowBytes[spec.name] = heapRowBytes(w.take().length, n, spec.columns.length);
   }
@@ -73,19 +93,28 @@ function heapRowBytes(copyBytes: number, rows: number, fields: number): number {
   return Math.ceil((perRow + 24 + 4 + 4) / 8) * 8;
 }
 
-/** COPYs a sample message-family chunk into the variant built in a rolled-back transaction. */
+/**
+ * COPYs a sample message-family chunk into the variant built in a rolled-back transaction: the
+ * best of three passes, so a moment of contention on a shared machine does not pass for its speed.
+ */
 export async function calibrateServer(client: pg.Client, variant: Variant, model: Model, plan: DataPlan): Promise<number> {
   await client.query('BEGIN');
   try {
     // The load phase's schema: tables without keys, as the seeder loads them.
     await applyScratch(client, variant, `chatbench_estimate_${process.pid}`, { fromMs: plan.startMs, toMs: plan.endMs }, ['pre-load']);
-    // seed_chunks marks need the bookkeeping table; a temporary one shadows nothing outside this transaction.
-    await client.query('CREATE TEMP TABLE seed_chunks (variant text, table_name text, chunk int, row_count bigint, bytes bigint) ON COMMIT DROP');
     const from = Math.floor(model.params.messages / 2);
-    const chunk: Chunk = { key: 'messages', index: 0, from, to: Math.min(model.params.messages, from + SAMPLE_MESSAGES) };
-    const t0 = performance.now();
-    await copyChunk(client, variant.name, model, chunk, 'binary', { inTransaction: true, marksTable: 'pg_temp.seed_chunks' });
-    return (chunk.to - chunk.from) / ((performance.now() - t0) / 1000);
+    const chunk: Chunk = { key: 'messages', index: 0, from, to: Math.min(model.params.messages, from + sampleMessages(model)) };
+    const parts = generateChunk(model, chunk, 'binary');
+    let best = 0;
+    for (let pass = 0; pass < 3; pass++) {
+      const t0 = performance.now();
+      for (const part of parts) {
+        const sql = `COPY ${part.table} (${TABLES[part.table].columns.join(', ')}) FROM STDIN (FORMAT binary)`;
+        await pipeline(Readable.from([part.bytes]), client.query(copyStreams.from(sql)));
+      }
+      best = Math.max(best, (chunk.to - chunk.from) / ((performance.now() - t0) / 1000));
+    }
+    return best;
   } finally {
     await client.query('ROLLBACK');
   }
@@ -126,7 +155,7 @@ function indexEstimates(variant: Variant, rows: Record<TableName, number>, rowBy
   return out;
 }
 
-export function estimateVariant(variant: Variant, plan: DataPlan, cal: Calibration): VariantEstimate {
+export function estimateVariant(variant: Variant, plan: DataPlan, cal: Pick<Calibration, 'rowBytes' | 'contentBytes'>): VariantEstimate {
   const idx = indexEstimates(variant, plan.rows, cal.rowBytes, cal.contentBytes);
   const tables: TableEstimate[] = (Object.keys(plan.rows) as TableName[]).map((t) => ({
     table: t,
@@ -136,12 +165,63 @@ export function estimateVariant(variant: Variant, plan: DataPlan, cal: Calibrati
     indexes: idx[t] ?? {},
   }));
   const totalBytes = tables.reduce((a, t) => a + t.heapBytes + Object.values(t.indexes).reduce((x, y) => x + y, 0), 0);
-  const rowsPerSec = Math.min(cal.generatorRowsPerSec, cal.serverRowsPerSec[variant.name] ?? cal.generatorRowsPerSec);
-  const loadSeconds = plan.messages / rowsPerSec;
-  // Index builds, foreign-key validation and VACUUM ANALYZE: about 80 MB/s of index and 2M rows/s of scans on these machines.
-  const indexBytes = tables.reduce((a, t) => a + Object.values(t.indexes).reduce((x, y) => x + y, 0), 0);
-  const seconds = loadSeconds + indexBytes / 80e6 + (plan.messages * 4) / 2e6;
-  return { variant: variant.name, tables, totalBytes, seconds };
+  return { variant: variant.name, tables, totalBytes };
+}
+
+export interface MachineForEstimate {
+  cores: number;
+  memBytes: number;
+  sharedBuffersBytes: number;
+  maintenanceWorkMemBytes: number;
+}
+
+/** Leaf partitions of the messages table a variant gets over the plan's time range. */
+export function messageLeaves(variant: Variant, plan: Pick<DataPlan, 'startMs' | 'endMs'>): number {
+  if (!variant.partitioning) return 1;
+  if (!('unit' in variant.partitioning)) return variant.partitioning.partitions; // hash partitions by channel
+  const day = 86_400_000;
+  const span = (plan.endMs - plan.startMs) / day;
+  return Math.max(1, Math.ceil(span / (variant.partitioning.unit === 'week' ? 7 : 30.44)) + 1);
+}
+
+/**
+ * Sizes and time of seeding `variants` with `plan`: the time model of seed-time.ts, scaled by the
+ * server calibration (the sample COPY) against the reference machine when there is one.
+ */
+export function estimateSeed(variants: Variant[], plan: DataPlan, cal: Calibration, machine: MachineForEstimate, opts: { jobs: number; verify: 'full' | 'sample' | 'none' }): SeedEstimate {
+  const sizes = variants.map((v) => estimateVariant(v, plan, cal));
+  const measured = variants.map((v) => cal.serverRowsPerSec[v.name]).filter((x): x is number => x !== undefined && x > 0);
+  const speed = measured.length ? Math.min(3, Math.max(0.2, measured.reduce((a, b) => a + b, 0) / measured.length / REFERENCE.serverMessagesPerSec)) : 1;
+  const speedNote = measured.length
+    ? `this server copied the sample at ${Math.round((speed * 100))}% of the reference machine's speed`
+    : 'no server to calibrate against: the reference machine\'s speed is assumed';
+  const time = timeModel({
+    messages: plan.messages,
+    rows: plan.rows,
+    variants: sizes.map((e, i) => ({
+      name: e.variant,
+      heapBytes: e.tables.reduce((a, t) => a + t.heapBytes, 0),
+      indexes: e.tables.flatMap((t) => Object.entries(t.indexes).map(([name, bytes]) => ({ name, table: t.table, bytes, method: /created_at/.test(name) && variants[i].timeIndex === 'brin' ? ('brin' as const) : /mentions|fts/.test(name) ? ('gin' as const) : ('btree' as const) }))),
+      messageLeaves: messageLeaves(variants[i], plan),
+    })),
+    jobs: opts.jobs,
+    cores: machine.cores,
+    cacheBytes: Math.max(1e9, machine.memBytes - machine.sharedBuffersBytes - opts.jobs * machine.maintenanceWorkMemBytes - 2 * 1024 ** 3),
+    speed,
+    verify: opts.verify,
+  });
+  const totalBytes = sizes.reduce((a, e) => a + e.totalBytes, 0);
+  // The model's arrays grow with users and channels; the rest of the process stays near 200 MB (docs/PERFORMANCE.md, Memory).
+  const clientBytes = 200 * 1024 ** 2 + plan.users * 60 + plan.rows.channels * 40;
+  const serverBytes = machine.sharedBuffersBytes + opts.jobs * machine.maintenanceWorkMemBytes;
+  return {
+    variants: sizes,
+    time,
+    diskBytes: Math.round(totalBytes * 1.1),
+    memory: { clientBytes, serverBytes, detail: `chatbench about ${Math.round(clientBytes / 1024 ** 2)} MB; the server shared_buffers plus maintenance_work_mem on each of ${opts.jobs} connection(s)` },
+    speed,
+    speedNote,
+  };
 }
 
 /** Free bytes on the filesystem holding `dir`, when it can be known. */

@@ -1,195 +1,574 @@
-// The load step: chunks of rows generated (generator -> encoder) and streamed through COPY on J
-// connections, each chunk in its own transaction together with its progress mark, so a killed
-// load resumes exactly where its committed chunks end.
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+// The load step. Rows are generated once, chunk by chunk, and routed to "sinks": one sink per
+// relation loaded (a table, or a leaf partition), each on its own connection in its own
+// transaction that starts by truncating the relation and ends with the relation's progress mark.
+// A relation truncated in the transaction that loads it takes COPY FREEZE (rows written frozen and
+// all-visible: no hint-bit rewrite by the first reader, no VACUUM pass), and with wal_level=minimal
+// its rows skip the WAL. A killed load resumes at the relations not yet marked.
+//
+// Passes: a pass walks one table's chunks (or the message family's: messages with their edits,
+// reactions and attachments) once and feeds every sink that wants rows from them, in every variant
+// being seeded, so N variants cost one generation. One variant's family is walked in one pass per
+// partition period, so periods load in parallel.
+import { finished } from 'node:stream/promises';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
-import { copySql, createWriter, type CopyFormat, type RowWriter } from '../copy/writer.ts';
-import { connectClient, type Target } from '../db/target.ts';
+import { columnValue, columnValues, rowStarts } from '../copy/rows.ts';
+import { createWriter, type CopyFormat, type RowWriter } from '../copy/writer.ts';
+import { connectClient, SEED_CONNECT_TIMEOUT_MS, type Target } from '../db/target.ts';
 import { toDatabaseError } from '../db/sqlstate.ts';
-import { InterruptedError } from '../errors.ts';
-import type { Model } from '../generate/model.ts';
+import { InterruptedError, RuntimeError } from '../errors.ts';
+import { messageTimeMs, SNOWFLAKE_EPOCH_MS, SNOWFLAKE_SEQ_BITS, type Model } from '../generate/model.ts';
 import { LOAD_ORDER, MESSAGE_FAMILY, TABLES, writeMessageFamily, writeTableRows, type TableName } from '../generate/tables.ts';
+import { buildPlan } from '../generate/plan.ts';
 import { META_SCHEMA } from '../schema/meta.ts';
+import { routeHash, routeKey, type TableLayout } from './layout.ts';
+import { RangeCounts, rangeSpec, type RangeSpec } from './ranges.ts';
 
+/** A chunk: units [from, to) of a table ("messages" stands for the message family). */
 export interface Chunk {
-  /** The table, or "messages" for a chunk of the message family (messages and their children). */
   key: TableName;
   index: number;
   from: number;
   to: number;
 }
 
-export interface ChunkDone {
-  chunk: Chunk;
-  rows: Partial<Record<TableName, number>>;
+/** One variant being loaded: where its tables' rows go, and which relations are already loaded. */
+export interface LoadDesign {
+  variant: string;
+  schema: string;
+  layouts: Map<TableName, TableLayout>;
+  done: Set<string>;
+}
+
+export interface SinkPlan {
+  design: number;
+  table: TableName;
+  leaf: number;
+  relation: string;
+  freeze: boolean;
+  /** Chunks (of the pass's key) whose rows may land here: [chunkFrom, chunkTo). */
+  chunkFrom: number;
+  chunkTo: number;
+}
+
+export interface Pass {
+  key: TableName;
+  chunkFrom: number;
+  chunkTo: number;
+  sinks: SinkPlan[];
+  /** Relative size, to start the largest passes first. */
+  weight: number;
+}
+
+export interface SinkDone {
+  variant: string;
+  table: TableName;
+  relation: string;
+  rows: number;
   bytes: number;
   ms: number;
 }
 
-/** Every chunk of a data set, parents first; the message family last. */
-export function planChunks(model: Model, unitsPerChunk: Partial<Record<TableName, number>> = {}): Chunk[] {
-  const chunks: Chunk[] = [];
-  for (const name of LOAD_ORDER) {
-    if (MESSAGE_FAMILY.includes(name) && name !== 'messages') continue;
-    const spec = TABLES[name];
-    const units = spec.units(model);
-    const size = unitsPerChunk[name] ?? spec.unitsPerChunk;
-    for (let index = 0, from = 0; from < units; index++, from += size) {
-      chunks.push({ key: name, index, from, to: Math.min(units, from + size) });
-    }
-  }
-  return chunks;
+export type LoadEvent =
+  | { type: 'pass'; phase: 'start' | 'end'; slot: number; key: TableName; chunkFrom: number; chunkTo: number; variants: string[]; relations: string[] }
+  | { type: 'chunk'; key: TableName; rows: number; bytes: number }
+  | { type: 'sink'; done: SinkDone };
+
+const familyKey: TableName = 'messages';
+
+function chunkCount(model: Model, key: TableName): number {
+  return Math.ceil(TABLES[key].units(model) / TABLES[key].unitsPerChunk);
 }
 
-/** Generates a chunk's rows: one buffer per table (four for a message-family chunk, or those in `only`). */
+export function chunkAt(model: Model, key: TableName, index: number): Chunk {
+  const size = TABLES[key].unitsPerChunk;
+  return { key, index, from: index * size, to: Math.min(TABLES[key].units(model), (index + 1) * size) };
+}
+
+/** The first message whose time is at or after `ms` (messages are in time order). */
+export function messageIndexAtTime(model: Model, ms: number): number {
+  let lo = 0;
+  let hi = model.params.messages;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (messageTimeMs(model, mid, { minute: -1 }) >= ms) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+const TIME_KEYS = ['created_at', 'message_created_at'];
+const ID_KEYS = ['id', 'message_id'];
+
+/**
+ * Family chunks whose rows may route to a leaf, from its bounds: a message's rows all carry its time
+ * (or its snowflake id, which encodes the time), so the bounds map to message indexes. Widened by a
+ * millisecond on each side; the router refuses any row that still lands outside its pass.
+ */
+function familyLeafChunks(model: Model, layout: TableLayout, leaf: number): [number, number] {
+  const n = chunkCount(model, familyKey);
+  if (layout.kind !== 'routed' || layout.strategy === 'hash') return [0, n]; // every chunk feeds every hash leaf
+  const name = layout.keyName ?? '';
+  const toMs = (v: number): number =>
+    !Number.isFinite(v) ? v
+    : TIME_KEYS.includes(name) ? v / 1000 + Date.UTC(2000, 0, 1)
+    : Math.floor(v / 2 ** SNOWFLAKE_SEQ_BITS) + SNOWFLAKE_EPOCH_MS;
+  if (!TIME_KEYS.includes(name) && !ID_KEYS.includes(name)) return [0, n];
+  const size = TABLES[familyKey].unitsPerChunk;
+  const span = (from: number, to: number): [number, number] => {
+    const lo = from === -Infinity ? 0 : messageIndexAtTime(model, toMs(from) - 1);
+    const hi = to === Infinity ? model.params.messages : messageIndexAtTime(model, toMs(to) + 1);
+    return hi <= lo ? [0, 0] : [Math.floor(lo / size), Math.ceil(hi / size)];
+  };
+  const l = layout.leaves[leaf];
+  if (!l.isDefault) return span(l.from, l.to);
+  // The default partition takes what the ranges leave uncovered.
+  const ranges = layout.leaves.filter((x) => !x.isDefault).sort((a, b) => a.from - b.from);
+  const gaps: Array<[number, number]> = [];
+  let at = -Infinity;
+  for (const r of ranges) {
+    if (r.from > at) gaps.push(span(at, r.from));
+    at = Math.max(at, r.to);
+  }
+  if (at < Infinity) gaps.push(span(at, Infinity));
+  const used = gaps.filter(([a, b]) => b > a);
+  return used.length ? [Math.min(...used.map((g) => g[0])), Math.max(...used.map((g) => g[1]))] : [0, 0];
+}
+
+/** Leaves one pass of several designs keeps open at once, at most (each holds a connection). */
+export const PASS_CONNECTIONS = 40;
+/** Connections the load's passes hold at once, at most (slots are fewer when passes are wide). */
+export const LOAD_CONNECTIONS = 80;
+
+/** The most sinks of `sinks` open at once (a sink is open over its chunks). */
+export function openAtOnce(sinks: ReadonlyArray<Pick<SinkPlan, 'chunkFrom' | 'chunkTo'>>): number {
+  let most = 0;
+  for (const c of new Set(sinks.map((s) => s.chunkFrom))) most = Math.max(most, sinks.filter((s) => s.chunkFrom <= c && c < s.chunkTo).length);
+  return most;
+}
+
+/**
+ * The passes that load what is not loaded yet: one per small table (all variants at once), and for
+ * the message family one per group of leaves with the same chunks when a single variant is loaded
+ * (its partition periods, loaded in parallel), or one pass feeding every variant otherwise.
+ */
+export function planPasses(model: Model, designs: LoadDesign[], tables: readonly TableName[] = LOAD_ORDER): Pass[] {
+  const passes: Pass[] = [];
+  const expected = buildPlan(model.params, model).rows;
+  const sinksOf = (table: TableName, chunks: (layout: TableLayout, leaf: number) => [number, number]): SinkPlan[] =>
+    designs.flatMap((d, design) => {
+      const layout = d.layouts.get(table);
+      if (!layout) throw new RuntimeError(`variant ${d.variant} has no table ${table} to load`);
+      return layout.leaves.flatMap((l, leaf) => {
+        if (d.done.has(l.relation)) return [];
+        const [chunkFrom, chunkTo] = chunks(layout, leaf);
+        if (chunkTo <= chunkFrom) return [];
+        return [{ design, table, leaf, relation: l.relation, freeze: layout.kind !== 'parent', chunkFrom, chunkTo }];
+      });
+    });
+  for (const table of LOAD_ORDER.filter((t) => tables.includes(t) && !MESSAGE_FAMILY.includes(t))) {
+    const n = chunkCount(model, table);
+    const sinks = sinksOf(table, () => [0, n]);
+    if (sinks.length) passes.push({ key: table, chunkFrom: 0, chunkTo: n, sinks, weight: expected[table] * new Set(sinks.map((s) => s.design)).size });
+  }
+  const family = MESSAGE_FAMILY.filter((t) => tables.includes(t)).flatMap((t) => sinksOf(t, (layout, leaf) => familyLeafChunks(model, layout, leaf)));
+  if (family.length) {
+    const groups = new Map<string, SinkPlan[]>();
+    if (designs.length === 1) {
+      for (const s of family) groups.set(`${s.chunkFrom}:${s.chunkTo}`, [...(groups.get(`${s.chunkFrom}:${s.chunkTo}`) ?? []), s]);
+    } else {
+      // One pass feeds designs whose leaves open at once (each a connection) stay within the budget;
+      // on small data every leaf is open at once, so more designs mean more passes (generating again).
+      let g = 0;
+      for (let d = 0; d < designs.length; d++) {
+        const own = family.filter((s) => s.design === d);
+        if (!own.length) continue;
+        const current = groups.get(`all:${g}`) ?? [];
+        if (current.length && openAtOnce([...current, ...own]) > PASS_CONNECTIONS) g++;
+        groups.set(`all:${g}`, [...(groups.get(`all:${g}`) ?? []), ...own]);
+      }
+    }
+    const size = TABLES[familyKey].unitsPerChunk;
+    const rowsPerMessage = MESSAGE_FAMILY.reduce((a, t) => a + expected[t], 0) / Math.max(1, model.params.messages);
+    for (const sinks of groups.values()) {
+      const chunkFrom = Math.min(...sinks.map((s) => s.chunkFrom));
+      const chunkTo = Math.max(...sinks.map((s) => s.chunkTo));
+      passes.push({ key: familyKey, chunkFrom, chunkTo, sinks, weight: (chunkTo - chunkFrom) * size * rowsPerMessage * new Set(sinks.map((s) => s.design)).size });
+    }
+  }
+  return passes.sort((a, b) => b.weight - a.weight);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generation
+
+export interface Part {
+  table: TableName;
+  /** Rows only: no COPY header or trailer. */
+  body: Buffer;
+  starts: Int32Array;
+}
+
+/**
+ * Rows are generated in batches of about this many bytes (a chunk is split as needed): the
+ * buffers of all passes in flight stay small, whatever the table.
+ */
+export const BATCH_BYTES = 2 * 1024 * 1024;
+
+/** Writers for one chunk's tables; a pass keeps two sets and alternates, so buffers are reused, not collected. */
+export type ChunkWriters = Partial<Record<TableName, RowWriter>>;
+
+export function chunkWriters(key: TableName, format: CopyFormat): ChunkWriters {
+  if (key === familyKey) return { messages: createWriter(format, BATCH_BYTES + (BATCH_BYTES >> 2)), message_edits: createWriter(format, 1 << 16), reactions: createWriter(format, 1 << 18), attachments: createWriter(format, 1 << 17) };
+  return { [key]: createWriter(format, BATCH_BYTES + (BATCH_BYTES >> 2)) };
+}
+
+/**
+ * Generates one chunk: the rows of each table of its key (four for the message family). With
+ * `writers`, the parts are views of their buffers, valid until those writers are used again.
+ */
+export function generateParts(model: Model, chunk: Chunk, format: CopyFormat, only?: readonly TableName[], writers?: ChunkWriters): Part[] {
+  const ws = writers ?? chunkWriters(chunk.key, format);
+  const out = (w: RowWriter) => (writers ? w.view() : w.take());
+  const parts: Array<{ table: TableName; w: RowWriter }> = [];
+  if (chunk.key === familyKey) {
+    writeMessageFamily(model, ws as Record<'messages' | 'message_edits' | 'reactions' | 'attachments', RowWriter>, chunk.from, chunk.to);
+    for (const t of MESSAGE_FAMILY) if (!only || only.includes(t)) parts.push({ table: t, w: ws[t]! });
+    // Tables not asked for were written too: drop their bytes.
+    for (const t of MESSAGE_FAMILY) if (only && !only.includes(t)) out(ws[t]!);
+  } else {
+    writeTableRows(model, chunk.key, ws[chunk.key]!, chunk.from, chunk.to);
+    parts.push({ table: chunk.key, w: ws[chunk.key]! });
+  }
+  return parts.map(({ table, w }) => {
+    const body = out(w);
+    return { table, body, starts: rowStarts(body, format) };
+  });
+}
+
+/** A chunk as one framed COPY buffer per table (header, rows, trailer), for files and benchmarks. */
 export function generateChunk(model: Model, chunk: Chunk, format: CopyFormat, only?: readonly TableName[]): { table: TableName; bytes: Buffer; rows: number }[] {
-  if (chunk.key === 'messages') {
-    const ws = {
-      messages: framedWriter(format, 1 << 22),
-      message_edits: framedWriter(format, 1 << 17),
-      reactions: framedWriter(format, 1 << 19),
-      attachments: framedWriter(format, 1 << 18),
-    };
-    const rows = writeMessageFamily(model, ws, chunk.from, chunk.to);
-    return MESSAGE_FAMILY.filter((t) => !only || only.includes(t)).map((t) => ({ table: t, bytes: finish(ws[t as keyof typeof ws]), rows: rows[t as keyof typeof rows] }));
+  const w = createWriter(format, 32);
+  return generateParts(model, chunk, format, only).map((p) => ({ table: p.table, bytes: Buffer.concat([w.header(), p.body, w.trailer()]), rows: p.starts.length - 1 }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sinks
+
+const qualified = (schema: string, rel: string) => `${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(rel)}`;
+
+/** One relation being loaded: a connection, a transaction that truncated it, and an open COPY. */
+class Sink {
+  rows = 0;
+  bytes = 0;
+  private client?: pg.Client;
+  private copy?: ReturnType<typeof copyStreams.from>;
+  private failure?: Error;
+  private readonly t0 = performance.now();
+  readonly counts: RangeCounts;
+
+  constructor(
+    readonly plan: SinkPlan,
+    readonly design: LoadDesign,
+    readonly spec: RangeSpec,
+    private readonly format: CopyFormat,
+    private readonly marks: boolean,
+  ) {
+    this.counts = new RangeCounts(spec);
   }
-  const w = framedWriter(format, 1 << 20);
-  const rows = writeTableRows(model, chunk.key, w, chunk.from, chunk.to);
-  return [{ table: chunk.key, bytes: finish(w), rows }];
-}
 
-/** A writer that already holds the format's header, so the chunk is one buffer, never copied again. */
-function framedWriter(format: CopyFormat, initialBytes: number): RowWriter {
-  const w = createWriter(format, initialBytes);
-  w.raw(w.header());
-  return w;
-}
+  get name(): string {
+    return `${this.design.variant}/${this.plan.relation}`;
+  }
 
-function finish(w: RowWriter): Buffer {
-  w.raw(w.trailer());
-  return w.take();
-}
-
-/** Slices a buffer so COPY streams it with backpressure instead of one giant write. */
-function* slices(buf: Buffer, size = 256 * 1024): Generator<Buffer> {
-  for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, Math.min(buf.length, i + size));
-}
-
-/**
- * COPYs one chunk and records its progress mark, in one transaction (or inside the caller's, for
- * the dry-run calibration, which marks into a temporary table and rolls everything back).
- */
-export async function copyChunk(
-  client: pg.Client,
-  variant: string,
-  model: Model,
-  chunk: Chunk,
-  format: CopyFormat,
-  opts: { inTransaction?: boolean; marksTable?: string; only?: readonly TableName[] } = {},
-): Promise<ChunkDone> {
-  const t0 = performance.now();
-  const parts = generateChunk(model, chunk, format, opts.only);
-  const rows: Partial<Record<TableName, number>> = {};
-  let bytes = 0;
-  if (!opts.inTransaction) await client.query('BEGIN');
-  try {
-    for (const part of parts) {
-      rows[part.table] = part.rows;
-      bytes += part.bytes.length;
-      if (part.rows === 0) continue;
-      const stream = client.query(copyStreams.from(copySql(part.table, TABLES[part.table].columns, format)));
-      await pipeline(Readable.from(slices(part.bytes)), stream);
+  async open(pool: Connections): Promise<void> {
+    const rel = qualified(this.design.schema, this.plan.relation);
+    try {
+      this.client = await pool.take();
+      await this.client.query('BEGIN');
+      // In the loading transaction: a new relation file that COPY FREEZE may fill and, at wal_level=minimal, that skips the WAL.
+      await this.client.query(`TRUNCATE ${rel}`);
+      const opts = [this.format === 'binary' ? 'FORMAT binary' : '', this.plan.freeze ? 'FREEZE' : ''].filter(Boolean);
+      const sql = `COPY ${rel} (${TABLES[this.plan.table].columns.join(', ')}) FROM STDIN${opts.length ? ` (${opts.join(', ')})` : ''}`;
+      this.copy = this.client.query(copyStreams.from(sql));
+      this.copy.on('error', (e: Error) => (this.failure ??= e));
+      // Waits for the server's CopyInResponse (until then the stream holds what it is given).
+      if (this.format === 'binary') await handOver(this.copy, createWriter('binary', 32).header());
+    } catch (e) {
+      throw toDatabaseError(e, `loading ${this.name}`);
     }
-    const marks = parts.map((p, i) => `($1, $${i * 3 + 2}, $${i * 3 + 3}, $${i * 3 + 4}, ${p.bytes.length})`);
-    await client.query(
-      `INSERT INTO ${opts.marksTable ?? `${META_SCHEMA}.seed_chunks`} (variant, table_name, chunk, row_count, bytes) VALUES ${marks.join(', ')}`,
-      [variant, ...parts.flatMap((p) => [p.table, chunk.index, p.rows])],
-    );
-    if (!opts.inTransaction) await client.query('COMMIT');
-  } catch (e) {
-    if (!opts.inTransaction) await client.query('ROLLBACK').catch(() => {});
-    throw toDatabaseError(e, `loading ${chunk.key} chunk ${chunk.index} (rows ${chunk.from}-${chunk.to - 1})`);
   }
-  return { chunk, rows, bytes, ms: performance.now() - t0 };
+
+  /**
+   * Hands bytes to the COPY; resolves once they are in the connection's socket (a COPY stream
+   * accepts bytes before the server is ready, or behind a write still draining, and holds them).
+   */
+  async write(buf: Buffer): Promise<void> {
+    if (this.failure) throw toDatabaseError(this.failure, `loading ${this.name}`);
+    this.bytes += buf.length;
+    await handOver(this.copy!, buf);
+    if (this.failure) throw toDatabaseError(this.failure, `loading ${this.name}`);
+  }
+
+  /**
+   * Resolves once the socket has sent every byte handed to it so far: a write is accepted while
+   * its buffer may still sit in the socket's queue, and the buffer must not be reused before.
+   * Call it after the COPY stream accepted the writes (its own queue then sits in the socket's).
+   */
+  sent(): Promise<void> {
+    const socket = (this.client as unknown as { connection?: { stream?: NodeJS.WritableStream & { writableLength?: number } } } | undefined)?.connection?.stream;
+    if (!socket || !socket.writableLength) return Promise.resolve();
+    return new Promise<void>((res) => socket.write(Buffer.alloc(0), () => res()));
+  }
+
+  /** Ends the COPY, records the relation's marks and counts, commits. */
+  async commit(): Promise<SinkDone> {
+    try {
+      if (this.format === 'binary') this.copy!.write(createWriter('binary', 32).trailer());
+      this.copy!.end();
+      await finished(this.copy!);
+      if (this.marks) {
+        const c = this.client!;
+        await c.query(
+          `INSERT INTO ${META_SCHEMA}.seed_sinks (variant, relation, table_name, row_count, bytes) VALUES ($1, $2, $3, $4, $5)`,
+          [this.design.variant, this.plan.relation, this.plan.table, this.rows, this.bytes],
+        );
+        const e = this.counts.entries();
+        await c.query(
+          `INSERT INTO ${META_SCHEMA}.seed_ranges (variant, relation, table_name, range, row_count, key_sum)
+           SELECT $1, $2, $3, r, n, s FROM unnest($4::int[], $5::bigint[], $6::bigint[]) AS x(r, n, s)`,
+          [this.design.variant, this.plan.relation, this.plan.table, e.map((x) => x[0]), e.map((x) => x[1]), e.map((x) => x[2])],
+        );
+      }
+      await this.client!.query('COMMIT');
+      this.pool?.give(this.client!);
+      this.client = undefined;
+    } catch (e) {
+      throw toDatabaseError(this.failure ?? e, `loading ${this.name}`);
+    } finally {
+      await this.close();
+    }
+    return { variant: this.design.variant, table: this.plan.table, relation: this.plan.relation, rows: this.rows, bytes: this.bytes, ms: performance.now() - this.t0 };
+  }
+
+  pool?: Connections;
+
+  /** Drops the connection: the server rolls the transaction (and the truncate) back. */
+  async close(): Promise<void> {
+    const c = this.client;
+    this.client = undefined;
+    if (c) await c.end().catch(() => {});
+  }
 }
 
-/**
- * Crash recovery empties UNLOGGED tables (presence, typing) while their chunk marks, which are
- * logged, survive: such a table whose rows no longer match its marks is emptied and its marks
- * forgotten, so the resumed load writes it again. Returns the tables reset.
- */
-export async function resetCrashedUnlogged(client: pg.ClientBase, variant: string, schema: string): Promise<string[]> {
-  const r = await client.query<{ table_name: string; marked: string }>(
-    `SELECT m.table_name, sum(m.row_count)::text AS marked
-       FROM ${META_SCHEMA}.seed_chunks m
-       JOIN pg_class c ON c.relname = m.table_name AND c.relnamespace = to_regnamespace($2) AND c.relpersistence = 'u'
-      WHERE m.variant = $1
-      GROUP BY m.table_name`,
-    [variant, schema],
-  );
-  const reset: string[] = [];
-  for (const row of r.rows) {
-    const table = `${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(row.table_name)}`;
-    const n = (await client.query(`SELECT count(*)::text AS n FROM ${table}`)).rows[0].n as string;
-    if (n === row.marked) continue;
-    await client.query(`TRUNCATE ${table}`);
-    await client.query(`DELETE FROM ${META_SCHEMA}.seed_chunks WHERE variant = $1 AND table_name = $2`, [variant, row.table_name]);
-    reset.push(row.table_name);
-  }
-  return reset;
+/** Writes to a COPY stream and resolves when its write callback runs (the bytes went to the socket), or on its error. */
+function handOver(copy: ReturnType<typeof copyStreams.from>, buf: Buffer): Promise<void> {
+  return new Promise<void>((res) => {
+    const done = () => {
+      copy.off('error', done);
+      res();
+    };
+    copy.on('error', done);
+    copy.write(buf, done);
+  });
 }
 
-/** Chunk keys (table:index) already committed for a variant. */
-export async function committedChunks(client: pg.ClientBase, variant: string): Promise<Set<string>> {
-  const r = await client.query(`SELECT DISTINCT table_name, chunk FROM ${META_SCHEMA}.seed_chunks WHERE variant = $1`, [variant]);
-  const done = new Set<string>();
-  for (const row of r.rows) {
-    // A family chunk is committed as four marks; the messages mark stands for it.
-    if (!MESSAGE_FAMILY.includes(row.table_name) || row.table_name === 'messages') done.add(`${row.table_name}:${row.chunk}`);
+// ---------------------------------------------------------------------------------------------
+// Running passes
+
+export interface LoadOptions {
+  target: Target;
+  model: Model;
+  designs: LoadDesign[];
+  passes: Pass[];
+  /** Passes run at once: more than the cores, so the CPU stays busy while one pass waits on a commit or a single big table. */
+  slots: number;
+  format: CopyFormat;
+  signal: AbortSignal;
+  onEvent: (e: LoadEvent) => void;
+  /** Record progress marks and counts (false for benchmarks in scratch schemas). */
+  marks?: boolean;
+}
+
+/** Runs the passes on `slots` slots, largest first. Stops at the first failure or on abort; loaded relations stay loaded. */
+export async function runPasses(opts: LoadOptions): Promise<SinkDone[]> {
+  const done: SinkDone[] = [];
+  let next = 0;
+  let failure: unknown;
+  const pool = new Connections(opts.target);
+  const slot = async (k: number) => {
+    while (!failure && !opts.signal.aborted && next < opts.passes.length) {
+      const pass = opts.passes[next++];
+      try {
+        done.push(...(await runPass(opts, pass, k, pool)));
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+  };
+  // Wide passes (every leaf of small data open at once) run fewer at a time, within the server's connections.
+  const widest = Math.max(1, ...opts.passes.map((p) => openAtOnce(p.sinks)));
+  const slots = Math.max(1, Math.min(opts.slots, opts.passes.length, Math.floor(LOAD_CONNECTIONS / widest)));
+  await Promise.all(Array.from({ length: slots }, (_, k) => slot(k))).finally(() => pool.close());
+  if (failure) throw failure;
+  if (opts.signal.aborted && next <= opts.passes.length && done.length < opts.passes.reduce((a, p) => a + p.sinks.length, 0)) {
+    throw new InterruptedError('seed interrupted: run the same command again to resume from the loaded relations');
   }
   return done;
 }
 
-/**
- * Loads the chunks not yet committed, on `jobs` connections. Stops taking chunks when `signal`
- * aborts or any connection fails; chunks in flight finish or roll back, never half-commit.
- */
-export async function loadChunks(opts: {
-  target: Target;
-  schema: string;
-  variant: string;
-  model: Model;
-  chunks: Chunk[];
-  jobs: number;
-  format: CopyFormat;
-  signal: AbortSignal;
-  onChunk: (done: ChunkDone) => void;
-  /** Load only these tables of the message family (benchmarks); marks go to marksTable. */
-  only?: readonly TableName[];
-  marksTable?: string;
-}): Promise<void> {
-  let next = 0;
-  let failure: unknown;
-  const worker = async () => {
-    let client: pg.Client | undefined;
-    try {
-      client = await connectClient(opts.target, { schema: opts.schema, applicationName: 'chatbench seed' });
-      // A chunk lost in a server crash loses its mark with it and is reloaded on resume: no need to wait for the WAL flush.
-      await client.query('SET synchronous_commit = off');
-      while (!failure && !opts.signal.aborted && next < opts.chunks.length) {
-        const chunk = opts.chunks[next++];
-        opts.onChunk(await copyChunk(client, opts.variant, opts.model, chunk, opts.format, { only: opts.only, marksTable: opts.marksTable }));
-      }
-    } catch (e) {
-      failure ??= e;
-    } finally {
-      await client?.end().catch(() => {});
-    }
-  };
-  const workers = Array.from({ length: Math.max(1, Math.min(opts.jobs, opts.chunks.length)) }, worker);
-  await Promise.all(workers);
-  if (failure) throw failure;
-  if (opts.signal.aborted && next < opts.chunks.length) throw new InterruptedError('seed interrupted: run the same command again to resume from the committed chunks');
+/** Connections a load reuses from one relation to the next (each opening costs an authentication). */
+class Connections {
+  private readonly idle: pg.Client[] = [];
+  constructor(private readonly target: Target) {}
+  async take(): Promise<pg.Client> {
+    const c = this.idle.pop();
+    if (c) return c;
+    const client = await connectClient(this.target, { applicationName: 'chatbench seed load', connectTimeoutMs: SEED_CONNECT_TIMEOUT_MS });
+    // A relation lost in a crash loses its mark with it and is loaded again: no need to wait for the WAL flush.
+    await client.query('SET synchronous_commit = off');
+    return client;
+  }
+  give(c: pg.Client): void {
+    this.idle.push(c);
+  }
+  async close(): Promise<void> {
+    await Promise.all(this.idle.splice(0).map((c) => c.end().catch(() => {})));
+  }
 }
+
+async function runPass(opts: LoadOptions, pass: Pass, slot: number, pool: Connections): Promise<SinkDone[]> {
+  const { model, format } = opts;
+  const specs = new Map<TableName, RangeSpec>();
+  const specOf = (t: TableName) => specs.get(t) ?? specs.set(t, rangeSpec(model, t)).get(t)!;
+  const open = new Map<string, Sink>();
+  const commits: Array<Promise<SinkDone>> = [];
+  const tables = [...new Set(pass.sinks.map((s) => s.table))];
+  const designsOf = new Map(tables.map((t) => [t, [...new Set(pass.sinks.filter((s) => s.table === t).map((s) => s.design))]]));
+  opts.onEvent({ type: 'pass', phase: 'start', slot, key: pass.key, chunkFrom: pass.chunkFrom, chunkTo: pass.chunkTo, variants: [...new Set(pass.sinks.map((s) => opts.designs[s.design].variant))], relations: pass.sinks.map((s) => s.relation) });
+  let pending: Promise<unknown> = Promise.resolve();
+  let sentBefore: Promise<unknown> = Promise.resolve();
+  const writerSets = [chunkWriters(pass.key, format), chunkWriters(pass.key, format)];
+  let batch = 0;
+  let batchUnits = Math.min(TABLES[pass.key].unitsPerChunk, 2048);
+  try {
+    for (let c = pass.chunkFrom; c < pass.chunkTo; c++) {
+      if (opts.signal.aborted) throw new InterruptedError('seed interrupted: run the same command again to resume from the loaded relations');
+      // Open the sinks this chunk starts feeding.
+      const starting = pass.sinks.filter((s) => s.chunkFrom === c || (c === pass.chunkFrom && s.chunkFrom < c));
+      for (const s of starting) {
+        const sink = new Sink(s, opts.designs[s.design], specOf(s.table), format, opts.marks !== false);
+        sink.pool = pool;
+        open.set(`${s.design}:${s.table}:${s.leaf}`, sink);
+        await sink.open(pool);
+      }
+      const chunk = chunkAt(model, pass.key, c);
+      for (let from = chunk.from; from < chunk.to; batch++) {
+        const to = Math.min(chunk.to, from + batchUnits);
+        // Writer set batch % 2 last held batch - 2: its bytes must have left every socket first.
+        await sentBefore;
+        const parts = generateParts(model, { ...chunk, from, to }, format, tables, writerSets[batch % 2]);
+        const generated = parts.reduce((a, p) => a + p.body.length, 0);
+        batchUnits = Math.max(256, Math.min(TABLES[pass.key].unitsPerChunk, Math.round((BATCH_BYTES * (to - from)) / Math.max(1, generated))));
+        from = to;
+        await pending; // the previous batch's writes, overlapped with this batch's generation
+        sentBefore = Promise.all([...open.values()].map((sink) => sink.sent()));
+        const writes: Array<Promise<void>> = [];
+        let rows = 0;
+        let bytes = 0;
+        for (const part of parts) {
+          const n = part.starts.length - 1;
+          if (n === 0) continue;
+          const verifyKeys = columnValues(part.body, format, part.starts, specOf(part.table).column, 'int');
+          const keyCache = new Map<string, Float64Array>();
+          for (const d of designsOf.get(part.table) ?? []) {
+            const design = opts.designs[d];
+            const layout = design.layouts.get(part.table)!;
+            // Rows by leaf: one run each for range partitions (rows come in key order), scattered
+            // runs for hash partitions, gathered into one write per leaf.
+            const byLeaf = new Map<number, Array<[number, number]>>();
+            for (const [leaf, r0, r1] of routeRows(layout, part, format, keyCache)) {
+              const list = byLeaf.get(leaf);
+              if (list) list.push([r0, r1]);
+              else byLeaf.set(leaf, [[r0, r1]]);
+            }
+            for (const [leaf, runs] of byLeaf) {
+              const key = `${d}:${part.table}:${leaf}`;
+              const sink = open.get(key);
+              const count = runs.reduce((a, [r0, r1]) => a + r1 - r0, 0);
+              if (!sink) {
+                if (leaf >= 0 && skipElsewhere(opts, pass, design, d, part.table, leaf, c)) continue;
+                const relation = leaf >= 0 ? layout.leaves[leaf].relation : 'no partition';
+                throw new RuntimeError(`${design.variant}: ${count} ${part.table} row(s) of chunk ${c} go to ${relation}, which this load did not plan for: the table's partitions do not cover the data`);
+              }
+              sink.rows += count;
+              for (const [r0, r1] of runs) sink.counts.add(verifyKeys, r0, r1);
+              const slices = runs.map(([r0, r1]) => part.body.subarray(part.starts[r0], part.starts[r1]));
+              const slice = slices.length === 1 ? slices[0] : Buffer.concat(slices);
+              rows += count;
+              bytes += slice.length;
+              writes.push(sink.write(slice));
+            }
+          }
+        }
+        pending = Promise.all(writes);
+        opts.onEvent({ type: 'chunk', key: pass.key, rows, bytes });
+      }
+      // Close the sinks this chunk was the last for.
+      const ending = [...open.entries()].filter(([, s]) => s.plan.chunkTo === c + 1);
+      if (ending.length) {
+        await pending;
+        for (const [k, s] of ending) {
+          open.delete(k);
+          commits.push(s.commit().then((d) => (opts.onEvent({ type: 'sink', done: d }), d)));
+        }
+      }
+    }
+    await pending;
+    for (const [k, s] of open) {
+      open.delete(k);
+      commits.push(s.commit().then((d) => (opts.onEvent({ type: 'sink', done: d }), d)));
+    }
+    const done = await Promise.all(commits);
+    opts.onEvent({ type: 'pass', phase: 'end', slot, key: pass.key, chunkFrom: pass.chunkFrom, chunkTo: pass.chunkTo, variants: [], relations: done.map((d) => d.relation) });
+    return done;
+  } catch (e) {
+    await Promise.allSettled([pending, ...commits]);
+    await Promise.all([...open.values()].map((s) => s.close()));
+    throw e;
+  }
+}
+
+/** Rows for a relation this pass does not load: loaded before a resume, or by the pass of the next period. */
+function skipElsewhere(opts: LoadOptions, pass: Pass, design: LoadDesign, d: number, table: TableName, leaf: number, chunk: number): boolean {
+  if (design.done.has(design.layouts.get(table)!.leaves[leaf].relation)) return true;
+  return opts.passes.some((p) => p !== pass && p.sinks.some((s) => s.design === d && s.table === table && s.leaf === leaf && chunk >= s.chunkFrom && chunk < s.chunkTo));
+}
+
+/** Splits a part's rows into runs going to one leaf each: [leaf, firstRow, endRow]. */
+export function routeRows(layout: TableLayout, part: Part, format: CopyFormat, cache: Map<string, Float64Array>): Array<[number, number, number]> {
+  const n = part.starts.length - 1;
+  if (layout.kind !== 'routed') return [[0, 0, n]];
+  if (layout.strategy !== 'hash' && TIME_KEYS.includes(layout.keyName ?? '') && n > 0) {
+    // Time keys grow with the row order (messages are generated in time order, their children with
+    // them): when the first and last rows go to one leaf, so do all the rows between.
+    const first = routeKey(layout.leaves, columnValue(part.body, format, part.starts[0], layout.keyColumn!, layout.keyKind!));
+    const last = routeKey(layout.leaves, columnValue(part.body, format, part.starts[n - 1], layout.keyColumn!, layout.keyKind!), first);
+    if (first === last && !layout.leaves[first]?.isDefault) return [[first, 0, n]];
+  }
+  const ck = `${layout.keyColumn}:${layout.keyKind}`;
+  const keys = cache.get(ck) ?? cache.set(ck, columnValues(part.body, format, part.starts, layout.keyColumn!, layout.keyKind!)).get(ck)!;
+  const runs: Array<[number, number, number]> = [];
+  let hint = -1;
+  const hashed = layout.strategy === 'hash' ? new Int32Array(n) : undefined;
+  if (hashed) routeHash(layout.leaves, keys, 0, n, hashed);
+  for (let r = 0; r < n; r++) {
+    const leaf = hashed ? hashed[r] : routeKey(layout.leaves, keys[r], hint);
+    hint = leaf;
+    const last = runs[runs.length - 1];
+    if (last && last[0] === leaf) last[2] = r + 1;
+    else runs.push([leaf, r, r + 1]);
+  }
+  return runs;
+}
+

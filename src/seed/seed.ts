@@ -1,44 +1,57 @@
-// Seeding one variant, as pgbench initialises: named, ordered, timed steps. create (schema and
-// partitions) -> load (COPY, resumable) -> indexes -> foreign keys -> triggers -> reconcile
-// counters -> vacuum analyze -> checksums -> sizes. Safe to interrupt and run again.
+// Seeding variants, as pgbench initialises: named, timed steps. create (schema and partitions) ->
+// load (every variant fed from one generation, resumable per relation) -> post-load tasks on
+// parallel connections (indexes, foreign keys, verification, counters, statistics), each in its
+// own transaction with its progress mark -> sizes. Safe to interrupt and run again.
 import pg from 'pg';
 import type { CopyFormat } from '../copy/writer.ts';
 import { relationSizes } from '../db/facts.ts';
-import { connectClient, type Target } from '../db/target.ts';
+import { connectClient, SEED_CONNECT_TIMEOUT_MS, type Target } from '../db/target.ts';
+import { benchmarkSettings, machineFacts, type MachineFacts } from '../db/server-settings.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import type { Model, ModelParams } from '../generate/model.ts';
 import { buildPlan, type DataPlan } from '../generate/plan.ts';
-import { TABLES, type TableName } from '../generate/tables.ts';
-import { applyPhase, revertVariant, setSchemaPath, type MigrationTiming } from '../schema/apply.ts';
-import { appliedVariant, META_SCHEMA, seedRecords } from '../schema/meta.ts';
+import { applyPhase, recordPhase, revertVariant } from '../schema/apply.ts';
+import { appliedVariant, ensureMeta, lockDdl, META_SCHEMA, seedRecords } from '../schema/meta.ts';
 import type { Variant } from '../schema/variants.ts';
-import type { SeedFacts, StepResult, TableFacts, VariantSeedResult } from '../results/types.ts';
-import { committedChunks, resetCrashedUnlogged, loadChunks, planChunks, type ChunkDone } from './load.ts';
+import type { RunEnvironment, SeedFacts, SeedResults, SeedTimeline, StepResult, TableFacts, VariantSeedResult } from '../results/types.ts';
+import { readLayouts, type TableLayout } from './layout.ts';
+import { planPasses, runPasses, type LoadDesign, type LoadEvent } from './load.ts';
+import { cachedPostLoadPlan, type PostLoadPlan } from './post-load-plan.ts';
+import { postLoadTasks } from './post-load.ts';
+import { progressOf, type ProgressSnapshot, type SeedEstimate } from './progress.ts';
+import { doneTasks, runTasks, type Task, type TaskEvent } from './tasks.ts';
+import { Sampler } from './sampler.ts';
+import { TABLES, type TableName } from '../generate/tables.ts';
+import { verificationResults, type TableVerification, type VerifyMode } from './verify.ts';
 
 export type SeedEvent =
-  | { type: 'variant'; variant: string; resumed: boolean; chunksTotal: number; chunksDone: number; rowsTotal: number }
+  | { type: 'variant'; variant: string; resumed: boolean; relationsTotal: number; relationsDone: number }
   | { type: 'step'; variant: string; step: string; phase: 'start' | 'end'; ms?: number; detail?: string }
-  | { type: 'chunk'; variant: string; done: ChunkDone }
+  | { type: 'progress'; progress: ProgressSnapshot }
   | { type: 'log'; message: string };
 
 export interface SeedOptions {
   target: Target;
-  variant: Variant;
+  variants: Variant[];
   params: ModelParams;
   model: Model;
   jobs: number;
   format: CopyFormat;
+  verify: VerifyMode;
   resume: boolean;
   force: boolean;
   signal: AbortSignal;
   onEvent: (e: SeedEvent) => void;
+  /** Per-step estimates of this seed, for the ETA (from the dry-run model). */
+  estimate?: SeedEstimate;
 }
 
-/** Steps of the post-load phase, named after the fragments they run. */
-function postLoadStepName(migration: string): string {
-  if (migration === '05_keys' || migration.startsWith('06_time_index')) return 'indexes';
-  if (migration === '07_foreign_keys') return 'foreign-keys';
-  return 'triggers';
+export interface SeedRun {
+  variants: VariantSeedResult[];
+  timeline: SeedTimeline;
+  totalMs: number;
+  /** Set when the run stopped early (Ctrl-C): what is here was done before. */
+  interrupted?: unknown;
 }
 
 /** What identifies a data set: the generator version and the model parameters. */
@@ -62,31 +75,6 @@ async function holdsRows(client: pg.ClientBase, schema: string): Promise<boolean
   return false;
 }
 
-async function timed<T>(opts: SeedOptions, steps: StepResult[], name: string, fn: () => Promise<T>, detail?: (t: T) => string): Promise<T> {
-  opts.signal.throwIfAborted(); // Ctrl-C stops between steps; the seed stays 'loading' and resumes
-  opts.onEvent({ type: 'step', variant: opts.variant.name, step: name, phase: 'start' });
-  const t0 = performance.now();
-  const out = await fn();
-  const step = { name, ms: Math.round(performance.now() - t0), detail: detail?.(out) };
-  steps.push(step);
-  opts.onEvent({ type: 'step', variant: opts.variant.name, step: name, phase: 'end', ms: step.ms, detail: step.detail });
-  return out;
-}
-
-/** Seeds one variant; refuses existing data unless resuming (same plan) or forced. */
-export async function seedVariant(opts: SeedOptions): Promise<VariantSeedResult> {
-  const { target, variant, params, model } = opts;
-  const plan = buildPlan(params, model);
-  const lock = await connectClient(target, { applicationName: 'chatbench seed lock' });
-  try {
-    const got = await lock.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [`chatbench-seed:${variant.name}`]);
-    if (!got.rows[0].ok) throw new RuntimeError(`another chatbench seed of variant ${variant.name} is running on ${target.display}: wait for it to finish (or stop it)`);
-    return await seedLocked(opts, lock, plan);
-  } finally {
-    await lock.end().catch(() => {});
-  }
-}
-
 /**
  * What seeding a variant that may already hold data means: start fresh, resume the same partial
  * seed, or drop and start over (--force); anything else is refused with what to do instead.
@@ -96,7 +84,16 @@ export async function seedDecision(client: pg.ClientBase, variant: Variant, data
   if (!applied) return 'fresh';
   if (opts.force) return 'replace';
   const existing = (await seedRecords(client, [variant.name])).get(variant.name);
-  if (existing && existing.status === 'loading' && sameData(existing.plan, data) && applied.definitionHash === variant.definitionHash) return 'resume';
+  if (existing && existing.status === 'loading' && sameData(existing.plan, data) && applied.definitionHash === variant.definitionHash) {
+    const old = await client.query(`SELECT to_regclass('${META_SCHEMA}.seed_chunks') IS NOT NULL AS old`);
+    if (old.rows[0].old) {
+      const n = await client.query(`SELECT (SELECT count(*) FROM ${META_SCHEMA}.seed_chunks WHERE variant = $1) AS chunks, (SELECT count(*) FROM ${META_SCHEMA}.seed_sinks WHERE variant = $1) AS sinks`, [variant.name]);
+      if (Number(n.rows[0].chunks) > 0 && Number(n.rows[0].sinks) === 0) {
+        throw new UsageError(`variant ${variant.name} holds a partial seed made by an older chatbench, which this one cannot resume: pass --force to drop it and seed again`);
+      }
+    }
+    return 'resume';
+  }
   if (existing && existing.status === 'complete' && opts.resume && sameData(existing.plan, data)) {
     throw new UsageError(`variant ${variant.name} is already completely seeded with ${describePlan(existing.plan)}: nothing to resume (use --force to seed it again)`);
   }
@@ -113,20 +110,257 @@ export async function seedDecision(client: pg.ClientBase, variant: Variant, data
   return 'replace'; // applied by "schema apply" and empty: re-created for the load
 }
 
-async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan): Promise<VariantSeedResult> {
-  const { variant, model } = opts;
+interface VariantState {
+  variant: Variant;
+  resumed: boolean;
+  steps: StepResult[];
+  layouts: Map<TableName, TableLayout>;
+  done: Set<string>;
+  postLoadDone: boolean;
+  /** The post-load migrations, recorded as applied once their tasks are done. */
+  migrations: string[];
+}
+
+/** Seeds variants with the same data; refuses existing data unless resuming (same plan) or forced. */
+export async function seedVariants(opts: SeedOptions): Promise<SeedRun> {
+  const plan = buildPlan(opts.params, opts.model);
+  const lock = await connectClient(opts.target, { applicationName: 'chatbench seed lock', connectTimeoutMs: SEED_CONNECT_TIMEOUT_MS });
+  try {
+    for (const v of opts.variants) {
+      const got = await lock.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [`chatbench-seed:${v.name}`]);
+      if (!got.rows[0].ok) throw new RuntimeError(`another chatbench seed of variant ${v.name} is running on ${opts.target.display}: wait for it to finish (or stop it)`);
+    }
+    return await seedLocked(opts, lock, plan);
+  } finally {
+    await lock.end().catch(() => {});
+  }
+}
+
+async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan): Promise<SeedRun> {
+  const t0 = performance.now();
+  const clock = () => performance.now() - t0;
+  const sampler = new Sampler(opts.target, clock);
+  await sampler.start();
+  const timeline: SeedTimeline = { lanes: [], bars: [], samples: [] };
+  const states: VariantState[] = [];
+  const progress = { rowsDone: 0, bytesDone: 0, rowsTotal: Object.values(plan.rows).reduce((a, b) => a + b, 0) * opts.variants.length, tasksWeight: 0, tasksDone: 0, phase: 'create' as ProgressSnapshot['phase'], current: new Map<string, number>(), loadStartMs: 0, postStartMs: 0 };
+  const emitProgress = () => opts.onEvent({ type: 'progress', progress: progressOf(progress, sampler.latest(), clock(), opts.estimate) });
+  const ticker = setInterval(emitProgress, 1000);
+  let interrupted: unknown;
+  try {
+    await ensureBookkeeping(client);
+    for (const variant of opts.variants) states.push(await prepareVariant(opts, client, variant, plan, clock));
+
+    // The post-load plans are derived (in scratch schemas) while the load runs.
+    const version = await serverVersion(client);
+    const planning = planAll(opts, states, plan, version);
+    planning.catch(() => {}); // awaited below; a failure is reported there
+
+    // load
+    const designs: LoadDesign[] = states.map((s) => ({ variant: s.variant.name, schema: s.variant.schema, layouts: s.layouts, done: s.done }));
+    const passes = planPasses(opts.model, designs);
+    for (const s of states) {
+      const total = [...s.layouts.values()].reduce((a, l) => a + l.leaves.length, 0);
+      opts.onEvent({ type: 'variant', variant: s.variant.name, resumed: s.resumed, relationsTotal: total, relationsDone: s.done.size });
+    }
+    if (passes.length) {
+      progress.phase = 'load';
+      progress.loadStartMs = clock();
+      const walBefore = await sampler.walBytes();
+      const loadStart = clock();
+      for (const s of states) opts.onEvent({ type: 'step', variant: s.variant.name, step: 'load', phase: 'start' });
+      const slots = new Map<number, number>();
+      const done = await runPasses({
+        target: opts.target,
+        model: opts.model,
+        designs,
+        passes,
+        slots: opts.jobs * 2,
+        format: opts.format,
+        signal: opts.signal,
+        marks: true,
+        onEvent: (e: LoadEvent) => {
+          if (e.type === 'chunk') {
+            progress.rowsDone += e.rows;
+            progress.bytesDone += e.bytes;
+            sampler.add(e.rows, e.bytes);
+          } else if (e.type === 'pass') {
+            const lane = `load ${e.slot + 1}`;
+            if (e.phase === 'start') {
+              slots.set(e.slot, clock());
+              progress.current.set('load', (progress.current.get('load') ?? 0) + 1);
+            } else {
+              timeline.bars.push({ lane, step: 'load', label: `${e.key === 'messages' ? 'messages family' : e.key} (${e.relations.length} relation(s))`, startMs: slots.get(e.slot)!, endMs: clock() });
+              progress.current.set('load', progress.current.get('load')! - 1);
+            }
+          }
+        },
+      }).catch((e) => {
+        if (opts.signal.aborted) interrupted = e;
+        else throw e;
+        return [];
+      });
+      const walAfter = await sampler.walBytes();
+      for (const s of states) {
+        const mine = done.filter((d) => d.variant === s.variant.name);
+        const rows = mine.reduce((a, d) => a + d.rows, 0);
+        const step: StepResult = { name: 'load', ms: Math.round(clock() - loadStart), startMs: Math.round(loadStart), endMs: Math.round(clock()), detail: `${mine.length} relation(s), ${rows} rows${opts.variants.length > 1 ? `, one generation for ${opts.variants.length} variants` : ''}`, walBytes: walAfter !== undefined && walBefore !== undefined ? Math.round((walAfter - walBefore) / states.length) : undefined };
+        s.steps = s.steps.filter((x) => x.name !== 'load');
+        s.steps.push(step);
+        await saveSteps(client, s.variant.name, s.steps);
+        opts.onEvent({ type: 'step', variant: s.variant.name, step: 'load', phase: 'end', ms: step.ms, detail: step.detail });
+      }
+      if (interrupted) throw interrupted;
+    }
+    opts.signal.throwIfAborted();
+
+    // post-load
+    progress.phase = 'post-load';
+    progress.postStartMs = clock();
+    const tasks: Task[] = [];
+    const marks = await doneTasks(client, states.map((s) => s.variant.name));
+    const plans = await planning;
+    for (const s of states.filter((x) => !x.postLoadDone)) {
+      const pl = plans.get(s.variant.name)!;
+      const pages = await relationPages(client, s.variant.schema);
+      const all = postLoadTasks({ variant: s.variant.name, schema: s.variant.schema, plan: pl, layouts: s.layouts, model: opts.model, verify: opts.verify, pages, rows: plan.rows, server: { versionNum: version.num, maxParallelMaintenanceWorkers: version.maxParallelMaintenanceWorkers } });
+      tasks.push(...all.filter((t) => !marks.get(s.variant.name)!.has(t.key)));
+      s.migrations = pl.migrations;
+    }
+    progress.tasksWeight = tasks.reduce((a, t) => a + t.weight, 0);
+    const taskStart = new Map<string, number>();
+    const stepsStarted = new Set<string>();
+    const weightOf = new Map(tasks.map((t) => [`${t.variant}:${t.key}`, t.weight]));
+    const taskDone = await runTasks({
+      target: opts.target,
+      tasks,
+      connections: opts.jobs,
+      signal: opts.signal,
+      walPerBackend: version.num >= 180000,
+      settings: opts.target.kind === 'embedded' ? { maintenance_work_mem: `${seedMaintenanceWorkMemMb(machineFacts(), opts.jobs)}MB` } : undefined,
+      clock,
+      onEvent: (e: TaskEvent) => {
+        const k = `${e.variant}:${e.key}`;
+        if (e.phase === 'start') {
+          if (!stepsStarted.has(`${e.variant}:${e.step}`)) {
+            stepsStarted.add(`${e.variant}:${e.step}`);
+            opts.onEvent({ type: 'step', variant: e.variant, step: e.step, phase: 'start' });
+          }
+          taskStart.set(k, e.atMs);
+          progress.current.set(e.step, (progress.current.get(e.step) ?? 0) + 1);
+        } else {
+          progress.tasksDone += weightOf.get(k) ?? 0;
+          progress.current.set(e.step, progress.current.get(e.step)! - 1);
+          timeline.bars.push({ lane: `connection ${e.slot + 1}`, step: e.step, label: `${opts.variants.length > 1 ? `${e.variant}: ` : ''}${e.key}`, startMs: taskStart.get(k)!, endMs: e.atMs, variant: e.variant });
+        }
+      },
+    }).catch((e) => {
+      if (opts.signal.aborted) interrupted = e;
+      else throw e;
+      return [];
+    });
+    if (interrupted) throw interrupted;
+
+    // finish every variant
+    const results: VariantSeedResult[] = [];
+    const detailOf = (v: string, key: string) => taskDone.find((d) => d.variant === v && d.key === key)?.detail ?? marks.get(v)?.get(key) ?? undefined;
+    for (const s of states) {
+      if (!s.postLoadDone) {
+        for (const step of stepSpans(taskDone.filter((d) => d.variant === s.variant.name))) {
+          s.steps = s.steps.filter((x) => x.name !== step.name);
+          s.steps.push(step);
+        }
+        await recordPhase(client, s.variant, 'post-load', s.migrations);
+      }
+      const verified = verificationResults(s.layouts, opts.verify, (key) => detailOf(s.variant.name, key) ?? undefined);
+      results.push(await finishVariant(client, s, verified, opts.verify, clock));
+    }
+    timeline.samples = sampler.samples();
+    timeline.lanes = [...new Set(timeline.bars.map((b) => b.lane))].sort();
+    return { variants: results, timeline, totalMs: Math.round(clock()) };
+  } catch (e) {
+    if (!opts.signal.aborted) throw e;
+    timeline.samples = sampler.samples();
+    return { variants: [], timeline, totalMs: Math.round(clock()), interrupted: e };
+  } finally {
+    clearInterval(ticker);
+    await sampler.stop();
+  }
+}
+
+/** Post-load plans of the variants still to index, each derived on a connection of its own. */
+async function planAll(opts: SeedOptions, states: VariantState[], plan: DataPlan, version: { num: number }): Promise<Map<string, PostLoadPlan>> {
+  const out = new Map<string, PostLoadPlan>();
+  await Promise.all(
+    states
+      .filter((s) => !s.postLoadDone)
+      .map(async (s) => {
+        const c = await connectClient(opts.target, { applicationName: 'chatbench seed plan', connectTimeoutMs: SEED_CONNECT_TIMEOUT_MS });
+        try {
+          out.set(s.variant.name, await cachedPostLoadPlan(c, s.variant, { fromMs: plan.startMs, toMs: plan.endMs }, { notValidOnPartitioned: version.num >= 180000, serverVersionNum: version.num }));
+        } finally {
+          await c.end().catch(() => {});
+        }
+      }),
+  );
+  return out;
+}
+
+/** The results file of a seed run, all but its run id (the command stamps it). */
+export function seedResults(run: SeedRun, ctx: { plan: DataPlan; environment: RunEnvironment; startedAt: Date; command: string; config: SeedResults['config']; estimate?: SeedResults['estimate'] }): SeedResults {
+  const p = ctx.plan;
+  return {
+    schemaVersion: 1,
+    kind: 'seed',
+    runId: '',
+    startedAt: ctx.startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    command: ctx.command,
+    partial: Boolean(run.interrupted),
+    environment: ctx.environment,
+    config: ctx.config,
+    plan: { seed: p.seed, messages: p.messages, users: p.users, servers: p.servers, startMs: p.startMs, endMs: p.endMs, days: p.days, rows: p.rows, generatorVersion: p.generatorVersion, distribution: { ...p.distribution } },
+    variants: run.variants,
+    timeline: run.timeline,
+    totalMs: run.totalMs,
+    estimate: ctx.estimate,
+  };
+}
+
+async function ensureBookkeeping(client: pg.Client): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await lockDdl(client);
+    await ensureMeta(client);
+    await client.query('COMMIT');
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  }
+}
+
+async function prepareVariant(opts: SeedOptions, client: pg.Client, variant: Variant, plan: DataPlan, clock: () => number): Promise<VariantState> {
   const steps: StepResult[] = [];
   const decision = await seedDecision(client, variant, plan, opts);
   const resumed = decision === 'resume';
   let applied = await appliedVariant(client, variant.name);
   const existing = resumed ? (await seedRecords(client, [variant.name])).get(variant.name) : undefined;
+  const timed = async <T>(name: string, fn: () => Promise<T>, detail?: (t: T) => string): Promise<T> => {
+    opts.onEvent({ type: 'step', variant: variant.name, step: name, phase: 'start' });
+    const start = clock();
+    const out = await fn();
+    const step: StepResult = { name, ms: Math.round(clock() - start), startMs: Math.round(start), endMs: Math.round(clock()), detail: detail?.(out) };
+    steps.push(step);
+    opts.onEvent({ type: 'step', variant: variant.name, step: name, phase: 'end', ms: step.ms, detail: step.detail });
+    return out;
+  };
   if (applied && !resumed) {
     // --force, or an empty variant left by "schema apply": start over in a fresh schema.
-    await timed(opts, steps, 'drop', () => revertVariant(client, variant, { force: opts.force }));
+    await timed('drop', () => revertVariant(client, variant, { force: opts.force }));
     applied = undefined;
   }
   if (!applied) {
-    await timed(opts, steps, 'create', async () => {
+    await timed('create', async () => {
       const timings = await applyPhase(client, variant, 'pre-load', { fromMs: plan.startMs, toMs: plan.endMs });
       await client.query(
         `INSERT INTO ${META_SCHEMA}.seeds (variant, plan, status) VALUES ($1, $2, 'loading')
@@ -137,107 +371,131 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
       return timings;
     }, (t) => `${t.length} migrations${t.some((x) => x.name === 'partitions') ? ', partitions' : ''}`);
   } else {
-    steps.push(...(existing?.steps ?? []).filter((s) => s.name === 'create' || s.name === 'load'));
+    // Times of a previous run of this seed are kept (the timeline starts again at zero).
+    steps.push(...(existing?.steps ?? []).map((s) => ({ ...s, startMs: undefined, endMs: undefined })));
   }
   const state = await appliedVariant(client, variant.name);
-
-  // load
-  const chunks = planChunks(model);
+  const layouts = await readLayouts(client, variant.schema);
   if (resumed) {
     const reset = await resetCrashedUnlogged(client, variant.name, variant.schema);
     if (reset.length) opts.onEvent({ type: 'log', message: `${variant.name}: ${reset.join(', ')} (UNLOGGED) emptied by a server crash: loading again` });
   }
-  const done = await committedChunks(client, variant.name);
-  const todo = chunks.filter((c) => !done.has(`${c.key}:${c.index}`));
-  opts.onEvent({ type: 'variant', variant: variant.name, resumed, chunksTotal: chunks.length, chunksDone: chunks.length - todo.length, rowsTotal: Object.values(plan.rows).reduce((a, b) => a + b, 0) });
-  if (state?.phase === 'pre-load' && (todo.length > 0 || !steps.some((s) => s.name === 'load'))) {
-    await timed(opts, steps, 'load', () =>
-      loadChunks({
-        target: opts.target,
-        schema: variant.schema,
-        variant: variant.name,
-        model,
-        chunks: todo,
-        jobs: opts.jobs,
-        format: opts.format,
-        signal: opts.signal,
-        onChunk: (d) => opts.onEvent({ type: 'chunk', variant: variant.name, done: d }),
-      }),
-    );
-    await saveSteps(client, variant.name, steps);
-  }
-  opts.signal.throwIfAborted();
+  const r = await client.query(`SELECT relation FROM ${META_SCHEMA}.seed_sinks WHERE variant = $1`, [variant.name]);
+  return { variant, resumed, steps, layouts, done: new Set(r.rows.map((x) => x.relation as string)), postLoadDone: state?.phase === 'post-load', migrations: [] };
+}
 
-  // indexes, foreign keys, triggers: the post-load phase, one transaction, timed per migration
-  if (state?.phase === 'pre-load') {
-    opts.onEvent({ type: 'step', variant: variant.name, step: 'indexes, foreign keys, triggers', phase: 'start' });
-    const timings: MigrationTiming[] = await applyPhase(client, variant, 'post-load');
-    for (const name of ['indexes', 'foreign-keys', 'triggers']) {
-      const ms = Math.round(timings.filter((t) => postLoadStepName(t.name) === name).reduce((a, t) => a + t.ms, 0));
-      steps.push({ name, ms, detail: timings.filter((t) => postLoadStepName(t.name) === name).map((t) => t.name).join(', ') });
-      opts.onEvent({ type: 'step', variant: variant.name, step: name, phase: 'end', ms });
-    }
-    await saveSteps(client, variant.name, steps);
+/**
+ * Crash recovery empties UNLOGGED tables (presence, typing) while their marks, which are logged,
+ * survive: such a relation whose rows no longer match its mark is emptied and its mark forgotten,
+ * so the resumed load writes it again. Returns the relations reset.
+ */
+export async function resetCrashedUnlogged(client: pg.ClientBase, variant: string, schema: string): Promise<string[]> {
+  const r = await client.query<{ relation: string; marked: string }>(
+    `SELECT m.relation, m.row_count::text AS marked
+       FROM ${META_SCHEMA}.seed_sinks m
+       JOIN pg_class c ON c.relname = m.relation AND c.relnamespace = to_regnamespace($2) AND c.relpersistence = 'u'
+      WHERE m.variant = $1`,
+    [variant, schema],
+  );
+  const reset: string[] = [];
+  for (const row of r.rows) {
+    const rel = `${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(row.relation)}`;
+    const n = (await client.query(`SELECT count(*)::text AS n FROM ${rel}`)).rows[0].n as string;
+    if (n === row.marked) continue;
+    await client.query('BEGIN');
+    await client.query(`TRUNCATE ${rel}`);
+    await client.query(`DELETE FROM ${META_SCHEMA}.seed_sinks WHERE variant = $1 AND relation = $2`, [variant, row.relation]);
+    await client.query(`DELETE FROM ${META_SCHEMA}.seed_ranges WHERE variant = $1 AND relation = $2`, [variant, row.relation]);
+    await client.query('COMMIT');
+    reset.push(row.relation);
   }
-  await setSchemaPath(client, variant.schema, false);
-  await timed(opts, steps, 'reconcile', async () => (await client.query('SELECT reconcile_channel_counters() AS n')).rows[0].n as number, (n) => `${n} channels updated`);
-  await timed(opts, steps, 'sequences', () => resetSequences(client));
-  await timed(opts, steps, 'vacuum-analyze', () => vacuumAnalyze(client, variant.schema));
-  const tables = await timed(opts, steps, 'checksums', () => tableChecksums(client));
-  await timed(opts, steps, 'sizes', async () => {
-    for (const [table, size] of Object.entries(await relationSizes(client, variant.schema))) {
-      const t = (tables[table] ??= { rows: 0, checksum: '', tableBytes: 0, indexes: {} });
-      t.tableBytes = size.tableBytes;
-      t.indexes = size.indexes;
-    }
+  return reset;
+}
+
+async function serverVersion(client: pg.Client): Promise<{ num: number; maxParallelMaintenanceWorkers: number }> {
+  const r = await client.query(`SELECT current_setting('server_version_num')::int AS num, current_setting('max_parallel_maintenance_workers')::int AS w`);
+  return { num: r.rows[0].num, maxParallelMaintenanceWorkers: r.rows[0].w };
+}
+
+async function relationPages(client: pg.Client, schema: string): Promise<Map<string, number>> {
+  // relpages is not set by COPY; the file size is what the builds will read.
+  const r = await client.query(`SELECT relname, pg_relation_size(oid) / 8192 AS pages FROM pg_class WHERE relnamespace = $1::regnamespace AND relkind IN ('r', 'p')`, [schema]);
+  return new Map(r.rows.map((x) => [x.relname as string, Number(x.pages)]));
+}
+
+/**
+ * maintenance_work_mem for the seed's own connections on the embedded server: the memory left by
+ * shared_buffers and 4 GB for everything else, shared by the builds running at once, between the
+ * server's setting and 3 GB. Sorts of a 100M-message seed's partitions then stay in memory.
+ */
+export function seedMaintenanceWorkMemMb(m: MachineFacts, jobs: number): number {
+  const mb = 1024 * 1024;
+  const setting = Number(benchmarkSettings(m).maintenance_work_mem.replace('MB', ''));
+  const shared = Number(benchmarkSettings(m).shared_buffers.replace('MB', ''));
+  const room = Math.floor((m.memBytes / mb - shared - 4096) / Math.max(1, jobs));
+  return Math.max(setting, Math.min(3072, room));
+}
+
+/** One entry per post-load step: when its first task started, when its last ended, the work in it. */
+export function stepSpans(done: Array<{ step: string; startMs: number; endMs: number; walBytes?: number }>): StepResult[] {
+  const by = new Map<string, typeof done>();
+  for (const d of done) by.set(d.step, [...(by.get(d.step) ?? []), d]);
+  return [...by.entries()].map(([name, ds]) => {
+    const startMs = Math.min(...ds.map((d) => d.startMs));
+    const endMs = Math.max(...ds.map((d) => d.endMs));
+    const wal = ds.every((d) => d.walBytes === undefined) ? undefined : ds.reduce((a, d) => a + (d.walBytes ?? 0), 0);
+    return { name, ms: Math.round(endMs - startMs), startMs: Math.round(startMs), endMs: Math.round(endMs), workMs: Math.round(ds.reduce((a, d) => a + d.endMs - d.startMs, 0)), tasks: ds.length, walBytes: wal, detail: `${ds.length} task(s)` };
   });
-  const loadStep = steps.find((s) => s.name === 'load');
+}
+
+async function finishVariant(client: pg.Client, s: VariantState, verified: Record<string, TableVerification> | undefined, mode: VerifyMode, clock: () => number): Promise<VariantSeedResult> {
+  const { variant } = s;
+  const start = clock();
+  const sizes = await relationSizes(client, variant.schema);
+  const marked = await client.query<{ table_name: string; rows: string; bytes: string }>(`SELECT table_name, sum(row_count)::text AS rows, sum(bytes)::text AS bytes FROM ${META_SCHEMA}.seed_sinks WHERE variant = $1 GROUP BY 1`, [variant.name]);
+  const tables: Record<string, TableFacts> = {};
+  for (const row of marked.rows) {
+    const v = verified?.[row.table_name];
+    tables[row.table_name] = { rows: v?.rows ?? Number(row.rows), checksum: v?.checksum ?? '', checksumScope: v ? mode : 'none', tableBytes: 0, indexes: {} };
+  }
+  for (const [table, size] of Object.entries(sizes)) {
+    const t = (tables[table] ??= { rows: 0, checksum: '', checksumScope: mode === 'none' ? 'none' : mode, tableBytes: 0, indexes: {} });
+    t.tableBytes = size.tableBytes;
+    t.indexes = size.indexes;
+  }
+  s.steps = s.steps.filter((x) => x.name !== 'sizes');
+  s.steps.push({ name: 'sizes', ms: Math.round(clock() - start), startMs: Math.round(start), endMs: Math.round(clock()) });
   const rows: Record<string, number> = Object.fromEntries(Object.entries(tables).map(([k, v]) => [k, v.rows]));
-  const totalRows = Object.values(rows).reduce((a, b) => a + b, 0);
-  const totalCopyBytes = Number((await client.query(`SELECT coalesce(sum(bytes), 0)::bigint AS b FROM ${META_SCHEMA}.seed_chunks WHERE variant = $1`, [variant.name])).rows[0].b);
+  const load = s.steps.find((x) => x.name === 'load');
+  const loadedRows = marked.rows.reduce((a, r) => a + Number(r.rows), 0);
+  const loadedBytes = marked.rows.reduce((a, r) => a + Number(r.bytes), 0);
+  const totalMs = Math.round(clock());
   const facts: SeedFacts = {
     tables,
     totalBytes: Object.values(tables).reduce((a, t) => a + t.tableBytes + Object.values(t.indexes).reduce((x, y) => x + y, 0), 0),
-    loadRowsPerSec: loadStep && loadStep.ms > 0 && !resumed ? Math.round(totalRows / (loadStep.ms / 1000)) : 0,
-    loadBytesPerSec: loadStep && loadStep.ms > 0 && !resumed ? Math.round(totalCopyBytes / (loadStep.ms / 1000)) : 0,
+    loadRowsPerSec: load && load.ms > 0 && !s.resumed ? Math.round(loadedRows / (load.ms / 1000)) : 0,
+    loadBytesPerSec: load && load.ms > 0 && !s.resumed ? Math.round(loadedBytes / (load.ms / 1000)) : 0,
+    totalMs,
   };
-  await client.query(
-    `UPDATE ${META_SCHEMA}.seeds SET status = 'complete', facts = $2, steps = $3, finished_at = now() WHERE variant = $1`,
-    [variant.name, facts, JSON.stringify(steps)],
-  );
-  return { variant: variant.name, schema: variant.schema, resumed, rows, steps, facts };
+  await client.query(`UPDATE ${META_SCHEMA}.seeds SET status = 'complete', facts = $2, steps = $3, finished_at = now() WHERE variant = $1`, [variant.name, facts, JSON.stringify(s.steps)]);
+  return { variant: variant.name, schema: variant.schema, resumed: s.resumed, rows, steps: s.steps, facts, totalMs };
 }
 
 async function saveSteps(client: pg.ClientBase, variant: string, steps: StepResult[]): Promise<void> {
   await client.query(`UPDATE ${META_SCHEMA}.seeds SET steps = $2 WHERE variant = $1`, [variant, JSON.stringify(steps)]);
 }
 
-/** Identity sequences continue after the loaded ids, so the application's inserts do not collide. */
-async function resetSequences(client: pg.ClientBase): Promise<void> {
-  for (const t of ['users', 'servers', 'channels', 'roles', 'channel_permission_overwrites', 'audit_log']) {
-    await client.query(`SELECT setval(pg_get_serial_sequence('${t}', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM ${t}), false)`);
-  }
-}
-
-async function vacuumAnalyze(client: pg.ClientBase, schema: string): Promise<void> {
-  const r = await client.query(
-    `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1`,
-    [schema],
-  );
-  for (const row of r.rows) await client.query(`VACUUM (ANALYZE) ${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(row.relname)}`);
-}
-
-/** Rows and an order-independent checksum of every loaded table's full content (timestamps in UTC). */
+/**
+ * Rows and the content checksum of every table of the schema on the search path, each read whole
+ * (the checksum a `--verify full` seed records): to compare data across layouts after it changed.
+ */
 export async function tableChecksums(client: pg.ClientBase): Promise<Record<string, TableFacts>> {
   await client.query(`SET TimeZone = 'UTC'`);
   const out: Record<string, TableFacts> = {};
   for (const name of Object.keys(TABLES) as TableName[]) {
     const r = await client.query(`SELECT count(*)::bigint AS rows, coalesce(sum(hashtextextended(t::text, 0)::numeric), 0)::text AS sum FROM ${name} t`);
-    out[name] = { rows: Number(r.rows[0].rows), checksum: r.rows[0].sum, tableBytes: 0, indexes: {} };
+    out[name] = { rows: Number(r.rows[0].rows), checksum: r.rows[0].sum, checksumScope: 'full', tableBytes: 0, indexes: {} };
   }
   await client.query('RESET TimeZone');
   return out;
 }
-
-

@@ -40,6 +40,7 @@ export const benchCommand: CommandFactory = (ctx) => ({
       .option('repeats', { type: 'string', describe: 'fidelity: alternations of pgbench and chatbench per comparison (default 3)' })
       .option('workers', { type: 'string', describe: 'replay: chatbench load threads (default: a quarter of the cores, at least 1)' })
       .option('variant', { type: 'string', describe: 'variant whose design ingest and replay use (default btree-unpartitioned)' })
+      .option('load-only', { type: 'boolean', default: false, describe: 'ingest: only the load into unindexed tables, psql against the seeder (fits a disk at 100M)' })
       .example('$0 bench ingest --messages 3M', 'chatbench vs psql \\copy, 3 million messages')
       .example('$0 bench replay --concurrency 4 --duration 15s', 'chatbench vs pgbench on history pages'),
   handler: async (argv) => {
@@ -68,7 +69,7 @@ export const benchCommand: CommandFactory = (ctx) => ({
       }
       if (which === 'ingest' || which === 'all') {
         ctx.throwIfAborted();
-        const i = await benchIngest(target, variant, await loadModel(params), jobs, ctx.log);
+        const i = await benchIngest(target, variant, await loadModel(params), jobs, ctx.log, { loadOnly: Boolean(argv['load-only']) });
         comparisons.push(...i.comparisons);
         extra.ingest = i.extra;
       }

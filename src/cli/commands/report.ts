@@ -5,7 +5,9 @@ import { REPORTS_DIR } from '../../config/paths.ts';
 import { parseFraction } from '../../config/parse.ts';
 import { GateError, UsageError } from '../../errors.ts';
 import { newRunId, readResults, ResultsError, runDir } from '../../results/io.ts';
-import type { ScenarioResults } from '../../results/types.ts';
+import type { CapacityResults, Results, ScenarioResults } from '../../results/types.ts';
+import { capacityCompareCharts, capacityCompareMarkdown, capacityComparePage, capacityCompareTable, compareCapacity } from '../../report/capacity.ts';
+import { formatObjective } from '../../metrics/slo.ts';
 import { compareCharts, compareMarkdown, comparePage, compareRuns } from '../../report/compare.ts';
 import { listRuns } from '../../report/list.ts';
 import { renderPngs } from '../../report/png.ts';
@@ -64,8 +66,9 @@ async function compare(ctx: CliContext, dirs: string[], argv: Record<string, unk
   if (dirs.length < 2) throw new UsageError('"report compare" needs two or more run folders: the first is the baseline');
   const threshold = argv.threshold === undefined ? 0.1 : parseFraction('threshold', argv.threshold);
   const runs = dirs.map((d) => readRun(d));
+  if (runs[0].kind === 'capacity') return compareCapacities(ctx, runs, threshold, argv);
   const notScenario = runs.find((r) => r.kind !== 'scenario');
-  if (notScenario) throw new UsageError(`"report compare" compares scenario runs; ${notScenario.runId} is a ${notScenario.kind} run`);
+  if (notScenario) throw new UsageError(`"report compare" compares scenario runs, or capacity runs; ${notScenario.runId} is a ${notScenario.kind} run${runs[0].kind === 'scenario' ? ' and the first is a scenario run' : ''}`);
   const scenarios = runs as ScenarioResults[];
   const names = new Set(scenarios.map((r) => r.scenario.name));
   if (names.size > 1) throw new UsageError(`the runs are of different scenarios (${[...names].join(', ')}): compare runs of one scenario`);
@@ -82,4 +85,27 @@ async function compare(ctx: CliContext, dirs: string[], argv: Record<string, unk
   const rows = c.rows.flatMap((r) => r.runs.map((x) => [r.operation, r.variant, x.run, pct(x.dP50), pct(x.dP99), pct(x.dThroughput), x.regression ? 'REGRESSION' : '']));
   ctx.result({ ...c, report: file }, `${table(['operation', 'variant', 'run', 'Δp50', 'Δp99', 'Δops/s', ''], rows, 3)}\n${c.regressions} regression(s) beyond ${(threshold * 100).toFixed(0)}%\nreport: ${file}`);
   if (argv['fail-on-regression'] && c.regressions > 0) throw new GateError(`${c.regressions} regression(s) beyond ${(threshold * 100).toFixed(0)}% (--fail-on-regression)`, REGRESSION_EXIT_CODE);
+}
+
+/** Capacity runs: each design's capacity against the baseline's; a fall beyond the threshold and the search's noise is a regression. */
+async function compareCapacities(ctx: CliContext, results: Results[], threshold: number, argv: Record<string, unknown>): Promise<void> {
+  const other = results.find((r) => r.kind !== 'capacity');
+  if (other) throw new UsageError(`"report compare" compares capacity runs with capacity runs; ${other.runId} is a ${other.kind} run`);
+  const runs = results as CapacityResults[];
+  const names = new Set(runs.map((r) => r.scenario.name));
+  if (names.size > 1) throw new UsageError(`the runs are of different scenarios (${[...names].join(', ')}): compare runs of one scenario`);
+  const objectives = new Set(runs.map((r) => formatObjective(r.config.slo)));
+  if (objectives.size > 1) throw new UsageError(`the runs searched for different objectives (${[...objectives].join('; ')}): capacities are comparable only under the same --slo`);
+  const c = compareCapacity(runs, threshold);
+  const dir = argv.out ? path.resolve(String(argv.out)) : runDir(REPORTS_DIR, newRunId(`${c.scenario}-capacity-compare`));
+  fs.mkdirSync(dir, { recursive: true });
+  const charts = capacityCompareCharts(c);
+  const pngs = await renderPngs(dir, charts);
+  fs.writeFileSync(path.join(dir, 'summary.md'), capacityCompareMarkdown(c, pngs));
+  fs.writeFileSync(path.join(dir, 'comparison.json'), `${JSON.stringify(c, null, 2)}\n`);
+  const file = path.join(dir, 'index.html');
+  fs.writeFileSync(file, capacityComparePage(c, runs, charts));
+  const t = capacityCompareTable(c);
+  ctx.result({ ...c, report: file }, `${table(t.header, t.rows, 2)}\n${c.regressions} capacity regression(s) beyond ${(threshold * 100).toFixed(0)}% at ${c.objective}\nreport: ${file}`);
+  if (argv['fail-on-regression'] && c.regressions > 0) throw new GateError(`${c.regressions} capacity regression(s) beyond ${(threshold * 100).toFixed(0)}% (--fail-on-regression)`, REGRESSION_EXIT_CODE);
 }

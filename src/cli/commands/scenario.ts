@@ -11,7 +11,10 @@ import { runScenario, type RunEvent } from '../../scenario/run.ts';
 import { loadVariants } from '../../schema/variants.ts';
 import type { CommandFactory } from '../app.ts';
 import { ProgressLine } from '../progress.ts';
-import { InterruptedError } from '../../errors.ts';
+import { GateError, InterruptedError } from '../../errors.ts';
+import { describeChecks, evaluateVariantSlo, formatObjective, sloMet } from '../../metrics/slo.ts';
+import type { SloTerm } from '../../results/types.ts';
+import { REGRESSION_EXIT_CODE } from './report.ts';
 import { terminalTable } from '../../report/terminal.ts';
 import path from 'node:path';
 
@@ -35,11 +38,15 @@ export const scenarioCommand: CommandFactory = (ctx) => ({
       .option('plan-cache', { type: 'string', describe: 'plan_cache_mode of the prepared statements: auto (the server decides after 5 runs), custom or generic' })
       .option('seed', { type: 'string', describe: 'seed of the parameter sequence (default: the data\'s seed)' })
       .option('explain', { type: 'boolean', describe: 'one EXPLAIN (ANALYZE, BUFFERS) per operation (default: on for runs up to 60s)' })
+      .option('retention-method', { type: 'string', describe: 'retention: delete, detach (default: one transaction, locks up front) or detach-concurrently (DETACH PARTITION ... CONCURRENTLY, then DROP); variants without range partitions always delete' })
       .option('mode', { type: 'string', describe: 'load (default) or micro: each query alone, sequentially, with tinybench' })
       .option('out', { type: 'string', describe: 'folder for results.json and the report (default reports/<run-id>)' })
+      .option('slo', { type: 'string', describe: `a latency objective checked per variant at the end: p99<50ms, p99.9(send)<200ms, comma-separated; exit ${SLO_EXIT_CODE} when one misses` })
       .conflicts('rate', 'concurrency')
       .example('$0 scenario history-scroll --variants btree-unpartitioned,btree-weekly --duration 10s', 'compare two layouts')
-      .example('$0 scenario chat-mix --rate 500 --duration 1m', 'open loop at 500 operations/s'),
+      .example('$0 scenario chat-mix --rate 500 --duration 1m', 'open loop at 500 operations/s')
+      .example("$0 scenario chat-mix --rate 500 --slo 'p99<50ms,p99.9(send)<200ms'", 'gate on a latency objective (exit 3 when a variant misses it)')
+      .example('$0 scenario retention --variants btree-unpartitioned,btree-weekly --retention-method detach-concurrently', 'purge a month without stopping readers'),
   handler: async (argv) => {
     const allVariants = loadVariants(SCHEMAS_DIR);
     const scenario = await loadScenario(String(argv.name));
@@ -61,6 +68,10 @@ export const scenarioCommand: CommandFactory = (ctx) => ({
     progress.clear();
     results.runId = newRunId(scenario.name, new Date(results.startedAt));
     checkIdentities(results);
+    if (cfg.slo) {
+      results.config.slo = cfg.slo;
+      for (const v of results.variants) v.slo = evaluateVariantSlo(cfg.slo, v);
+    }
     const dir = cfg.out ? path.resolve(cfg.out) : runDir(REPORTS_DIR, results.runId);
     writeResults(dir, results);
     const report = await renderRun(dir, results);
@@ -68,6 +79,7 @@ export const scenarioCommand: CommandFactory = (ctx) => ({
     const text = [
       terminalTable(results),
       results.answerChecks.length ? `answer checks: ${results.answerChecks.length - mismatches.length}/${results.answerChecks.length} identical across variants${mismatches.length ? `; MISMATCH in ${[...new Set(mismatches.map((m) => m.operation))].join(', ')}` : ''}` : '',
+      cfg.slo ? sloLines(results, cfg.slo) : '',
       results.partial ? 'interrupted: partial results' : '',
       `report: ${report}`,
     ].filter(Boolean).join('\n');
@@ -94,10 +106,21 @@ export const scenarioCommand: CommandFactory = (ctx) => ({
             ...(o.planKinds ? { plans: { generic: o.planKinds.generic, custom: o.planKinds.custom, mixed: o.planKinds.mixed } } : {}),
             ...(o.rounds ? { roundsP50Us: o.rounds.map((x) => x.p50Us) } : {}),
           })),
+          ...(v.slo ? { slo: { met: sloMet(v.slo), checks: v.slo } } : {}),
         })),
+        ...(cfg.slo ? { slo: { objective: formatObjective(cfg.slo), met: results.variants.every((v) => sloMet(v.slo ?? [])) } } : {}),
       },
       text,
     );
     if (results.partial) throw new InterruptedError(`interrupted: partial results written to ${dir}`);
+    const missed = results.variants.filter((v) => v.slo && !sloMet(v.slo));
+    if (missed.length) throw new GateError(`${missed.map((v) => v.variant).join(', ')} missed ${formatObjective(cfg.slo!)} (--slo): ${missed.map((v) => `${v.variant} ${describeChecks(v.slo!)}`).join('; ')}`, SLO_EXIT_CODE);
   },
 });
+
+/** Exit code when a variant misses --slo: the same as a regression, so a CI step gates on either. */
+export const SLO_EXIT_CODE = REGRESSION_EXIT_CODE;
+
+function sloLines(r: ScenarioResults, terms: SloTerm[]): string {
+  return [`objective ${formatObjective(terms)}:`, ...r.variants.map((v) => `  ${v.variant}: ${describeChecks(v.slo ?? [])}`)].join('\n');
+}

@@ -11,7 +11,7 @@ import { applyScratch, applyVariant, revertVariant, type PartitionRange } from '
 import { auditSchema, RULES, type AuditQuery, type AuditResult, type Finding } from '../../schema/audit.ts';
 import { exportMigrations, writeExport } from '../../schema/export.ts';
 import { appliedVariants, seedRecords, type SeedRecord } from '../../schema/meta.ts';
-import { findVariant, loadVariants, pickVariants, type Variant } from '../../schema/variants.ts';
+import { findVariant, loadVariants, partitionKey, pickVariants, type Variant } from '../../schema/variants.ts';
 import { scenarioAuditQueries } from '../../scenario/registry.ts';
 import type { Argv } from 'yargs';
 import type { CommandFactory } from '../app.ts';
@@ -121,7 +121,9 @@ async function list(ctx: CliContext, variants: Variant[]): Promise<void> {
       summary: v.summary,
       hypothesis: v.hypothesis,
       schema: v.schema,
-      partitioning: v.partitioning?.unit ?? 'none',
+      partitioning: v.partitioning === null ? 'none' : 'unit' in v.partitioning ? v.partitioning.unit : `hash ${v.partitioning.partitions}`,
+      partitionKey: partitionKey(v),
+      indexes: v.indexes ?? 'full',
       timeIndex: v.timeIndex,
       fullTextSearch: v.features.fullTextSearch,
       messageCountTrigger: v.features.messageCountTrigger,

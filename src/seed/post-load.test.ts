@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import type { TableName } from '../generate/tables.ts';
+import type { TableLayout } from './layout.ts';
+import type { Model } from '../generate/model.ts';
+import { postLoadTasks, probeStrategy } from './post-load.ts';
+
+const leaves = (n: number): TableLayout => ({ table: 'reactions', kind: 'routed', unlogged: false, leaves: Array.from({ length: n }, (_, i) => ({ relation: `r${i}`, from: i, to: i + 1, isDefault: false })) });
+const rows = { messages: 100e6, reactions: 30e6, message_edits: 2.9e6 } as Record<TableName, number>;
+const fk = (table: string) => ({ referencesKind: 'p', table, references: 'messages', leaves: [] as string[] });
+
+describe('how a leaf is checked against a partitioned table', () => {
+  it('merges over the key indexes while few partitions are read again, probes otherwise', () => {
+    // monthly: (4 + 1) / 2 * 100M < 15 * 30M
+    expect(probeStrategy(fk('reactions'), { rows, layouts: new Map([['reactions', leaves(4)]]) })).toBe('merge');
+    // weekly: (14 + 1) / 2 * 100M > 15 * 30M
+    expect(probeStrategy(fk('reactions'), { rows, layouts: new Map([['reactions', leaves(14)]]) })).toBe('probes');
+    // few referencing rows: probes
+    expect(probeStrategy(fk('message_edits'), { rows, layouts: new Map([['message_edits', { ...leaves(4), table: 'message_edits' }]]) })).toBe('probes');
+  });
+
+  it('leaves the planner alone against a plain table', () => {
+    expect(probeStrategy({ ...fk('reactions'), referencesKind: 'r' }, { rows, layouts: new Map() })).toBe('planner');
+  });
+});
+
+describe('the maintenance tasks, derived from the layouts', () => {
+  const plan = { early: [], builds: [], attach: [], foreignKeys: [], late: [], migrations: [] };
+  const tasksFor = (versionNum: number) => {
+    const layouts = new Map<TableName, TableLayout>([
+      ['reactions', leaves(2)],
+      ['attachments', { table: 'attachments', kind: 'parent', unlogged: false, leaves: [{ relation: 'attachments', from: -Infinity, to: Infinity, isDefault: false }], partitions: ['a_even', 'a_odd'], reason: 'list partitions' }],
+      ['users', { table: 'users', kind: 'plain', unlogged: false, leaves: [{ relation: 'users', from: -Infinity, to: Infinity, isDefault: false }] }],
+    ]);
+    const all = postLoadTasks({ variant: 'v', schema: 's', plan, layouts, model: {} as Model, verify: 'none', rows, pages: new Map(), server: { versionNum, maxParallelMaintenanceWorkers: 1 } });
+    return new Map(all.filter((t) => t.step === 'analyze').map((t) => [t.key, t]));
+  };
+
+  it('vacuums each leaf of a table loaded through its parent (not frozen), analyzes the rest', () => {
+    const t = tasksFor(180000);
+    expect([...t.keys()].sort()).toEqual(['analyze:a_even', 'analyze:a_odd', 'analyze:attachments', 'analyze:r0', 'analyze:r1', 'analyze:reactions', 'analyze:users']);
+    expect(['analyze:a_even', 'analyze:a_odd'].map((k) => t.get(k)!.outsideTransaction)).toEqual([true, true]);
+    expect(['analyze:r0', 'analyze:users', 'analyze:attachments'].map((k) => Boolean(t.get(k)!.outsideTransaction))).toEqual([false, false, false]);
+    // 18+: the parent's ANALYZE ONLY runs beside its leaves' work
+    expect(t.get('analyze:attachments')!.exclusive).toEqual(['maint:attachments']);
+  });
+
+  it('before 18 a parent ANALYZE recurses into the leaves, so it never runs beside their VACUUM', () => {
+    expect(tasksFor(150000).get('analyze:attachments')!.exclusive).toEqual(['maint:attachments', 'maint:a_even', 'maint:a_odd']);
+  });
+});

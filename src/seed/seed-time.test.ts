@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { outOfCache, REFERENCE, timeModel, type TimeModelInput } from './seed-time.ts';
+
+const GB = 1024 ** 3;
+const input = (over: Partial<TimeModelInput> = {}): TimeModelInput => ({
+  messages: 10_000_000,
+  rows: { messages: 10_000_000, reactions: 3_000_000, message_edits: 287_500, attachments: 520_000, users: 50_000, read_states: 1_000_000 },
+  variants: [{ name: 'a', heapBytes: 3 * GB, messageLeaves: 4, indexes: [{ name: 'messages_pkey', table: 'messages', bytes: GB, method: 'btree' }, { name: 'messages_author_id_idx', table: 'messages', bytes: GB / 2, method: 'btree' }, { name: 'messages_created_at_idx', table: 'messages', bytes: 1e6, method: 'brin' }] }],
+  jobs: 2,
+  cores: 2,
+  cacheBytes: 16 * GB,
+  speed: 1,
+  verify: 'sample',
+  ...over,
+});
+const step = (m: ReturnType<typeof timeModel>, name: string) => m.steps.find((s) => s.step === name)!;
+
+describe('the seed time model (the arithmetic of --dry-run)', () => {
+  it('loads at the reference work per message, shared by the cores; one generation for every variant', () => {
+    const one = timeModel(input());
+    expect(step(one, 'load').workSeconds).toBeCloseTo(10e6 * REFERENCE.loadUsPerMessage * 1e-6);
+    expect(step(one, 'load').seconds).toBeCloseTo(step(one, 'load').workSeconds / 2);
+    const v = input().variants[0];
+    const three = timeModel(input({ variants: [v, { ...v, name: 'b' }, { ...v, name: 'c' }] }));
+    const perVariant = REFERENCE.loadUsPerMessage - REFERENCE.generateUsPerMessage;
+    expect(step(three, 'load').workSeconds).toBeCloseTo(10e6 * 1e-6 * (3 * perVariant + REFERENCE.generateUsPerMessage));
+  });
+
+  it('builds indexes at the cost of their kind, growing with the log of the entries per partition', () => {
+    const m = timeModel(input());
+    const leaf = 10e6 / 4;
+    const sortFactor = Math.max(0.5, Math.log2(leaf) / Math.log2(REFERENCE.index.referenceLeafEntries));
+    const expected = 10e6 * 1e-6 * ((REFERENCE.index.sorted + REFERENCE.index.random) * sortFactor + REFERENCE.index.brin);
+    expect(step(m, 'indexes').workSeconds).toBeCloseTo(expected);
+    // one partition instead of four: bigger sorts, more work per entry
+    expect(step(timeModel(input({ variants: [{ ...input().variants[0], messageLeaves: 1 }] })), 'indexes').workSeconds).toBeGreaterThan(expected);
+  });
+
+  it('runs the counters on one connection beside the other steps', () => {
+    const m = timeModel(input());
+    const shared = m.steps.filter((s) => !['load', 'reconcile'].includes(s.step)).reduce((a, s) => a + s.workSeconds, 0);
+    expect(m.postLoadSeconds).toBeCloseTo(Math.max((shared + step(m, 'reconcile').workSeconds) / 2, step(m, 'reconcile').workSeconds));
+    expect(m.totalSeconds).toBeCloseTo(m.loadSeconds + m.postLoadSeconds);
+  });
+
+  it('slows the steps that read data once it outgrows the page cache', () => {
+    expect(outOfCache(8 * GB, 16 * GB)).toBe(0);
+    expect(outOfCache(64 * GB, 16 * GB)).toBeCloseTo(0.75);
+    const inMemory = timeModel(input());
+    const outOfMemory = timeModel(input({ cacheBytes: 1 * GB }));
+    const share = outOfCache(3 * GB, 1 * GB);
+    expect(step(outOfMemory, 'load').workSeconds / step(inMemory, 'load').workSeconds).toBeCloseTo(1 + REFERENCE.outOfMemory.load * share);
+    expect(step(outOfMemory, 'reconcile').workSeconds / step(inMemory, 'reconcile').workSeconds).toBeCloseTo(1 + REFERENCE.outOfMemory.reconcile * share);
+  });
+
+  it('scales every step with the calibrated speed, and the verification with its mode', () => {
+    const base = timeModel(input());
+    const fast = timeModel(input({ speed: 2 }));
+    expect(fast.totalSeconds).toBeCloseTo(base.totalSeconds / 2);
+    expect(step(timeModel(input({ verify: 'none' })), 'verify').seconds).toBe(0);
+    expect(step(timeModel(input({ verify: 'full' })), 'checksums').seconds).toBeGreaterThan(step(base, 'checksums').seconds);
+  });
+});

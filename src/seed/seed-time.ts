@@ -1,0 +1,146 @@
+// How long a seed takes, step by step: work per row for each step (core-seconds, fitted from
+// seeds at 20M and 100M messages on a 2-core machine, docs/PERFORMANCE.md), scaled by how fast
+// this server ingests a sample now (the calibration), divided among the connections, and slowed
+// where the data outgrows the memory left for the page cache (also fitted from those runs). Pure.
+
+export interface TimeModelInput {
+  /** Messages, and rows of every table, of the data plan. */
+  messages: number;
+  rows: Record<string, number>;
+  variants: Array<{
+    name: string;
+    /** Bytes on disk of the heap and of each index (the size estimates). */
+    heapBytes: number;
+    indexes: Array<{ name: string; table: string; bytes: number; method: 'btree' | 'brin' | 'gin' }>;
+    /** Leaf partitions of the messages table (1 when unpartitioned). */
+    messageLeaves: number;
+  }>;
+  /** Connections (and cores) the seed uses. */
+  jobs: number;
+  cores: number;
+  /** Memory left to the page cache: RAM less shared_buffers and what the processes hold. */
+  cacheBytes: number;
+  /** Calibration now against the reference machine's: > 1 when this server is faster. */
+  speed: number;
+  verify: 'full' | 'sample' | 'none';
+}
+
+export interface StepTime {
+  step: string;
+  seconds: number;
+  /** Work in core-seconds, before dividing among connections. */
+  workSeconds: number;
+  detail: string;
+}
+
+export interface TimeModel {
+  steps: StepTime[];
+  loadSeconds: number;
+  postLoadSeconds: number;
+  totalSeconds: number;
+}
+
+/**
+ * Work per row, in core-microseconds, on the reference machine (2 vCPUs, the loaded shared machine
+ * the figures in docs/PERFORMANCE.md come from). Index builds per entry at 6.7M entries per leaf,
+ * growing with the log of the leaf's entries (a sort).
+ */
+export const REFERENCE = {
+  /** What the calibration sample (calibrateServer) measured on that machine when the figures below were taken. */
+  serverMessagesPerSec: 100_000,
+  /** The whole load (generation, routing, COPY FREEZE of the family and the small tables) per message and variant. */
+  loadUsPerMessage: 8.2,
+  /** Of which generation, shared by all the variants of one seed. */
+  generateUsPerMessage: 2.0,
+  index: {
+    /** Keys that arrive in order (primary keys by time, created_at): the sort finds them sorted. */
+    sorted: 0.55,
+    /** Keys in random order (channel, author, user). */
+    random: 1.3,
+    /** Partial and GIN indexes: a heap scan, and few entries. */
+    scan: 0.35,
+    brin: 0.1,
+    referenceLeafEntries: 6.7e6,
+  },
+  /** Per message, all foreign keys of the message family and their leaves. */
+  foreignKeysUsPerMessage: 1.05,
+  /** Foreign keys of the other tables, per row. */
+  foreignKeysUsPerRow: 0.3,
+  reconcileUsPerMessage: 0.5,
+  analyzeSecondsPerRelation: 0.15,
+  verifyUsPerRow: { sample: 0.07, full: 1.6, none: 0 },
+  checksumUsPerRow: { sample: 0.14, full: 2.2, none: 0 },
+  /**
+   * Once the data outgrows the page cache, steps read from disk: a step's work grows by this share
+   * times the fraction of the data that does not fit (fitted from the 100M runs).
+   */
+  outOfMemory: { load: 0.15, indexes: 0.35, foreignKeys: 0.5, reconcile: 1.0 },
+};
+
+const classOf = (ix: TimeModelInput['variants'][number]['indexes'][number]): keyof Omit<typeof REFERENCE.index, 'referenceLeafEntries'> => {
+  if (ix.method === 'brin') return 'brin';
+  if (ix.method === 'gin' || /thread|mention|fts/.test(ix.name)) return 'scan';
+  if (/_pkey$|created_at/.test(ix.name)) return 'sorted';
+  return 'random';
+};
+
+/** The fraction of `bytes` that does not fit in the page cache. */
+export function outOfCache(bytes: number, cacheBytes: number): number {
+  return bytes <= cacheBytes ? 0 : 1 - cacheBytes / bytes;
+}
+
+export function timeModel(input: TimeModelInput): TimeModel {
+  const R = REFERENCE;
+  const us = 1e-6;
+  const slow = (share: number, bytes: number) => 1 + share * outOfCache(bytes, input.cacheBytes);
+  const dataBytes = input.variants.reduce((a, v) => a + v.heapBytes, 0);
+  const allRows = Object.values(input.rows).reduce((a, b) => a + b, 0);
+  const family = ['messages', 'message_edits', 'reactions', 'attachments'];
+  const otherRows = Object.entries(input.rows).filter(([t]) => !family.includes(t)).reduce((a, [, n]) => a + n, 0);
+  const n = input.variants.length;
+  const par = Math.max(1, Math.min(input.jobs, input.cores));
+  const steps: StepTime[] = [];
+  const add = (step: string, workSeconds: number, parallel: number, detail: string) => {
+    const w = workSeconds / input.speed;
+    steps.push({ step, workSeconds: w, seconds: w / parallel, detail });
+  };
+
+  // Load: every variant's COPY work, plus one generation for all.
+  const loadWork = input.messages * us * (n * (R.loadUsPerMessage - R.generateUsPerMessage) + R.generateUsPerMessage) * slow(R.outOfMemory.load, dataBytes);
+  add('load', loadWork, input.cores, `${n} variant(s), one generation, ${formatRate(input.messages, loadWork / input.speed / input.cores)}`);
+
+  let indexWork = 0;
+  const perIndex: string[] = [];
+  for (const v of input.variants) {
+    for (const ix of v.indexes) {
+      const rows = input.rows[ix.table] ?? 0;
+      const leaves = ix.table === 'messages' || family.includes(ix.table) ? v.messageLeaves : 1;
+      const leafEntries = Math.max(2, rows / leaves);
+      const k = classOf(ix);
+      const sort = k === 'sorted' || k === 'random' ? Math.log2(leafEntries) / Math.log2(R.index.referenceLeafEntries) : 1;
+      const heapPerLeaf = (family.includes(ix.table) ? v.heapBytes * 0.85 : v.heapBytes * 0.15) / leaves;
+      const w = rows * us * R.index[k] * Math.max(0.5, sort) * slow(R.outOfMemory.indexes, heapPerLeaf * 2);
+      indexWork += w;
+      perIndex.push(`${ix.name} ${Math.round(w / input.speed)} s`);
+    }
+  }
+  add('indexes', indexWork, par, `work per index: ${perIndex.join(', ')}`);
+  add('analyze', input.variants.reduce((a, v) => a + (v.messageLeaves * 4 + 15) * R.analyzeSecondsPerRelation, 0), par, 'a sample of each table and leaf');
+  const fkWork = n * (input.messages * us * R.foreignKeysUsPerMessage + otherRows * us * R.foreignKeysUsPerRow) * slow(R.outOfMemory.foreignKeys, dataBytes / n);
+  add('foreign-keys', fkWork, par, 'validated leaf by leaf (NOT VALID, then VALIDATE)');
+  const rec = n * input.messages * us * R.reconcileUsPerMessage * slow(R.outOfMemory.reconcile, dataBytes / n);
+  add('reconcile', rec, 1, 'channel counters: one scan of messages, on one connection');
+  add('verify', n * allRows * us * R.verifyUsPerRow[input.verify], par, input.verify === 'none' ? 'skipped (--verify none)' : `--verify ${input.verify}: row counts per relation${input.verify === 'full' ? ' and per key range' : ''}`);
+  add('checksums', n * allRows * us * R.checksumUsPerRow[input.verify], par, input.verify === 'full' ? 'every row hashed' : input.verify === 'sample' ? `one key range in 64 hashed` : 'skipped');
+
+  const loadSeconds = steps.find((s) => s.step === 'load')!.seconds;
+  // After the load the steps share the connections; reconcile runs on one of them beside the others.
+  const shared = steps.filter((s) => s.step !== 'load' && s.step !== 'reconcile').reduce((a, s) => a + s.workSeconds, 0);
+  const recS = steps.find((s) => s.step === 'reconcile')!;
+  const postLoadSeconds = Math.max((shared + recS.workSeconds) / par, recS.seconds);
+  return { steps, loadSeconds, postLoadSeconds, totalSeconds: loadSeconds + postLoadSeconds };
+}
+
+function formatRate(messages: number, seconds: number): string {
+  return `~${Math.round(messages / Math.max(1e-9, seconds) / 1000)}K messages/s`;
+}
