@@ -67,6 +67,8 @@ export interface PgbenchRun {
   tps: number;
   /** Per-transaction latency from its log (-l): from the scheduled start under -R, lag included. */
   latency: Histogram;
+  /** Under -R: how late each transaction started after its scheduled time (log column 7, µs), pgbench's own lateness plus any wait behind its client's previous transaction. */
+  lag?: Histogram;
 }
 
 /**
@@ -85,14 +87,16 @@ export async function pgbench(target: Target, schema: string, script: string, o:
     if (o.ratePerSec) args.push('-R', String(o.ratePerSec));
     const r = await runPeer('pgbench', [...args, '-f', file, url.toString().replaceAll('+', '%20')], env);
     const latency = newHistogram();
+    const lag = o.ratePerSec ? newHistogram() : undefined;
     for (const f of fs.readdirSync(tmp).filter((x) => x.startsWith('log'))) {
       for (const line of fs.readFileSync(path.join(tmp, f), 'utf8').split('\n')) {
         // client_id transaction_no time script_no time_epoch time_us [schedule_lag]
         const cols = line.trim().split(/\s+/);
         if (cols.length >= 3 && /^\d+$/.test(cols[2])) record(latency, Number(cols[2]));
+        if (lag && cols.length >= 7 && /^\d+$/.test(cols[6])) record(lag, Number(cols[6]));
       }
     }
-    return { tps: Number(/tps = ([\d.]+)/.exec(r.stdout)?.[1] ?? Number.NaN), latency };
+    return { tps: Number(/tps = ([\d.]+)/.exec(r.stdout)?.[1] ?? Number.NaN), latency, lag };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
