@@ -11,7 +11,7 @@ import { loadModel, type Model, type ModelParams } from '../generate/model.ts';
 import { buildPlan, GENERATOR_VERSION, planParams } from '../generate/plan.ts';
 import { formatBytes, formatMs, shortCount } from '../metrics/format.ts';
 import type { GrowthPoint, GrowthResults, RunEnvironment, ScenarioResults, VariantScenarioResult } from '../results/types.ts';
-import { LoadPool, runScenario, type AnyScenario, type RunEvent, type ScenarioRunConfig } from '../scenario/engine.ts';
+import { describeScenario, LoadPool, runScenario, type AnyScenario, type RunEvent, type ScenarioRunConfig } from '../scenario/engine.ts';
 import { revertVariant } from '../schema/apply.ts';
 import { seedRecords, type SeedRecord } from '../schema/meta.ts';
 import type { Variant } from '../schema/variants.ts';
@@ -281,12 +281,7 @@ export async function runGrowth(base: Target, cfg: GrowthConfig, plan: GrowthPla
   return {
     ...envelope({ name: `${cfg.scenario.name}-growth`, startedAt, command, environment: env }, interrupted || points.length < plan.items.length),
     kind: 'growth',
-    scenario: scenarioShape ?? {
-      name: cfg.scenario.name,
-      description: cfg.scenario.description,
-      question: cfg.scenario.question,
-      operations: cfg.scenario.operations.map((o) => ({ name: o.name, weight: o.weight ?? 0, sql: o.sql, kind: o.kind })),
-    },
+    scenario: scenarioShape ?? describeScenario(cfg.scenario),
     config: {
       variants: cfg.variants.map((v) => v.name),
       sizes: cfg.sizes,

@@ -1,5 +1,6 @@
 // The versioned results schema: what every seed, scenario and bench run writes to results.json,
 // restating its whole configuration, so a report can be rendered from the file alone.
+import type { PowerLawFit } from '../metrics/fit.ts';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
@@ -463,22 +464,11 @@ export interface GrowthPoint {
   result: VariantScenarioResult;
 }
 
-/** log y = logCoefficient + exponent · log x, fitted by least squares on the measured points. */
-export interface GrowthFit {
+/** log y = logCoefficient + exponent · log x, fitted by least squares on the measured points (metrics/fit.ts). */
+export interface GrowthFit extends PowerLawFit {
   variant: string;
   /** 'throughput', 'p50:<operation>', 'p99:<operation>', 'tableBytes', 'indexBytes'. */
   metric: string;
-  n: number;
-  exponent: number;
-  /** 95% interval of the exponent (null with two points: no degrees of freedom left). */
-  exponentLow: number | null;
-  exponentHigh: number | null;
-  logCoefficient: number;
-  r2: number | null;
-  /** For prediction intervals: residual standard deviation (log space), mean of log x, sum of squares of log x. */
-  residualSd: number | null;
-  meanLogX: number;
-  sxxLog: number;
   minMessages: number;
   maxMessages: number;
 }

@@ -5,7 +5,7 @@ import type { Model } from '../generate/model.ts';
 import type { World } from './api.ts';
 import { buildWorld } from './world.ts';
 
-export { runScenario, type RunEvent, type RunRecord, type ScenarioRunConfig } from './run.ts';
+export { describeScenario, runScenario, type RunEvent, type RunRecord, type ScenarioRunConfig } from './run.ts';
 export { LoadPool } from './load.ts';
 export type { LoadShape } from './executor.ts';
 export { loadScenario, scenarioAuditQueries, scenarioFile, scenarioNames, type AnyScenario } from './registry.ts';

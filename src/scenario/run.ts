@@ -649,12 +649,7 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
     const results: ScenarioResults = {
       ...envelope({ name: record.name ?? cfg.scenario.name, startedAt, command: record.command, environment: env }, interrupted),
       kind: 'scenario',
-      scenario: {
-        name: cfg.scenario.name,
-        description: cfg.scenario.description,
-        question: cfg.scenario.question,
-        operations: cfg.scenario.operations.map((o) => ({ name: o.name, weight: o.weight ?? 0, sql: o.sql, kind: o.kind })),
-      },
+      scenario: describeScenario(cfg.scenario),
       config: {
         variants: cfg.variants.map((v) => v.name),
         executor: cfg.shape.kind,
@@ -726,4 +721,14 @@ async function microVariant(target: Target, cfg: ScenarioRunConfig, v: Variant, 
   } finally {
     await conn.close();
   }
+}
+
+/** A scenario as results record it: what it asks and the operations it runs. */
+export function describeScenario(scenario: AnyScenario): ScenarioResults['scenario'] {
+  return {
+    name: scenario.name,
+    description: scenario.description,
+    question: scenario.question,
+    operations: scenario.operations.map((o) => ({ name: o.name, weight: o.weight ?? 0, sql: o.sql, kind: o.kind })),
+  };
 }
