@@ -158,6 +158,25 @@ describe('the audit', () => {
     });
   });
 
+  it('a variant applied from an older definition (no snowflake_ceil) is checked as the current design, naming the command that updates it', async () => {
+    const v = variants.find((x) => x.name === 'btree-unpartitioned')!;
+    await withClient(url, async (c) => {
+      await applyVariant(c, v, RANGE);
+      // What a schema applied before snowflake_ceil existed looks like: no function, another hash.
+      await c.query(`DROP FUNCTION ${v.schema}.snowflake_ceil(timestamptz)`);
+      await c.query(`UPDATE chatbench.variants SET definition_hash = 'older' WHERE variant = $1`, [v.name]);
+    });
+    try {
+      const r = await runCli(['check', '--variant', v.name, '--db', url, '--json']);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const rep = JSON.parse(r.stdout).reports[0];
+      expect(rep.how).toMatch(/older definition of schemas\/; "chatbench schema revert --variant btree-unpartitioned --force, then schema apply --variant btree-unpartitioned"/);
+      expect(rep.checked['soft-delete-filter']).toBeGreaterThan(5);
+    } finally {
+      await withClient(url, (c) => revertVariant(c, v, { force: true }));
+    }
+  });
+
   it('db url --variant lands in the variant\'s tables', async () => {
     expect((await runCli(['schema', 'apply', '--variant', 'btree-weekly', '--db', url])).code).toBe(0);
     const u = await runCli(['db', 'url', '--variant', 'btree-weekly', '--db', url]);
