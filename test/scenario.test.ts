@@ -10,10 +10,10 @@ import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMAS_DIR } from '../src/config/paths.ts';
 import { DEFAULT_SEED } from '../src/generate/defaults.ts';
-import { loadModel } from '../src/generate/model.ts';
+import { loadModel, modelParamsOf } from '../src/generate/model.ts';
 import { checkIdentities, readResults } from '../src/results/io.ts';
 import type { ScenarioResults } from '../src/results/types.ts';
-import { seedRecords } from '../src/schema/meta.ts';
+import { seedRecords } from '../src/schema/bookkeeping.ts';
 import { answerChecks } from '../src/scenario/checks.ts';
 import { loadAllScenarios, loadScenario, scenarioNames } from '../src/scenario/registry.ts';
 import { LeanConnection } from '../src/db/lean-connection.ts';
@@ -78,8 +78,8 @@ describe('writes never reach what answer checks read', () => {
     await admin.connect();
     const clients: Array<{ variant: string; client: pg.Client }> = [];
     try {
-      const plan = (await seedRecords(admin, designs)).get(designs[0])!.plan as Parameters<typeof loadModel>[0] & { endMs: number };
-      const model = await loadModel(plan);
+      const plan = (await seedRecords(admin, designs)).get(designs[0])!.plan;
+      const model = await loadModel(modelParamsOf(plan));
       for (const [k, variant] of designs.entries()) {
         const client = new pg.Client({ connectionString: url, options: `-c search_path=${schemas[k]},public` });
         await client.connect();
@@ -135,8 +135,8 @@ describe('every scenario on every variant', () => {
 
 describe('the lean path', () => {
   it('returns the same rows as node-postgres on every read of every scenario, on two designs', async () => {
-    const seeded = await withClient(url, async (c) => (await c.query(`SELECT plan FROM chatbench.seeds WHERE variant = 'btree-unpartitioned'`)).rows[0].plan);
-    const model = await loadModel({ seed: seeded.seed, messages: seeded.messages, users: seeded.users, servers: seeded.servers, startMs: seeded.startMs, days: seeded.days });
+    const seeded = await withClient(url, async (c) => (await seedRecords(c, ['btree-unpartitioned'])).get('btree-unpartitioned')!.plan);
+    const model = await loadModel(modelParamsOf(seeded));
     const world = buildWorld(model, seeded.endMs + 1000, () => 0);
     let compared = 0;
     for (const schema of ['chatbench_btree_unpartitioned', 'chatbench_btree_weekly']) {

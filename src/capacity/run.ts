@@ -8,7 +8,7 @@ import { formatRate } from '../metrics/format.ts';
 import { formatObjective } from '../metrics/slo.ts';
 import type { CapacityDesignResult, CapacityResults, CapacityStep, ScenarioResults, SloTerm, VariantScenarioResult } from '../results/types.ts';
 import { LoadPool, runScenario, type AnyScenario, type RunEvent, type ScenarioRunConfig } from '../scenario/engine.ts';
-import { sameData, seedRecords } from '../schema/meta.ts';
+import { sameData, seedRecords } from '../schema/bookkeeping.ts';
 import type { Variant } from '../schema/variants.ts';
 import { attributeLimit, judgeStep, stepFacts, type Budgets } from './judge.ts';
 import { remainingSteps, runSearch, type NextStep, type SearchOptions, type SearchOutcome, type SearchState } from './search.ts';

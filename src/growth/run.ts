@@ -8,16 +8,15 @@ import { runEnvironment } from '../db/facts.ts';
 import { connectClient, onDatabase, type Target } from '../db/target.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { loadModel, type Model, type ModelParams } from '../generate/model.ts';
-import { buildPlan, GENERATOR_VERSION, planParams } from '../generate/plan.ts';
+import { buildPlan, planParams } from '../generate/plan.ts';
 import { formatBytes, formatMs, shortCount } from '../metrics/format.ts';
 import type { GrowthPoint, GrowthResults, RunEnvironment, ScenarioResults, VariantScenarioResult } from '../results/types.ts';
 import { describeScenario, LoadPool, runScenario, type AnyScenario, type RunEvent, type ScenarioRunConfig } from '../scenario/engine.ts';
 import { revertVariant } from '../schema/apply.ts';
-import { seedRecords, type SeedRecord } from '../schema/meta.ts';
+import { dataKeyOf, sameData, seedRecords, type SeedRecord } from '../schema/bookkeeping.ts';
 import type { Variant } from '../schema/variants.ts';
 import os from 'node:os';
 import { calibrateGenerator, calibrateServer, estimateSeed, estimateVariant, type Calibration } from '../seed/estimate.ts';
-import { sameData } from '../schema/meta.ts';
 import { seedVariants, type SeedEvent } from '../seed/seed.ts';
 import { fitGrowth, memoryCrossings, project, settingBytes } from './analyse.ts';
 import { planGrowth, sizeDatabase, type GrowthItem, type GrowthPlan } from './plan.ts';
@@ -100,7 +99,7 @@ export async function inspectGrowth(base: Target | null, cfg: GrowthConfig, base
   const inBase = base ? await recordsIn(base, baseDatabase) : new Map<string, SeedRecord>();
   for (const messages of cfg.sizes) {
     const db = sizeDatabase(baseDatabase, messages);
-    const key = { ...paramsFor(messages, cfg.dataSeed), generatorVersion: GENERATOR_VERSION };
+    const key = dataKeyOf(paramsFor(messages, cfg.dataSeed));
     const mark = base ? await databaseMark(base, db) : 'none';
     if (mark === 'theirs') throw new RuntimeError(`database ${db} exists and chatbench growth did not create it, so chatbench keeps out of it: rename or drop it, or use another --db`);
     const inSize = base && mark === 'ours' ? await recordsIn(base, db) : new Map<string, SeedRecord>();

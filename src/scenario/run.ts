@@ -16,7 +16,7 @@ import { evaluateVariantSlo } from '../metrics/slo.ts';
 import { envelope } from '../results/envelope.ts';
 import { checkIdentities } from '../results/io.ts';
 import type { EventResult, OperationResult, ScenarioResults, SloTerm, TimelinePoint, VariantScenarioResult } from '../results/types.ts';
-import { advanceClock, sameData, seedRecords, type StoredPlan } from '../schema/meta.ts';
+import { advanceClock, sameData, seedRecords, type StoredPlan } from '../schema/bookkeeping.ts';
 import { retentionMethodOf } from '../schema/retention.ts';
 import { partitionKey, rangeUnit, type Variant } from '../schema/variants.ts';
 import { DEFAULT_RUN_OPTIONS, type RunOptions, type VariantInfo } from './api.ts';
@@ -106,7 +106,7 @@ async function seededState(client: pg.Client, variants: Variant[]): Promise<Seed
   if (differ.length) {
     throw new UsageError(`variants ${variants[0].name} and ${differ.join(', ')} hold different data sets: seed them with the same command so the comparison means something`);
   }
-  const virtualNowMs = Math.max(plans[0].endMs, ...variants.map((v) => new Date(byName.get(v.name)!.virtualNow ?? plans[0].endMs).getTime()));
+  const virtualNowMs = Math.max(plans[0].endMs, ...variants.map((v) => byName.get(v.name)!.virtualNowMs ?? plans[0].endMs));
   const seedOf = new Map(
     variants.map((v) => {
       const row = byName.get(v.name)!;

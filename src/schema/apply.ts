@@ -5,7 +5,7 @@ import pg from 'pg';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { toDatabaseError } from '../db/sqlstate.ts';
 import { splitStatements } from './split.ts';
-import { appliedVariant, dropMetaIfEmpty, ensureMeta, lockDdl, META_SCHEMA } from './meta.ts';
+import { appliedVariant, bookkeepingPresent, ensureMeta, forgetVariant, lockDdl, recordPhase } from './bookkeeping.ts';
 import { rangeUnit, type Phase, type Variant } from './variants.ts';
 
 const SCHEMA_MARK = 'chatbench variant';
@@ -110,36 +110,19 @@ export async function applyVariant(client: pg.ClientBase, variant: Variant, rang
 async function applyPhaseInTransaction(client: pg.ClientBase, variant: Variant, phase: Phase, range?: PartitionRange): Promise<MigrationTiming[]> {
   await lockDdl(client);
   const exists = await assertOurs(client, variant);
-  const state = exists ? await appliedVariant(client, variant.name) : undefined;
   if (phase === 'pre-load') {
     if (exists) throw new UsageError(`variant ${variant.name} is already applied (schema ${variant.schema}): revert it first with "schema revert --variant ${variant.name}"`);
     await ensureMeta(client);
     await client.query(`CREATE SCHEMA ${pg.escapeIdentifier(variant.schema)}`);
     await client.query(`COMMENT ON SCHEMA ${pg.escapeIdentifier(variant.schema)} IS ${pg.escapeLiteral(`${SCHEMA_MARK} ${variant.name}: created by chatbench, removed by "chatbench schema revert --variant ${variant.name}"`)}`);
-  } else if (!state || state.phase !== 'pre-load') {
-    throw new RuntimeError(`variant ${variant.name} is ${state ? 'already indexed' : 'not created'}: cannot run its post-load phase`);
+  } else {
+    const state = exists && (await bookkeepingPresent(client)) ? await appliedVariant(client, variant.name) : undefined;
+    if (!state || state.phase !== 'pre-load') throw new RuntimeError(`variant ${variant.name} is ${state ? 'already indexed' : 'not created'}: cannot run its post-load phase`);
   }
   await setSchemaPath(client, variant.schema);
   const timings = await runMigrations(client, variant, phase, range);
-  const names = variant.migrations.filter((m) => m.phase === phase).map((m) => m.name);
-  await client.query(
-    `INSERT INTO ${META_SCHEMA}.variants (variant, schema_name, definition_hash, applied, phase)
-     VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (variant) DO UPDATE SET applied = ${META_SCHEMA}.variants.applied || EXCLUDED.applied, phase = EXCLUDED.phase, updated_at = now()`,
-    [variant.name, variant.schema, variant.definitionHash, names, phase],
-  );
+  await recordPhase(client, variant, phase, variant.migrations.filter((m) => m.phase === phase).map((m) => m.name));
   return timings;
-}
-
-/**
- * Records a phase as applied when its migrations were run by someone else than applyPhase: the
- * seeder runs the post-load statements itself, on parallel connections, each with its own mark.
- */
-export async function recordPhase(client: pg.ClientBase, variant: Variant, phase: Phase, names: string[]): Promise<void> {
-  await client.query(
-    `UPDATE ${META_SCHEMA}.variants SET applied = applied || $2::text[], phase = $3, updated_at = now() WHERE variant = $1`,
-    [variant.name, names, phase],
-  );
 }
 
 /**
@@ -150,7 +133,9 @@ export async function revertVariant(client: pg.ClientBase, variant: Variant, opt
   return inTransaction(client, async () => {
     await lockDdl(client);
     if (!(await assertOurs(client, variant))) return { reverted: false };
-    const state = await appliedVariant(client, variant.name);
+    // Read under the DDL lock even when the caller has read it before: another chatbench may have
+    // changed the variant in between, and the down migrations must match what is applied now.
+    const state = (await bookkeepingPresent(client)) ? await appliedVariant(client, variant.name) : undefined;
     if (!state) throw new RuntimeError(`schema ${variant.schema} is marked as chatbench's but has no bookkeeping entry; drop it yourself after checking it`);
     if (state.definitionHash !== variant.definitionHash) {
       if (!opts.force) {
@@ -158,8 +143,7 @@ export async function revertVariant(client: pg.ClientBase, variant: Variant, opt
       }
       // Asked to: the schema is marked as chatbench's, and the user accepted losing its contents.
       await client.query(`DROP SCHEMA ${pg.escapeIdentifier(variant.schema)} CASCADE`);
-      await client.query(`DELETE FROM ${META_SCHEMA}.variants WHERE variant = $1`, [variant.name]);
-      await dropMetaIfEmpty(client);
+      await forgetVariant(client, variant.name);
       return { reverted: true };
     }
     await setSchemaPath(client, variant.schema);
@@ -176,8 +160,7 @@ export async function revertVariant(client: pg.ClientBase, variant: Variant, opt
       }
       throw e;
     }
-    await client.query(`DELETE FROM ${META_SCHEMA}.variants WHERE variant = $1`, [variant.name]);
-    await dropMetaIfEmpty(client);
+    await forgetVariant(client, variant.name);
     return { reverted: true };
   });
 }

@@ -6,7 +6,7 @@ import { UsageError } from '../errors.ts';
 import { DEFAULT_DAYS, DEFAULT_START_MS } from '../generate/defaults.ts';
 import { applyScratch } from './apply.ts';
 import { auditSchema, type AuditQuery, type AuditResult } from './audit.ts';
-import { appliedVariants, seedRecords } from './meta.ts';
+import { appliedVariants, seedRecords } from './bookkeeping.ts';
 import type { Variant } from './variants.ts';
 
 export interface CheckReport {

@@ -2,7 +2,7 @@
 // applied, loading, applied and empty, or seeded and with how many messages).
 import type pg from 'pg';
 import { formatCount } from '../metrics/format.ts';
-import { appliedVariants, seedRecords } from './meta.ts';
+import { appliedVariants, seedRecords } from './bookkeeping.ts';
 import { partitionKey, type Variant } from './variants.ts';
 
 export async function variantStates(client: pg.Client, variants: Variant[]) {

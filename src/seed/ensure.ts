@@ -4,7 +4,7 @@ import type { Target } from '../db/target.ts';
 import { connectClient } from '../db/target.ts';
 import { UsageError } from '../errors.ts';
 import { loadModel, modelParamsOf, type Model, type ModelParams } from '../generate/model.ts';
-import { sameData, seedRecords, type DataKey } from '../schema/meta.ts';
+import { dataKeyOf, sameData, seedRecords } from '../schema/bookkeeping.ts';
 import { GENERATOR_VERSION } from '../generate/plan.ts';
 import type { Variant } from '../schema/variants.ts';
 import { seedVariants, type SeedEvent } from './seed.ts';
@@ -27,7 +27,7 @@ export async function ensureSeeded(target: Target, variants: Variant[], params: 
   // A complete seed made by another generator version cannot be matched: seed the others afresh.
   const reusable = existing && existing.plan.generatorVersion === GENERATOR_VERSION ? existing : undefined;
   const use: ModelParams = reusable ? modelParamsOf(reusable.plan) : params;
-  const key: DataKey = { ...use, generatorVersion: GENERATOR_VERSION };
+  const key = dataKeyOf(use);
   const model = await loadModel(use);
   const out: Ensured = { params: use, model, seeded: [], reused: [] };
   const todo: Variant[] = [];

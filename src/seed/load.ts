@@ -20,7 +20,7 @@ import { InterruptedError, RuntimeError } from '../errors.ts';
 import { messageTimeMs, SNOWFLAKE_EPOCH_MS, SNOWFLAKE_SEQ_BITS, type Model } from '../generate/model.ts';
 import { LOAD_ORDER, MESSAGE_FAMILY, TABLES, writeMessageFamily, writeTableRows, type TableName } from '../generate/tables.ts';
 import { buildPlan } from '../generate/plan.ts';
-import { META_SCHEMA } from '../schema/meta.ts';
+import { markLoaded } from '../schema/bookkeeping.ts';
 import { routeHash, routeKey, type TableLayout } from './layout.ts';
 import { RangeCounts, rangeSpec, type RangeSpec } from './ranges.ts';
 
@@ -328,17 +328,7 @@ class Sink {
       this.copy!.end();
       await finished(this.copy!);
       if (this.marks) {
-        const c = this.client!;
-        await c.query(
-          `INSERT INTO ${META_SCHEMA}.seed_sinks (variant, relation, table_name, row_count, bytes) VALUES ($1, $2, $3, $4, $5)`,
-          [this.design.variant, this.plan.relation, this.plan.table, this.rows, this.bytes],
-        );
-        const e = this.counts.entries();
-        await c.query(
-          `INSERT INTO ${META_SCHEMA}.seed_ranges (variant, relation, table_name, range, row_count, key_sum)
-           SELECT $1, $2, $3, r, n, s FROM unnest($4::int[], $5::bigint[], $6::bigint[]) AS x(r, n, s)`,
-          [this.design.variant, this.plan.relation, this.plan.table, e.map((x) => x[0]), e.map((x) => x[1]), e.map((x) => x[2])],
-        );
+        await markLoaded(this.client!, { variant: this.design.variant, relation: this.plan.relation, table: this.plan.table, rows: this.rows, bytes: this.bytes, ranges: this.counts.entries() });
       }
       await this.client!.query('COMMIT');
       this.pool?.give(this.client!);

@@ -6,7 +6,7 @@
 // and everything else (functions, triggers) runs first, or last if it names an index or key.
 import pg from 'pg';
 import { applyScratch } from '../schema/apply.ts';
-import { META_SCHEMA } from '../schema/meta.ts';
+import { rememberedPlan, rememberPlan } from '../schema/bookkeeping.ts';
 import { splitStatements } from '../schema/split.ts';
 import type { Variant } from '../schema/variants.ts';
 
@@ -128,10 +128,10 @@ const PLAN_VERSION = 1;
  */
 export async function cachedPostLoadPlan(client: pg.ClientBase, variant: Variant, range: { fromMs: number; toMs: number }, opts: { notValidOnPartitioned: boolean; serverVersionNum: number }): Promise<PostLoadPlan> {
   const key = [PLAN_VERSION, variant.name, variant.definitionHash, range.fromMs, range.toMs, opts.serverVersionNum, opts.notValidOnPartitioned].join(':');
-  const hit = await client.query(`SELECT plan FROM ${META_SCHEMA}.seed_plans WHERE key = $1`, [key]);
-  if (hit.rowCount) return hit.rows[0].plan as PostLoadPlan;
+  const hit = await rememberedPlan(client, key);
+  if (hit !== undefined) return hit as PostLoadPlan;
   const plan = await planPostLoad(client, variant, range, opts);
-  await client.query(`INSERT INTO ${META_SCHEMA}.seed_plans (key, plan) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, [key, JSON.stringify(plan)]);
+  await rememberPlan(client, key, plan);
   return plan;
 }
 

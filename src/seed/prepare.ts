@@ -9,9 +9,9 @@ import { benchmarkSettings, machineFacts } from '../db/server-settings.ts';
 import { connectClient, type Target } from '../db/target.ts';
 import { RuntimeError } from '../errors.ts';
 import { loadModel, type Model, type ModelParams } from '../generate/model.ts';
-import { buildPlan, GENERATOR_VERSION, type DataPlan } from '../generate/plan.ts';
+import { buildPlan, type DataPlan } from '../generate/plan.ts';
 import { formatBytes } from '../metrics/format.ts';
-import { sameData, seedRecords } from '../schema/meta.ts';
+import { appliedVariants, dataKeyOf, sameData, seedRecords, type SeedRecord } from '../schema/bookkeeping.ts';
 import type { Variant } from '../schema/variants.ts';
 import { chooseDefault, inContrastOrder, safetyMargin } from './choose.ts';
 import { calibrateGenerator, calibrateServer, estimateSeed, estimateVariant, freeBytes, type Calibration, type SeedEstimate } from './estimate.ts';
@@ -65,12 +65,14 @@ async function serverMemory(client: pg.Client | undefined): Promise<{ sharedBuff
 }
 
 export async function prepareSeed(req: SeedRequest): Promise<SeedPreparation> {
-  const key = { ...req.params, generatorVersion: GENERATOR_VERSION };
+  const key = dataKeyOf(req.params);
   const client = req.target ? await connectClient(req.target, { applicationName: 'chatbench seed prepare' }) : undefined;
   try {
     // Refuse data in the way before spending time on the model (the seed checks again under its lock).
-    const records = client ? await seedRecords(client) : new Map();
-    if (client && !req.dryRun && req.variantsGiven) for (const v of req.variants) await seedDecision(client, v, key, req);
+    const records = client ? await seedRecords(client) : new Map<string, SeedRecord>();
+    const applied = new Map((client ? await appliedVariants(client) : []).map((a) => [a.variant, a]));
+    const decide = async (c: pg.Client, v: Variant) => seedDecision(c, v, key, req, { applied: applied.get(v.name), seed: records.get(v.name) });
+    if (client && !req.dryRun && req.variantsGiven) for (const v of req.variants) await decide(client, v);
     req.log(`building the data model (${req.params.messages.toLocaleString('en-US')} messages, seed ${req.params.seed})...`);
     const model = await loadModel(req.params);
     const plan = buildPlan(req.params, model);
@@ -89,7 +91,7 @@ export async function prepareSeed(req: SeedRequest): Promise<SeedPreparation> {
       if (!variants.length && c.left.length && free !== undefined) throw new RuntimeError(noDesignFits(req, c.left, bytesOf, free));
       choice = describeChoice(req, c, done, partial, free, bytesOf);
       if (!variants.length) throw new RuntimeError(choice);
-      if (client && !req.dryRun) for (const v of variants) await seedDecision(client, v, key, req);
+      if (client && !req.dryRun) for (const v of variants) await decide(client, v);
     } else if (free !== undefined && !req.dryRun) {
       const need = variants.reduce((a, v) => a + bytesOf(v) * 1.1, 0);
       if (need > free) throw new RuntimeError(`not enough disk: seeding ${variants.length} variant(s) needs about ${formatBytes(need)} and ${req.home} has ${formatBytes(free)} free (see --dry-run; without --variants the seed picks the designs that fit)`);

@@ -10,9 +10,9 @@ import { benchmarkSettings, machineFacts, type MachineFacts } from '../db/server
 import { RuntimeError, UsageError } from '../errors.ts';
 import type { Model, ModelParams } from '../generate/model.ts';
 import { buildPlan, type DataPlan } from '../generate/plan.ts';
-import { applyPhase, recordPhase, revertVariant } from '../schema/apply.ts';
+import { applyPhase, revertVariant } from '../schema/apply.ts';
 import { envelope } from '../results/envelope.ts';
-import { appliedVariant, ensureMeta, lockDdl, META_SCHEMA, sameData, seedRecords, type DataKey } from '../schema/meta.ts';
+import { appliedVariant, completeSeed, doneTasks, ensureMeta, forgetLoaded, loadedByTable, loadedRelations, lockDdl, oldPartialSeed, recordPhase, sameData, saveSeedSteps, seedRecords, startSeed, unloggedLoaded, type AppliedVariant, type DataKey, type SeedRecord } from '../schema/bookkeeping.ts';
 import type { Variant } from '../schema/variants.ts';
 import type { RunEnvironment, SeedFacts, SeedResults, SeedTimeline, StepResult, TableFacts, VariantSeedResult } from '../results/types.ts';
 import { readLayouts, type TableLayout } from './layout.ts';
@@ -20,7 +20,7 @@ import { planPasses, runPasses, type LoadDesign, type LoadEvent } from './load.t
 import { cachedPostLoadPlan, type PostLoadPlan } from './post-load-plan.ts';
 import { postLoadTasks } from './post-load.ts';
 import { progressOf, type ProgressSnapshot, type SeedEstimate } from './progress.ts';
-import { doneTasks, runTasks, type Task, type TaskEvent } from './tasks.ts';
+import { runTasks, type Task, type TaskEvent } from './tasks.ts';
 import { Sampler } from './sampler.ts';
 import { TABLES, type TableName } from '../generate/tables.ts';
 import { verificationResults, type TableVerification, type VerifyMode } from './verify.ts';
@@ -68,22 +68,23 @@ async function holdsRows(client: pg.ClientBase, schema: string): Promise<boolean
   return false;
 }
 
+/** What the bookkeeping says of a variant: how far it is applied, and its seed record. */
+export interface VariantFound {
+  applied: AppliedVariant | undefined;
+  seed: SeedRecord | undefined;
+}
+
 /**
  * What seeding a variant that may already hold data means: start fresh, resume the same partial
  * seed, or drop and start over (--force); anything else is refused with what to do instead.
  */
-export async function seedDecision(client: pg.ClientBase, variant: Variant, data: DataKey, opts: { force: boolean; resume: boolean }): Promise<'fresh' | 'resume' | 'replace'> {
-  const applied = await appliedVariant(client, variant.name);
+export async function seedDecision(client: pg.ClientBase, variant: Variant, data: DataKey, opts: { force: boolean; resume: boolean }, found: VariantFound): Promise<'fresh' | 'resume' | 'replace'> {
+  const { applied, seed: existing } = found;
   if (!applied) return 'fresh';
   if (opts.force) return 'replace';
-  const existing = (await seedRecords(client, [variant.name])).get(variant.name);
   if (existing && existing.status === 'loading' && sameData(existing.plan, data) && applied.definitionHash === variant.definitionHash) {
-    const old = await client.query(`SELECT to_regclass('${META_SCHEMA}.seed_chunks') IS NOT NULL AS old`);
-    if (old.rows[0].old) {
-      const n = await client.query(`SELECT (SELECT count(*) FROM ${META_SCHEMA}.seed_chunks WHERE variant = $1) AS chunks, (SELECT count(*) FROM ${META_SCHEMA}.seed_sinks WHERE variant = $1) AS sinks`, [variant.name]);
-      if (Number(n.rows[0].chunks) > 0 && Number(n.rows[0].sinks) === 0) {
-        throw new UsageError(`variant ${variant.name} holds a partial seed made by an older chatbench, which this one cannot resume: pass --force to drop it and seed again`);
-      }
+    if (await oldPartialSeed(client, variant.name)) {
+      throw new UsageError(`variant ${variant.name} holds a partial seed made by an older chatbench, which this one cannot resume: pass --force to drop it and seed again`);
     }
     return 'resume';
   }
@@ -200,7 +201,7 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
         const step: StepResult = { name: 'load', ms: Math.round(clock() - loadStart), startMs: Math.round(loadStart), endMs: Math.round(clock()), detail: `${mine.length} relation(s), ${rows} rows${opts.variants.length > 1 ? `, one generation for ${opts.variants.length} variants` : ''}`, walBytes: walAfter !== undefined && walBefore !== undefined ? Math.round((walAfter - walBefore) / states.length) : undefined };
         s.steps = s.steps.filter((x) => x.name !== 'load');
         s.steps.push(step);
-        await saveSteps(client, s.variant.name, s.steps);
+        await saveSeedSteps(client, s.variant.name, s.steps);
         opts.onEvent({ type: 'step', variant: s.variant.name, step: 'load', phase: 'end', ms: step.ms, detail: step.detail });
       }
       if (interrupted) throw interrupted;
@@ -328,10 +329,14 @@ async function ensureBookkeeping(client: pg.Client): Promise<void> {
 
 async function prepareVariant(opts: SeedOptions, client: pg.Client, variant: Variant, plan: DataPlan, clock: () => number): Promise<VariantState> {
   const steps: StepResult[] = [];
-  const decision = await seedDecision(client, variant, plan, opts);
+  // Read once (the bookkeeping is there: ensureBookkeeping ran) and passed along. The seed record
+  // only where the decision reads it: --force replaces even a record this chatbench cannot read.
+  const state = await appliedVariant(client, variant.name);
+  const found: VariantFound = { applied: state, seed: state && !opts.force ? (await seedRecords(client, [variant.name])).get(variant.name) : undefined };
+  const decision = await seedDecision(client, variant, plan, opts, found);
   const resumed = decision === 'resume';
-  let applied = await appliedVariant(client, variant.name);
-  const existing = resumed ? (await seedRecords(client, [variant.name])).get(variant.name) : undefined;
+  let applied = found.applied;
+  const existing = resumed ? found.seed : undefined;
   const timed = async <T>(name: string, fn: () => Promise<T>, detail?: (t: T) => string): Promise<T> => {
     opts.onEvent({ type: 'step', variant: variant.name, step: name, phase: 'start' });
     const start = clock();
@@ -349,26 +354,22 @@ async function prepareVariant(opts: SeedOptions, client: pg.Client, variant: Var
   if (!applied) {
     await timed('create', async () => {
       const timings = await applyPhase(client, variant, 'pre-load', { fromMs: plan.startMs, toMs: plan.endMs });
-      await client.query(
-        `INSERT INTO ${META_SCHEMA}.seeds (variant, plan, status) VALUES ($1, $2, 'loading')
-         ON CONFLICT (variant) DO UPDATE SET plan = EXCLUDED.plan, status = 'loading', facts = NULL, steps = '[]', started_at = now(), finished_at = NULL`,
-        [variant.name, plan],
-      );
-      await client.query(`INSERT INTO ${META_SCHEMA}.clock (variant, virtual_now) VALUES ($1, $2) ON CONFLICT (variant) DO UPDATE SET virtual_now = EXCLUDED.virtual_now`, [variant.name, new Date(plan.endMs)]);
+      await startSeed(client, variant.name, plan);
       return timings;
     }, (t) => `${t.length} migrations${t.some((x) => x.name === 'partitions') ? ', partitions' : ''}`);
   } else {
     // Times of a previous run of this seed are kept (the timeline starts again at zero).
     steps.push(...(existing?.steps ?? []).map((s) => ({ ...s, startMs: undefined, endMs: undefined })));
   }
-  const state = await appliedVariant(client, variant.name);
+  // Created just now (pre-load), or resumed as it was read above: no need to read it again.
+  const phase = applied ? applied.phase : 'pre-load';
   const layouts = await readLayouts(client, variant.schema);
   if (resumed) {
     const reset = await resetCrashedUnlogged(client, variant.name, variant.schema);
     if (reset.length) opts.onEvent({ type: 'log', message: `${variant.name}: ${reset.join(', ')} (UNLOGGED) emptied by a server crash: loading again` });
   }
-  const r = await client.query(`SELECT relation FROM ${META_SCHEMA}.seed_sinks WHERE variant = $1`, [variant.name]);
-  return { variant, resumed, steps, layouts, done: new Set(r.rows.map((x) => x.relation as string)), postLoadDone: state?.phase === 'post-load', migrations: [] };
+  const done = new Set((await loadedRelations(client, variant.name)).keys());
+  return { variant, resumed, steps, layouts, done, postLoadDone: phase === 'post-load', migrations: [] };
 }
 
 /**
@@ -377,22 +378,14 @@ async function prepareVariant(opts: SeedOptions, client: pg.Client, variant: Var
  * so the resumed load writes it again. Returns the relations reset.
  */
 async function resetCrashedUnlogged(client: pg.ClientBase, variant: string, schema: string): Promise<string[]> {
-  const r = await client.query<{ relation: string; marked: string }>(
-    `SELECT m.relation, m.row_count::text AS marked
-       FROM ${META_SCHEMA}.seed_sinks m
-       JOIN pg_class c ON c.relname = m.relation AND c.relnamespace = to_regnamespace($2) AND c.relpersistence = 'u'
-      WHERE m.variant = $1`,
-    [variant, schema],
-  );
   const reset: string[] = [];
-  for (const row of r.rows) {
+  for (const row of await unloggedLoaded(client, variant, schema)) {
     const rel = `${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(row.relation)}`;
-    const n = (await client.query(`SELECT count(*)::text AS n FROM ${rel}`)).rows[0].n as string;
-    if (n === row.marked) continue;
+    const n = Number((await client.query(`SELECT count(*)::text AS n FROM ${rel}`)).rows[0].n);
+    if (n === row.rows) continue;
     await client.query('BEGIN');
     await client.query(`TRUNCATE ${rel}`);
-    await client.query(`DELETE FROM ${META_SCHEMA}.seed_sinks WHERE variant = $1 AND relation = $2`, [variant, row.relation]);
-    await client.query(`DELETE FROM ${META_SCHEMA}.seed_ranges WHERE variant = $1 AND relation = $2`, [variant, row.relation]);
+    await forgetLoaded(client, variant, row.relation);
     await client.query('COMMIT');
     reset.push(row.relation);
   }
@@ -439,11 +432,11 @@ async function finishVariant(client: pg.Client, s: VariantState, verified: Recor
   const { variant } = s;
   const start = clock();
   const sizes = await relationSizes(client, variant.schema);
-  const marked = await client.query<{ table_name: string; rows: string; bytes: string }>(`SELECT table_name, sum(row_count)::text AS rows, sum(bytes)::text AS bytes FROM ${META_SCHEMA}.seed_sinks WHERE variant = $1 GROUP BY 1`, [variant.name]);
+  const marked = await loadedByTable(client, variant.name);
   const tables: Record<string, TableFacts> = {};
-  for (const row of marked.rows) {
-    const v = verified?.[row.table_name];
-    tables[row.table_name] = { rows: v?.rows ?? Number(row.rows), checksum: v?.checksum ?? '', checksumScope: v ? mode : 'none', tableBytes: 0, indexes: {} };
+  for (const row of marked) {
+    const v = verified?.[row.table];
+    tables[row.table] = { rows: v?.rows ?? row.rows, checksum: v?.checksum ?? '', checksumScope: v ? mode : 'none', tableBytes: 0, indexes: {} };
   }
   for (const [table, size] of Object.entries(sizes)) {
     const t = (tables[table] ??= { rows: 0, checksum: '', checksumScope: mode === 'none' ? 'none' : mode, tableBytes: 0, indexes: {} });
@@ -454,8 +447,8 @@ async function finishVariant(client: pg.Client, s: VariantState, verified: Recor
   s.steps.push({ name: 'sizes', ms: Math.round(clock() - start), startMs: Math.round(start), endMs: Math.round(clock()) });
   const rows: Record<string, number> = Object.fromEntries(Object.entries(tables).map(([k, v]) => [k, v.rows]));
   const load = s.steps.find((x) => x.name === 'load');
-  const loadedRows = marked.rows.reduce((a, r) => a + Number(r.rows), 0);
-  const loadedBytes = marked.rows.reduce((a, r) => a + Number(r.bytes), 0);
+  const loadedRows = marked.reduce((a, r) => a + r.rows, 0);
+  const loadedBytes = marked.reduce((a, r) => a + r.bytes, 0);
   const totalMs = Math.round(clock());
   const facts: SeedFacts = {
     tables,
@@ -464,12 +457,8 @@ async function finishVariant(client: pg.Client, s: VariantState, verified: Recor
     loadBytesPerSec: load && load.ms > 0 && !s.resumed ? Math.round(loadedBytes / (load.ms / 1000)) : 0,
     totalMs,
   };
-  await client.query(`UPDATE ${META_SCHEMA}.seeds SET status = 'complete', facts = $2, steps = $3, finished_at = now() WHERE variant = $1`, [variant.name, facts, JSON.stringify(s.steps)]);
+  await completeSeed(client, variant.name, facts, s.steps);
   return { variant: variant.name, schema: variant.schema, resumed: s.resumed, rows, steps: s.steps, facts, totalMs };
-}
-
-async function saveSteps(client: pg.ClientBase, variant: string, steps: StepResult[]): Promise<void> {
-  await client.query(`UPDATE ${META_SCHEMA}.seeds SET steps = $2 WHERE variant = $1`, [variant, JSON.stringify(steps)]);
 }
 
 /**

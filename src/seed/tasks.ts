@@ -6,7 +6,7 @@ import pg from 'pg';
 import { connectClient, SEED_CONNECT_TIMEOUT_MS, type Target } from '../db/target.ts';
 import { toDatabaseError } from '../db/sqlstate.ts';
 import { InterruptedError, isChatbenchError } from '../errors.ts';
-import { META_SCHEMA } from '../schema/meta.ts';
+import { taskMarkSql } from '../schema/bookkeeping.ts';
 
 export interface TaskContext {
   client: pg.Client;
@@ -45,14 +45,6 @@ export interface TaskDone {
 }
 
 export type TaskEvent = { type: 'task'; phase: 'start' | 'end'; variant: string; key: string; step: string; slot: number; atMs: number; detail?: string };
-
-/** Marks of the tasks already done, by variant: key -> detail. */
-export async function doneTasks(client: pg.ClientBase, variants: string[]): Promise<Map<string, Map<string, string | null>>> {
-  const r = await client.query(`SELECT variant, task, detail FROM ${META_SCHEMA}.seed_tasks WHERE variant = ANY($1)`, [variants]);
-  const out = new Map<string, Map<string, string | null>>(variants.map((v) => [v, new Map()]));
-  for (const row of r.rows) out.get(row.variant)!.set(row.task, row.detail);
-  return out;
-}
 
 export interface RunTasksOptions {
   target: Target;
@@ -167,10 +159,8 @@ const WAL_FLUSH = 'SELECT pg_stat_force_next_flush()';
 async function runOne(client: pg.Client, task: Task, tail: boolean, measureWal: boolean, lastWal: number | undefined): Promise<[string | undefined, [number, number] | undefined]> {
   const path = `SET search_path TO ${pg.escapeIdentifier(task.schema)}, public`;
   const t0 = performance.now();
-  // The mark goes in the round trip of the COMMIT: literals, escaped.
-  const mark = (detail: string | undefined) =>
-    `INSERT INTO ${META_SCHEMA}.seed_tasks (variant, task, ms, detail) VALUES (${pg.escapeLiteral(task.variant)}, ${pg.escapeLiteral(task.key)}, ${Math.round(performance.now() - t0)}, ${detail === undefined ? 'NULL' : pg.escapeLiteral(detail)})
-       ON CONFLICT (variant, task) DO UPDATE SET ms = EXCLUDED.ms, detail = EXCLUDED.detail, done_at = now()`;
+  // The mark goes in the round trip of the COMMIT.
+  const mark = (detail: string | undefined) => taskMarkSql(task.variant, task.key, performance.now() - t0, detail);
   // WAL is read where a round trip happens anyway: after a forced statistics flush, which the
   // backend does when it goes idle between two queries.
   const walOf = (r: pg.QueryResult | pg.QueryResult[]) => Number((Array.isArray(r) ? r[0] : r).rows[0].wal);

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { RuntimeError } from '../errors.ts';
 import type { Model } from '../generate/model.ts';
 import type { TableName } from '../generate/tables.ts';
-import { META_SCHEMA } from '../schema/meta.ts';
+import { doneTasks, loadedRanges, loadedRelations, loadedRows } from '../schema/bookkeeping.ts';
 import type { TableLayout } from './layout.ts';
 import { compareRanges, rangeBounds, rangeQuery, rangeSpec, type RangeMismatch, type RangeSpec } from './ranges.ts';
 import type { Task } from './tasks.ts';
@@ -59,8 +59,7 @@ export function verifyTasks(input: { variant: string; schema: string; layouts: M
           await client.query(`SET LOCAL TimeZone = 'UTC'`);
           if (mode === 'full') return JSON.stringify(byRange(await client.query(verifyQuery(spec, id(leaf.relation), 'none'))));
           const n = Number((await client.query(`SELECT count(*)::bigint AS n FROM ${id(leaf.relation)}`)).rows[0].n);
-          const marked = await client.query(`SELECT row_count FROM ${META_SCHEMA}.seed_sinks WHERE variant = $1 AND relation = $2`, [variant, leaf.relation]);
-          if (marked.rowCount && Number(marked.rows[0].row_count) === n) return JSON.stringify({ n } satisfies RelationResult);
+          if ((await loadedRows(client, variant, leaf.relation)) === n) return JSON.stringify({ n } satisfies RelationResult);
           // It differs: read it range by range to say where.
           return JSON.stringify(byRange(await client.query(verifyQuery(spec, id(leaf.relation), 'sample'))));
         },
@@ -135,11 +134,10 @@ async function sampleChecksum(client: pg.ClientBase, spec: RangeSpec): Promise<{
 
 /** Compares what the server holds with what was loaded; throws naming the ranges that differ. */
 async function checkVerification(client: pg.ClientBase, variant: string, layouts: Map<TableName, TableLayout>, model: Model): Promise<Record<string, number>> {
-  const details = await client.query<{ task: string; detail: string }>(`SELECT task, detail FROM ${META_SCHEMA}.seed_tasks WHERE variant = $1 AND task LIKE 'verify:%'`, [variant]);
-  const byTask = new Map(details.rows.map((r) => [r.task, JSON.parse(r.detail) as RelationResult]));
-  const marked = await client.query<{ relation: string; rows: string }>(`SELECT relation, row_count::text AS rows FROM ${META_SCHEMA}.seed_sinks WHERE variant = $1`, [variant]);
-  const markedRows = new Map(marked.rows.map((r) => [r.relation, Number(r.rows)]));
-  const ranges = await client.query<{ relation: string; range: number; rows: string; key_sum: string }>(`SELECT relation, range, row_count::text AS rows, key_sum::text FROM ${META_SCHEMA}.seed_ranges WHERE variant = $1`, [variant]);
+  const details = [...(await doneTasks(client, [variant])).get(variant)!].filter(([task, detail]) => task.startsWith('verify:') && detail !== null);
+  const byTask = new Map(details.map(([task, detail]) => [task, JSON.parse(detail!) as RelationResult]));
+  const markedRows = await loadedRelations(client, variant);
+  const ranges = await loadedRanges(client, variant);
   const out: Record<string, number> = {};
   const mismatches: RangeMismatch[] = [];
   for (const layout of layouts.values()) {
@@ -151,8 +149,7 @@ async function checkVerification(client: pg.ClientBase, variant: string, layouts
       rows += res.n;
       const expectedRows = markedRows.get(leaf.relation) ?? 0;
       if (!res.r) continue; // counted, and the count matched
-      const want = new Map<number, [number, number]>();
-      for (const e of ranges.rows.filter((x) => x.relation === leaf.relation)) want.set(e.range, [Number(e.rows), Number(e.key_sum)]);
+      const want = ranges.get(leaf.relation) ?? new Map<number, [number, number]>();
       const have = new Map<number, [number, number]>(res.r.map(([r, n, s]) => [r, [n, s]]));
       const found = compareRanges(spec, want, have);
       if (!found.length && res.n !== expectedRows) {
