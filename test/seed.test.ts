@@ -265,6 +265,40 @@ describe('seed', () => {
     }, 'hash_load');
   });
 
+  it('lets the event loop turn between batches, so timers and other connections run while the sockets take every write at once', async () => {
+    // At 100M the load once ran on resolved promises alone for minutes: no timer fired and a
+    // connection opened for the next relation timed out in its authentication.
+    const variant = loadVariants(SCHEMAS_DIR).find((v) => v.name === 'btree-unpartitioned')!;
+    const model = await loadModel(planParams({ messages: 200_000 }));
+    const layouts = await withClient(url, async (c) => {
+      await c.query('DROP SCHEMA IF EXISTS turn_load CASCADE; CREATE SCHEMA turn_load');
+      await runFragments(c, variant, 'turn_load', 'pre-load');
+      return readLayouts(c, 'turn_load');
+    });
+    const designs = [{ variant: 'turns', schema: 'turn_load', layouts, done: new Set<string>() }];
+    const target = await openTarget(targetSpec(url, {}));
+    let turns = 0;
+    let spinning = true;
+    const spin = () => {
+      turns++;
+      if (spinning) setImmediate(spin);
+    };
+    setImmediate(spin);
+    let batches = 0;
+    let withoutTurn = 0;
+    let seen = 0;
+    const onEvent = (e: { type: string }) => {
+      if (e.type !== 'chunk') return;
+      batches++;
+      if (turns === seen) withoutTurn++;
+      seen = turns;
+    };
+    await runPasses({ target, model, designs, passes: planPasses(model, designs, ['messages']), slots: 1, format: 'binary', signal: new AbortController().signal, onEvent, marks: false }).finally(() => (spinning = false));
+    await withClient(url, (c) => c.query('DROP SCHEMA turn_load CASCADE'));
+    expect(batches).toBeGreaterThan(10);
+    expect(withoutTurn, `${withoutTurn} of ${batches} batches followed the previous one without a turn of the event loop`).toBe(0);
+  });
+
   it('refuses a concurrent second seed of the same variant', async () => {
     const first = runCli(['seed', '--db', url, '--messages', '150K', '--variants', 'btree-weekly', '--quiet']);
     for (let i = 0; i < 300; i++) {

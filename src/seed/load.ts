@@ -10,6 +10,7 @@
 // being seeded, so N variants cost one generation. One variant's family is walked in one pass per
 // partition period, so periods load in parallel.
 import { finished } from 'node:stream/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { columnValue, columnValues, rowStarts } from '../copy/rows.ts';
@@ -454,6 +455,11 @@ async function runPass(opts: LoadOptions, pass: Pass, slot: number, pool: Connec
       }
       const chunk = chunkAt(model, pass.key, c);
       for (let from = chunk.from; from < chunk.to; batch++) {
+        // One turn of the event loop per batch. When the sockets take every write at once (the
+        // server keeps up with the generator), this loop would otherwise run on resolved promises
+        // alone, for minutes at 100M: no timer fired (the progress line) and no other socket was
+        // read, so a connection opened for the next relation timed out in its authentication.
+        await nextTurn();
         const to = Math.min(chunk.to, from + batchUnits);
         // Writer set batch % 2 last held batch - 2: its bytes must have left every socket first.
         await sentBefore;
