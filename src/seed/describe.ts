@@ -34,7 +34,7 @@ export function estimateLines(p: SeedPreparation): string[] {
       lines.push(`  ${t.table.padEnd(30)} heap ${formatBytes(t.heapBytes).padStart(9)}${idx ? `; ${idx}` : ''}`);
     }
   }
-  lines.push('', `time by step (${p.variants.length} variant(s), ${e.time.steps.length ? 'work per row fitted from seeds at 20M and 100M messages on a 2-core machine, slowed where the data outgrows memory; docs/PERFORMANCE.md' : ''}):`);
+  lines.push('', `time by step (${p.variants.length} variant(s), ${e.time.steps.length ? 'work per row fitted from seeds at 10M and 100M messages on a quiet 2-core machine, slowed where the data outgrows memory; docs/PERFORMANCE.md' : ''}):`);
   for (const s of e.time.steps) lines.push(`  ${s.step.padEnd(14)} ${formatMs(s.seconds * 1000).padStart(9)}   ${s.detail}`);
   lines.push(`  ${'total'.padEnd(14)} ${formatMs(e.time.totalSeconds * 1000).padStart(9)}   load ${formatMs(e.time.loadSeconds * 1000)}, then the rest on ${p.variants.length > 1 ? 'shared' : 'parallel'} connections (steps overlap)`);
   const free = p.freeBytes;

@@ -44,6 +44,13 @@ describe('the maintenance tasks, derived from the layouts', () => {
     expect(t.get('analyze:attachments')!.exclusive).toEqual(['maint:attachments']);
   });
 
+  it('the DDL runs first by priority, not by weight: weights stay costs, so the ETA\'s share of work done is not all done after the DDL', () => {
+    const all = postLoadTasks({ variant: 'v', schema: 's', plan, layouts: new Map([['reactions', leaves(2)]]), model: {} as Model, verify: 'none', rows, pages: new Map([['r0', 1e6], ['r1', 1e6]]), server: { versionNum: 180000, maxParallelMaintenanceWorkers: 1 } });
+    const ddl = all.find((t) => t.key === 'ddl')!;
+    expect(ddl.first).toBe(true);
+    expect(ddl.weight / all.reduce((a, t) => a + t.weight, 0)).toBeLessThan(0.01);
+  });
+
   it('before 18 a parent ANALYZE recurses into the leaves, so it never runs beside their VACUUM', () => {
     expect(tasksFor(150000).get('analyze:attachments')!.exclusive).toEqual(['maint:attachments', 'maint:a_even', 'maint:a_odd']);
   });

@@ -47,7 +47,7 @@ export function postLoadTasks(input: PostLoadInput): Task[] {
   const tasks: Task[] = [];
   const frozen = (t: TableName) => layouts.get(t)?.kind !== 'parent';
 
-  tasks.push({ ...base, key: 'ddl', step: 'ddl', after: [], weight: 1e12, run: async ({ client }) => runAll(client, plan.early) });
+  tasks.push({ ...base, key: 'ddl', step: 'ddl', after: [], first: true, weight: 1, run: async ({ client }) => runAll(client, plan.early) });
 
   for (const b of plan.builds) {
     tasks.push({

@@ -1,5 +1,5 @@
 // How long a seed takes, step by step: work per row for each step (core-seconds, fitted from
-// seeds at 20M and 100M messages on a 2-core machine, docs/PERFORMANCE.md), scaled by how fast
+// seeds at 10M and 100M messages on a quiet 2-core machine, docs/PERFORMANCE.md), scaled by how fast
 // this server ingests a sample now (the calibration), divided among the connections, and slowed
 // where the data outgrows the memory left for the page cache (also fitted from those runs). Pure.
 
@@ -41,40 +41,42 @@ export interface TimeModel {
 }
 
 /**
- * Work per row, in core-microseconds, on the reference machine (2 vCPUs, the loaded shared machine
- * the figures in docs/PERFORMANCE.md come from). Index builds per entry at 6.7M entries per leaf,
- * growing with the log of the leaf's entries (a sort).
+ * Work per row, in core-microseconds, on the reference machine (2 vCPUs, 24 GB, quiet), fitted to
+ * the step times of two seeds of btree-monthly there on 2026-12-01: 10M messages in 2m03s and 100M
+ * in 22m41s (docs/PERFORMANCE.md). The model reproduces each step of both within about 20%. Index
+ * builds per entry at 6.7M entries per leaf, growing with the log of the leaf's entries (a sort).
  */
 export const REFERENCE = {
   /** What the calibration sample (calibrateServer) measured on that machine when the figures below were taken. */
-  serverMessagesPerSec: 100_000,
+  serverMessagesPerSec: 137_000,
   /** The whole load (generation, routing, COPY FREEZE of the family and the small tables) per message and variant. */
-  loadUsPerMessage: 8.2,
+  loadUsPerMessage: 12.2,
   /** Of which generation, shared by all the variants of one seed. */
-  generateUsPerMessage: 2.0,
+  generateUsPerMessage: 3.0,
   index: {
     /** Keys that arrive in order (primary keys by time, created_at): the sort finds them sorted. */
-    sorted: 0.55,
+    sorted: 0.86,
     /** Keys in random order (channel, author, user). */
-    random: 1.3,
+    random: 2.04,
     /** Partial and GIN indexes: a heap scan, and few entries. */
-    scan: 0.35,
-    brin: 0.1,
+    scan: 0.55,
+    brin: 0.16,
     referenceLeafEntries: 6.7e6,
   },
   /** Per message, all foreign keys of the message family and their leaves. */
-  foreignKeysUsPerMessage: 1.05,
+  foreignKeysUsPerMessage: 2.31,
   /** Foreign keys of the other tables, per row. */
-  foreignKeysUsPerRow: 0.3,
-  reconcileUsPerMessage: 0.5,
-  analyzeSecondsPerRelation: 0.15,
-  verifyUsPerRow: { sample: 0.07, full: 1.6, none: 0 },
-  checksumUsPerRow: { sample: 0.14, full: 2.2, none: 0 },
+  foreignKeysUsPerRow: 0.66,
+  reconcileUsPerMessage: 0.83,
+  analyzeSecondsPerRelation: 0.25,
+  verifyUsPerRow: { sample: 0.32, full: 1.6, none: 0 },
+  checksumUsPerRow: { sample: 0.2, full: 2.2, none: 0 },
   /**
    * Once the data outgrows the page cache, steps read from disk: a step's work grows by this share
-   * times the fraction of the data that does not fit (fitted from the 100M runs).
+   * times the fraction of the data that does not fit (fitted from the 100M run against the 10M one,
+   * where 58% of the data did not fit). The load writes sequentially and did not slow (0).
    */
-  outOfMemory: { load: 0.15, indexes: 0.35, foreignKeys: 0.5, reconcile: 1.0 },
+  outOfMemory: { load: 0, indexes: 0.35, foreignKeys: 1.27, reconcile: 1.95 },
 };
 
 const classOf = (ix: TimeModelInput['variants'][number]['indexes'][number]): keyof Omit<typeof REFERENCE.index, 'referenceLeafEntries'> => {

@@ -26,7 +26,10 @@ export interface Task {
   /** Lock keys: a task holding a key in `exclusive` never runs beside another task naming that key. */
   exclusive: string[];
   shared: string[];
+  /** Estimated cost (pages, scaled by method): the heaviest ready task runs first, and the progress line's ETA counts it. */
   weight: number;
+  /** Runs before any other ready task, whatever the weights (the DDL the others wait for). */
+  first?: boolean;
   /** Runs inside a transaction unless `outsideTransaction` (VACUUM); returns a detail kept with the mark. */
   run(ctx: TaskContext): Promise<string | undefined>;
   outsideTransaction?: boolean;
@@ -62,7 +65,7 @@ export interface RunTasksOptions {
 
 /** Runs tasks until all are done; the first failure stops the others (their transactions roll back). */
 export async function runTasks(opts: RunTasksOptions): Promise<TaskDone[]> {
-  const pending = [...opts.tasks].sort((a, b) => b.weight - a.weight);
+  const pending = [...opts.tasks].sort((a, b) => Number(!!b.first) - Number(!!a.first) || b.weight - a.weight);
   const running = new Set<Task>();
   const done: TaskDone[] = [];
   let failure: unknown;
