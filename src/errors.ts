@@ -69,6 +69,9 @@ export function invalidFlag(flag: string, value: unknown, expected: string): Usa
 }
 
 /** A check that ran and failed (schema audit findings, a regression gate): its own exit code. */
+/** The exit code of a gate that failed: a regression beyond the threshold, or a missed --slo (as k6's thresholds). */
+export const GATE_EXIT_CODE = 3;
+
 export class GateError extends Error {
   override readonly name = 'GateError';
   readonly exitCode: number;

@@ -4,7 +4,7 @@
 // own transaction with its progress mark -> sizes. Safe to interrupt and run again.
 import pg from 'pg';
 import type { CopyFormat } from '../copy/writer.ts';
-import { relationSizes } from '../db/facts.ts';
+import { relationSizes, runEnvironment } from '../db/facts.ts';
 import { connectClient, SEED_CONNECT_TIMEOUT_MS, type Target } from '../db/target.ts';
 import { benchmarkSettings, machineFacts, type MachineFacts } from '../db/server-settings.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
@@ -48,6 +48,9 @@ export interface SeedOptions {
 }
 
 export interface SeedRun {
+  /** When the seed started, and where it ran: the results envelope's. */
+  startedAt: Date;
+  environment: RunEnvironment;
   variants: VariantSeedResult[];
   timeline: SeedTimeline;
   totalMs: number;
@@ -120,17 +123,19 @@ export async function seedVariants(opts: SeedOptions): Promise<SeedRun> {
   const plan = buildPlan(opts.params, opts.model);
   const lock = await connectClient(opts.target, { applicationName: 'chatbench seed lock', connectTimeoutMs: SEED_CONNECT_TIMEOUT_MS });
   try {
+    const startedAt = new Date();
+    const environment = await runEnvironment(opts.target, lock);
     for (const v of opts.variants) {
       const got = await lock.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [`chatbench-seed:${v.name}`]);
       if (!got.rows[0].ok) throw new RuntimeError(`another chatbench seed of variant ${v.name} is running on ${opts.target.display}: wait for it to finish (or stop it)`);
     }
-    return await seedLocked(opts, lock, plan);
+    return { startedAt, environment, ...(await seedLocked(opts, lock, plan)) };
   } finally {
     await lock.end().catch(() => {});
   }
 }
 
-async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan): Promise<SeedRun> {
+async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan): Promise<Omit<SeedRun, 'startedAt' | 'environment'>> {
   const t0 = performance.now();
   const clock = () => performance.now() - t0;
   const sampler = new Sampler(opts.target, clock);
@@ -300,11 +305,11 @@ async function planAll(opts: SeedOptions, states: VariantState[], plan: DataPlan
   return out;
 }
 
-/** The results file of a seed run, all but its run id (the command stamps it). */
-export function seedResults(run: SeedRun, ctx: { plan: DataPlan; environment: RunEnvironment; startedAt: Date; command: string; config: SeedResults['config']; estimate?: SeedResults['estimate'] }): SeedResults {
+/** The results file of a seed run, stamped by the envelope like every other kind of run. */
+export function seedResults(run: SeedRun, ctx: { plan: DataPlan; command: string; config: SeedResults['config']; estimate?: SeedResults['estimate'] }): SeedResults {
   const p = ctx.plan;
   return {
-    ...envelope({ name: 'seed', startedAt: ctx.startedAt, command: ctx.command, environment: ctx.environment }, Boolean(run.interrupted)),
+    ...envelope({ name: 'seed', startedAt: run.startedAt, command: ctx.command, environment: run.environment }, Boolean(run.interrupted)),
     kind: 'seed',
     config: ctx.config,
     plan: { seed: p.seed, messages: p.messages, users: p.users, servers: p.servers, startMs: p.startMs, endMs: p.endMs, days: p.days, rows: p.rows, generatorVersion: p.generatorVersion, distribution: { ...p.distribution } },

@@ -1,17 +1,12 @@
 // `chatbench report DIR | list | compare A B [...]`: render, list and compare runs.
-import fs from 'node:fs';
 import path from 'node:path';
 import { REPORTS_DIR } from '../../config/paths.ts';
-import { ResultsError, UsageError } from '../../errors.ts';
-import { readResults } from '../../results/io.ts';
+import { GATE_EXIT_CODE, UsageError } from '../../errors.ts';
 import { listRuns, runsTable } from '../../report/list.ts';
 import { renderRun } from '../../report/render.ts';
 import type { CommandFactory } from '../app.ts';
 import type { CliContext } from '../context.ts';
-import { compare } from './compare.ts';
-
-/** Exit code of `compare --fail-on-regression` when a run regressed (CI pipelines gate on it). */
-export const REGRESSION_EXIT_CODE = 3;
+import { compare, readRun } from './compare.ts';
 
 export const reportCommand: CommandFactory = (ctx) => ({
   command: 'report [args..]',
@@ -20,7 +15,7 @@ export const reportCommand: CommandFactory = (ctx) => ({
     y
       .positional('args', { type: 'string', array: true, describe: 'a run folder; or list; or compare and two or more run folders' })
       .option('threshold', { type: 'string', describe: 'compare: a change beyond this is a regression (default 10%)' })
-      .option('fail-on-regression', { type: 'boolean', default: false, describe: `compare: exit with code ${REGRESSION_EXIT_CODE} when any regression is found` })
+      .option('fail-on-regression', { type: 'boolean', default: false, describe: `compare: exit with code ${GATE_EXIT_CODE} when any regression is found` })
       .option('out', { type: 'string', describe: 'compare: folder for the comparison page (default reports/<run-id>-compare)' })
       .example('$0 report reports/20261130-120000-history-scroll', 're-render a run from its results.json')
       .example('$0 report compare reports/A reports/B --threshold 5% --fail-on-regression', 'gate a change in CI'),
@@ -37,16 +32,6 @@ export const reportCommand: CommandFactory = (ctx) => ({
     ctx.result({ reports: files }, files.map((f) => `report: ${f}`).join('\n'));
   },
 });
-
-export function readRun(dir: string) {
-  if (!fs.existsSync(dir)) throw new UsageError(`no such run folder: ${dir} (see "report list")`);
-  try {
-    return readResults(dir);
-  } catch (e) {
-    if (e instanceof ResultsError) throw new UsageError(e.message);
-    throw e;
-  }
-}
 
 function list(ctx: CliContext, rest: string[]): void {
   if (rest.length) throw new UsageError(`"report list" takes no arguments (got ${rest.join(' ')})`);

@@ -9,10 +9,9 @@ import { loadScenario, runScenario, scenarioFile, scenarioNames, type RunEvent }
 import { loadVariants } from '../../schema/variants.ts';
 import type { CommandFactory } from '../app.ts';
 import { ProgressLine } from '../progress.ts';
-import { GateError, InterruptedError } from '../../errors.ts';
+import { GATE_EXIT_CODE, GateError, InterruptedError } from '../../errors.ts';
 import { describeChecks, formatObjective, sloMet } from '../../metrics/slo.ts';
 import { scenarioSummaryJson, scenarioSummaryText } from '../../report/summary.ts';
-import { REGRESSION_EXIT_CODE } from './report.ts';
 import path from 'node:path';
 
 export const scenarioCommand: CommandFactory = (ctx) => ({
@@ -38,7 +37,7 @@ export const scenarioCommand: CommandFactory = (ctx) => ({
       .option('retention-method', { type: 'string', describe: 'retention: delete, detach (default: one transaction, locks up front) or detach-concurrently (DETACH PARTITION ... CONCURRENTLY, then DROP); variants without range partitions always delete' })
       .option('mode', { type: 'string', describe: 'load (default) or micro: each query alone, sequentially, with tinybench' })
       .option('out', { type: 'string', describe: 'folder for results.json and the report (default reports/<run-id>)' })
-      .option('slo', { type: 'string', describe: `a latency objective checked per variant at the end: p99<50ms, p99.9(send)<200ms, comma-separated; exit ${SLO_EXIT_CODE} when one misses` })
+      .option('slo', { type: 'string', describe: `a latency objective checked per variant at the end: p99<50ms, p99.9(send)<200ms, comma-separated; exit ${GATE_EXIT_CODE} when one misses` })
       .conflicts('rate', 'concurrency')
       .example('$0 scenario history-scroll --variants btree-unpartitioned,btree-weekly --duration 10s', 'compare two layouts')
       .example('$0 scenario chat-mix --rate 500 --duration 1m', 'open loop at 500 operations/s')
@@ -69,9 +68,6 @@ export const scenarioCommand: CommandFactory = (ctx) => ({
     ctx.result(scenarioSummaryJson(results, dir), scenarioSummaryText(results, report));
     if (results.partial) throw new InterruptedError(`interrupted: partial results written to ${dir}`);
     const missed = results.variants.filter((v) => v.slo && !sloMet(v.slo));
-    if (missed.length) throw new GateError(`${missed.map((v) => v.variant).join(', ')} missed ${formatObjective(cfg.run.slo!)} (--slo): ${missed.map((v) => `${v.variant} ${describeChecks(v.slo!)}`).join('; ')}`, SLO_EXIT_CODE);
+    if (missed.length) throw new GateError(`${missed.map((v) => v.variant).join(', ')} missed ${formatObjective(cfg.run.slo!)} (--slo): ${missed.map((v) => `${v.variant} ${describeChecks(v.slo!)}`).join('; ')}`, GATE_EXIT_CODE);
   },
 });
-
-/** Exit code when a variant misses --slo: the same as a regression, so a CI step gates on either. */
-const SLO_EXIT_CODE = REGRESSION_EXIT_CODE;

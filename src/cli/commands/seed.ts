@@ -3,9 +3,7 @@ import { REPORTS_DIR, SCHEMAS_DIR } from '../../config/paths.ts';
 import { seedConfig, DEFAULT_MESSAGES } from '../../config/seed.ts';
 import { targetSpec } from '../../config/target.ts';
 import { embeddedStatus } from '../../db/embedded.ts';
-import { runEnvironment } from '../../db/facts.ts';
 import { recordedCommand } from '../../db/redact.ts';
-import { connectClient } from '../../db/target.ts';
 import { DEFAULT_DAYS, DEFAULT_SEED } from '../../generate/defaults.ts';
 import { DISTRIBUTION } from '../../generate/model.ts';
 import { shortCount } from '../../metrics/format.ts';
@@ -48,8 +46,6 @@ export const seedCommand: CommandFactory = (ctx) => ({
     ctx.throwIfAborted(); // Ctrl-C while the model was built: nothing was created yet
     if (cfg.dryRun) return ctx.result({ schemaVersion: 1, dryRun: true, plan: prep.plan, variants: prep.variants.map((v) => v.name), choice: prep.choice ?? null, calibration: prep.calibration, estimates: prep.estimate.variants, time: prep.estimate.time, diskBytes: prep.estimate.diskBytes, memory: prep.estimate.memory, freeBytes: prep.freeBytes ?? null }, estimateLines(prep).join('\n'));
 
-    const startedAt = new Date();
-    const env = await connectClient(target!).then((c) => runEnvironment(target!, c).finally(() => c.end()));
     const progress = new ProgressLine(process.stderr, ctx.interactive, ctx.globals.quiet);
     progress.log(planLines(prep.plan).slice(0, 2).join('\n'));
     if (prep.choice) progress.log(prep.choice);
@@ -63,7 +59,7 @@ export const seedCommand: CommandFactory = (ctx) => ({
     const eta = { loadMs: prep.estimate.time.loadSeconds * 1000, postLoadMs: prep.estimate.time.postLoadSeconds * 1000 };
     const run = await seedVariants({ target: target!, variants: prep.variants, params: cfg.params, model: prep.model, jobs: cfg.jobs, format: cfg.format, verify: cfg.verify, resume: cfg.resume, force: cfg.force, signal: ctx.signal, onEvent, estimate: eta });
     progress.clear();
-    const out = seedResults(run, { plan: prep.plan, environment: env, startedAt, command: recordedCommand('npm run seed --', process.argv.slice(3)), config: { jobs: cfg.jobs, format: cfg.format, variants: prep.variants.map((v) => v.name), resume: cfg.resume, force: cfg.force, verify: cfg.verify, variantsChosen: prep.choice }, estimate: estimateSummary(prep) });
+    const out = seedResults(run, { plan: prep.plan, command: recordedCommand('npm run seed --', process.argv.slice(3)), config: { jobs: cfg.jobs, format: cfg.format, variants: prep.variants.map((v) => v.name), resume: cfg.resume, force: cfg.force, verify: cfg.verify, variantsChosen: prep.choice }, estimate: estimateSummary(prep) });
     const dir = runDir(REPORTS_DIR, out.runId);
     writeResults(dir, out);
     const report = await renderRun(dir, out);
