@@ -508,6 +508,9 @@ async function runPass(opts: LoadOptions, pass: Pass, slot: number, pool: Connec
           }
         }
         pending = Promise.all(writes);
+        // Awaited at the next batch, after a turn of the event loop: until then a failure (a server
+        // that crashed: EPIPE) must not count as an unhandled rejection, which would end the process.
+        pending.catch(() => {});
         opts.onEvent({ type: 'chunk', key: pass.key, rows, bytes });
       }
       // Close the sinks this chunk was the last for.
@@ -516,14 +519,14 @@ async function runPass(opts: LoadOptions, pass: Pass, slot: number, pool: Connec
         await pending;
         for (const [k, s] of ending) {
           open.delete(k);
-          commits.push(s.commit().then((d) => (opts.onEvent({ type: 'sink', done: d }), d)));
+          commits.push(settleLater(s.commit().then((d) => (opts.onEvent({ type: 'sink', done: d }), d))));
         }
       }
     }
     await pending;
     for (const [k, s] of open) {
       open.delete(k);
-      commits.push(s.commit().then((d) => (opts.onEvent({ type: 'sink', done: d }), d)));
+      commits.push(settleLater(s.commit().then((d) => (opts.onEvent({ type: 'sink', done: d }), d))));
     }
     const done = await Promise.all(commits);
     opts.onEvent({ type: 'pass', phase: 'end', slot, key: pass.key, chunkFrom: pass.chunkFrom, chunkTo: pass.chunkTo, variants: [], relations: done.map((d) => d.relation) });
@@ -533,6 +536,12 @@ async function runPass(opts: LoadOptions, pass: Pass, slot: number, pool: Connec
     await Promise.all([...open.values()].map((s) => s.close()));
     throw e;
   }
+}
+
+/** A promise awaited later (with the others, at the end of the pass): its failure is not unhandled meanwhile. */
+function settleLater<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
 }
 
 /** Rows for a relation this pass does not load: loaded before a resume, or by the pass of the next period. */
