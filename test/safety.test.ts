@@ -123,7 +123,7 @@ describe('secrets', () => {
     // the URL chatbench records is the redacted one
     const results = JSON.parse(fs.readFileSync(path.join(a, 'results.json'), 'utf8'));
     expect(JSON.stringify(results)).toContain('leak_canary@127.0.0.1');
-  });
+  }, 360_000); // 30 s alone; several seeds, scenarios and reports: four times that with other work beside it
 
   it('sslmode in the URL is honoured: disable connects in plain text, require refuses a server without TLS', async () => {
     const plain = await runCli(['schema', 'list', '--db', `${url}?sslmode=disable`]);
