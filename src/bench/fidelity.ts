@@ -11,7 +11,7 @@
 // times; the median of the repeats is reported, with every repeat in the results.
 import type { Target } from '../db/target.ts';
 import type { Model } from '../generate/model.ts';
-import { percentiles } from '../metrics/histogram.ts';
+import { median, percentiles } from '../metrics/histogram.ts';
 import type { BenchComparison } from '../results/types.ts';
 import { queries, scenarioFile, worldAt } from '../scenario/engine.ts';
 import type { Variant } from '../schema/variants.ts';
@@ -40,7 +40,6 @@ function channelDayScript(model: Model): string {
   return `\\set c ${world.hottestChannel()}\n\\set day random(${lo}, ${Math.max(lo, hi - 1)})\n${pgbenchSql(queries.CHANNEL_DAY, ['c', 'day'])}\n`;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 interface PairRepeat {
   pgbenchP50Us: [number, number];

@@ -65,7 +65,7 @@ export async function runBench(target: Target, cfg: BenchConfig, o: { signal: Ab
       interruptible();
       const seeded = await ensureSeeded(target, [variant], params, { jobs, signal: o.signal, onEvent: () => {} });
       o.log(`replay: data of ${variant.name}: ${formatCount(seeded.params.messages)} messages${seeded.seeded.length ? ' (seeded now)' : ''}`);
-      const r = await benchReplay(target, variant, seeded.model, { concurrency: cfg.concurrency, durationMs: cfg.durationMs, ratePerSec: cfg.ratePerSec, workers: cfg.workers, signal: o.signal }, o.log);
+      const r = await benchReplay(target, variant, seeded.model, { concurrency: cfg.concurrency, durationMs: cfg.durationMs, ratePerSec: cfg.ratePerSec, workers: cfg.workers, repeats: cfg.repeats, signal: o.signal }, o.log);
       comparisons.push(...r.comparisons);
       extra.replay = { ...r.extra, messages: seeded.params.messages };
     }

@@ -31,6 +31,11 @@ export function mergeHistograms(hs: Histogram[]): Histogram {
   return out;
 }
 
+/** The middle of a few figures (the upper middle for an even count): repeats' medians, not a histogram's. */
+export function median(xs: readonly number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+}
+
 export function percentiles(h: Histogram): Percentiles {
   if (h.totalCount === 0) return { p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0, mean: 0 };
   return {

@@ -3,6 +3,7 @@
 // operation's prepared statement as the plan kind that ran, with the partitions it touched.
 import pg from 'pg';
 import { paramText } from '../db/lean-connection.ts';
+import { median } from '../metrics/histogram.ts';
 
 export interface StatementCounters {
   calls: number;
@@ -174,8 +175,6 @@ export interface PreparedExplain extends ExplainResult {
   planMs: number;
   execMs: number;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
  * The plan a prepared statement runs, forced to one kind: 'generic' (the plan the server caches for

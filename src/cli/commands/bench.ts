@@ -21,7 +21,7 @@ export const benchCommand: CommandFactory = (ctx) => ({
       .option('concurrency', { type: 'string', describe: 'replay: virtual users / pgbench clients (default 4)' })
       .option('duration', { type: 'string', describe: 'replay and fidelity: time per measurement (default 10s; fidelity 5s)' })
       .option('rate', { type: 'string', describe: 'replay and fidelity: open-loop rate per second (default 500; fidelity 400)' })
-      .option('repeats', { type: 'string', describe: 'fidelity: alternations of pgbench and chatbench per comparison (default 3)' })
+      .option('repeats', { type: 'string', describe: 'fidelity and replay: alternations of pgbench and chatbench per comparison, medians reported (default 3)' })
       .option('workers', { type: 'string', describe: 'replay: chatbench load threads (default: a quarter of the cores, at least 1)' })
       .option('variant', { type: 'string', describe: 'variant whose design ingest and replay use (default btree-unpartitioned)' })
       .option('load-only', { type: 'boolean', default: false, describe: 'ingest: only the load into unindexed tables, psql against the seeder (fits a disk at 100M)' })
