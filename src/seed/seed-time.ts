@@ -87,6 +87,15 @@ const classOf = (ix: TimeModelInput['variants'][number]['indexes'][number]): key
 };
 
 /** The fraction of `bytes` that does not fit in the page cache. */
+/** The few largest index builds, largest first, and how many smaller ones follow (one line, whatever the variants). */
+function largestFirst(perIndex: Array<{ name: string; seconds: number }>, shown = 6): string {
+  const sorted = [...perIndex].sort((a, b) => b.seconds - a.seconds);
+  const head = sorted.slice(0, shown).map((ix) => `${ix.name} ${Math.round(ix.seconds)} s`);
+  const rest = sorted.slice(shown);
+  const tail = rest.length ? `, and ${rest.length} more of at most ${Math.max(1, Math.round(rest[0].seconds))} s each` : '';
+  return `work per index, largest first: ${head.join(', ')}${tail}`;
+}
+
 export function outOfCache(bytes: number, cacheBytes: number): number {
   return bytes <= cacheBytes ? 0 : 1 - cacheBytes / bytes;
 }
@@ -112,7 +121,7 @@ export function timeModel(input: TimeModelInput): TimeModel {
   add('load', loadWork, input.cores, `${n} variant(s), one generation, ${formatRate(input.messages, loadWork / input.speed / input.cores)}`);
 
   let indexWork = 0;
-  const perIndex: string[] = [];
+  const perIndex: Array<{ name: string; seconds: number }> = [];
   for (const v of input.variants) {
     for (const ix of v.indexes) {
       const rows = input.rows[ix.table] ?? 0;
@@ -123,10 +132,10 @@ export function timeModel(input: TimeModelInput): TimeModel {
       const heapPerLeaf = (family.includes(ix.table) ? v.heapBytes * 0.85 : v.heapBytes * 0.15) / leaves;
       const w = rows * us * R.index[k] * Math.max(0.5, sort) * slow(R.outOfMemory.indexes, heapPerLeaf * 2);
       indexWork += w;
-      perIndex.push(`${ix.name} ${Math.round(w / input.speed)} s`);
+      perIndex.push({ name: n > 1 ? `${v.name}.${ix.name}` : ix.name, seconds: w / input.speed });
     }
   }
-  add('indexes', indexWork, par, `work per index: ${perIndex.join(', ')}`);
+  add('indexes', indexWork, par, largestFirst(perIndex));
   add('analyze', input.variants.reduce((a, v) => a + (v.messageLeaves * 4 + 15) * R.analyzeSecondsPerRelation, 0), par, 'a sample of each table and leaf');
   const fkWork = n * (input.messages * us * R.foreignKeysUsPerMessage + otherRows * us * R.foreignKeysUsPerRow) * slow(R.outOfMemory.foreignKeys, dataBytes / n);
   add('foreign-keys', fkWork, par, 'validated leaf by leaf (NOT VALID, then VALIDATE)');
