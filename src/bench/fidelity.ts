@@ -13,10 +13,10 @@
 import type { Target } from '../db/target.ts';
 import type { Model } from '../generate/model.ts';
 import { median, percentiles } from '../metrics/histogram.ts';
-import type { BenchComparison } from '../results/types.ts';
+import type { BenchComparison, ScenarioResults } from '../results/types.ts';
 import { queries, scenarioFile, worldAt } from '../scenario/engine.ts';
 import type { Variant } from '../schema/variants.ts';
-import { chatbenchRun, comparison, pgbench, pgbenchSql } from './common.ts';
+import { chatbenchRun, comparison, pgbench, pgbenchSql, type PgbenchRun } from './common.ts';
 import { historyPageScript } from './replay.ts';
 
 export interface FidelityOptions {
@@ -41,7 +41,6 @@ function channelDayScript(model: Model): string {
   return `\\set c ${world.hottestChannel()}\n\\set day random(${lo}, ${Math.max(lo, hi - 1)})\n${pgbenchSql(queries.CHANNEL_DAY, ['c', 'day'])}\n`;
 }
 
-
 interface PairRepeat {
   pgbenchP50Us: [number, number];
   chatbenchP50Us: [number, number];
@@ -65,7 +64,7 @@ async function designPair(target: Target, scenario: string, script: string, pair
     log(`fidelity: ${name}, repeat ${k + 1} of ${o.repeats}: ${pgFirst ? 'pgbench -c 1 on both designs, then chatbench' : 'chatbench on both designs, then pgbench -c 1'}, ${seconds}s each`);
     const tools = async () => [await pgbench(target, pair[0].schema, script, { clients: 1, seconds, planCache }), await pgbench(target, pair[1].schema, script, { clients: 1, seconds, planCache })];
     const ours = () => chatbenchRun(target, { scenario, variants: pair, shape: { kind: 'closed', concurrency: 1 }, connections: 1, durationMs: seconds * 1000, warmupMs: 1000, planCache, signal: o.signal });
-    let a, b, cb;
+    let a: PgbenchRun, b: PgbenchRun, cb: ScenarioResults;
     if (pgFirst) {
       [a, b] = await tools();
       cb = await ours();

@@ -29,7 +29,7 @@ export function sleepUntilUs(targetUs: number, signal?: AbortSignal): Promise<vo
  * shorter than this are finished precisely instead.
  */
 export const TIMER_GRANULARITY_US = 2000;
-/** Linux lets a sleeping thread wake up to 50 µs late (timer slack): the last stretch is spun. */
+/** Linux lets a sleeping thread wake up to 50 µs late (timer slack; 60 keeps a margin): the last stretch is spun. */
 const SLACK_US = 60;
 
 const blocker = new Int32Array(new SharedArrayBuffer(4));
@@ -58,7 +58,8 @@ export function blockUntilUs(dueUs: number): number {
  * 2.3 ms, the thread's CPU from 7.5 to 3.7 s and its scavenges from 58 to 9 (500/s: p99 4.7 to
  * 2.6-2.9 ms). The price: an answer that arrives during a pause is read up to one pause late, which
  * the service time carries (p50 +40-80 µs at 500/s, less than the spinning cost it at 2,000/s).
- * Never called within SLACK_US + POLL_NAP_US of the due time, which is then spun for.
+ * It does not pause within POLL_NAP_US + 2 SLACK_US of the due time: a pause ends in time, and the
+ * last stretch is spun.
  */
 export const POLL_NAP_US = 30;
 

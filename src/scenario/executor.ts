@@ -308,9 +308,10 @@ interface Arrival {
  * Waiting for the next due time: further than the timers' granularity, on a timer; closer, with no
  * answer in flight, the thread blocks precisely (nothing else needs it); with answers in flight it
  * must keep serving its sockets, so it polls (setImmediate: answers and the clock are both seen as
- * they come), pausing about 60-80 µs between looks (POLL_NAP_US: spinning took a core from the
- * server and doubled the open loop's p99) until the due time is near. A wake-up thread posting to it was tried and measured less precise on two cores (its
- * own wake-up waits for a core the server holds): 1.8-3.2 ms p99 lateness against 1.3-1.6 ms.
+ * they come), pausing about 60-80 µs between looks until the due time is near (POLL_NAP_US:
+ * spinning took a core from the server and made the open loop's p99 2-3x larger). A wake-up thread
+ * posting to it was tried and measured less precise on two cores (its own wake-up waits for a core
+ * the server holds): 1.8-3.2 ms p99 lateness against 1.3-1.6 ms.
  */
 function openLoop(o: PhaseOptions, shape: Extract<LoadShape, { kind: 'open' }>, rec: Recorders, t0: number, endUs: number, loadOps: Op[]): Promise<void> {
   const totalWeight = loadOps.reduce((a, op) => a + weightOf(op), 0);

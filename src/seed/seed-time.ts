@@ -86,7 +86,6 @@ const classOf = (ix: TimeModelInput['variants'][number]['indexes'][number]): key
   return 'random';
 };
 
-/** The fraction of `bytes` that does not fit in the page cache. */
 /** The few largest index builds, largest first, and how many smaller ones follow (one line, whatever the variants). */
 function largestFirst(perIndex: Array<{ name: string; seconds: number }>, shown = 6): string {
   const sorted = [...perIndex].sort((a, b) => b.seconds - a.seconds);
@@ -96,6 +95,7 @@ function largestFirst(perIndex: Array<{ name: string; seconds: number }>, shown 
   return `work per index, largest first: ${head.join(', ')}${tail}`;
 }
 
+/** The fraction of `bytes` that does not fit in the page cache. */
 export function outOfCache(bytes: number, cacheBytes: number): number {
   return bytes <= cacheBytes ? 0 : 1 - cacheBytes / bytes;
 }
