@@ -61,7 +61,7 @@ export function blockUntilUs(dueUs: number): number {
  * It does not pause within POLL_NAP_US + 2 SLACK_US of the due time: a pause ends in time, and the
  * last stretch is spun.
  */
-export const POLL_NAP_US = 30;
+const POLL_NAP_US = 30;
 
 export function napUntilNearUs(dueUs: number): void {
   if (dueUs - nowUs() > POLL_NAP_US + 2 * SLACK_US) Atomics.wait(blocker, 0, 0, POLL_NAP_US / 1000);
