@@ -131,6 +131,19 @@ export async function chatbenchRun(target: Target, o: { scenario: string; varian
   return runScenario(target, cfg, o.signal, () => {}, { command: `bench ${o.scenario}` });
 }
 
+/**
+ * Repeat k of a paired comparison: pgbench's side first on even repeats, chatbench's first on odd
+ * ones, so that neither tool always meets the server's state the other left. Returns [theirs, ours].
+ */
+export async function alternating<P, C>(k: number, theirs: () => Promise<P>, ours: () => Promise<C>): Promise<[P, C]> {
+  if (k % 2 === 0) {
+    const p = await theirs();
+    return [p, await ours()];
+  }
+  const c = await ours();
+  return [await theirs(), c];
+}
+
 export function comparison(c: Omit<BenchComparison, 'met'>): BenchComparison {
   return { ...c, met: c.target === undefined ? undefined : c.ratio >= c.target };
 }

@@ -13,10 +13,10 @@
 import type { Target } from '../db/target.ts';
 import type { Model } from '../generate/model.ts';
 import { median, percentiles } from '../metrics/histogram.ts';
-import type { BenchComparison, ScenarioResults } from '../results/types.ts';
+import type { BenchComparison } from '../results/types.ts';
 import { queries, scenarioFile, worldAt } from '../scenario/engine.ts';
 import type { Variant } from '../schema/variants.ts';
-import { chatbenchRun, comparison, pgbench, pgbenchSql, type PgbenchRun } from './common.ts';
+import { alternating, chatbenchRun, comparison, pgbench, pgbenchSql } from './common.ts';
 import { historyPageScript } from './replay.ts';
 
 export interface FidelityOptions {
@@ -64,14 +64,7 @@ async function designPair(target: Target, scenario: string, script: string, pair
     log(`fidelity: ${name}, repeat ${k + 1} of ${o.repeats}: ${pgFirst ? 'pgbench -c 1 on both designs, then chatbench' : 'chatbench on both designs, then pgbench -c 1'}, ${seconds}s each`);
     const tools = async () => [await pgbench(target, pair[0].schema, script, { clients: 1, seconds, planCache }), await pgbench(target, pair[1].schema, script, { clients: 1, seconds, planCache })];
     const ours = () => chatbenchRun(target, { scenario, variants: pair, shape: { kind: 'closed', concurrency: 1 }, connections: 1, durationMs: seconds * 1000, warmupMs: 1000, planCache, signal: o.signal });
-    let a: PgbenchRun, b: PgbenchRun, cb: ScenarioResults;
-    if (pgFirst) {
-      [a, b] = await tools();
-      cb = await ours();
-    } else {
-      cb = await ours();
-      [a, b] = await tools();
-    }
+    const [[a, b], cb] = await alternating(k, tools, ours);
     const op = (i: number) => cb.variants.find((v) => v.variant === pair[i].name)!.operations[0];
     out.push({
       pgbenchP50Us: [percentiles(a.latency).p50, percentiles(b.latency).p50],
@@ -118,9 +111,7 @@ export async function benchFidelity(target: Target, designs: FidelityDesigns, mo
     log(`fidelity: open loop ${o.ratePerSec}/s, 4 connections, on ${base.name}, repeat ${k + 1} of ${o.repeats}: ${pgFirst ? 'pgbench -R, then chatbench --rate' : 'chatbench --rate, then pgbench -R'}`);
     const theirs = async () => percentiles((await pgbench(target, base.schema, page, { clients: 4, seconds, ratePerSec: o.ratePerSec })).latency);
     const ours = async () => (await chatbenchRun(target, { scenario: 'history-page', variants: [base], shape: { kind: 'open', ratePerSec: o.ratePerSec, arrivals: 'poisson' }, connections: 4, durationMs: seconds * 1000, warmupMs: 1000, signal: o.signal })).variants[0].operations[0];
-    const pg = pgFirst ? await theirs() : undefined;
-    const cb = await ours();
-    const pgOpen = pg ?? (await theirs());
+    const [pgOpen, cb] = await alternating(k, theirs, ours);
     open.push({ pgbench: { p50: pgOpen.p50, p99: pgOpen.p99 }, chatbench: { p50: cb.latencyUs.p50, p99: cb.latencyUs.p99, harnessLagP99: cb.harnessLagUs?.p99 ?? 0 } });
   }
   log(`fidelity: start precision at 2,000/s on ${base.name}: pgbench -R, then chatbench --rate`);

@@ -11,7 +11,7 @@ import { percentiles } from '../metrics/histogram.ts';
 import type { BenchComparison, OperationResult } from '../results/types.ts';
 import type { Variant } from '../schema/variants.ts';
 import { queries, worldAt } from '../scenario/engine.ts';
-import { chatbenchRun, comparison, pgbench, pgbenchSql } from './common.ts';
+import { alternating, chatbenchRun, comparison, pgbench, pgbenchSql } from './common.ts';
 
 export interface ReplayOptions {
   concurrency: number;
@@ -44,15 +44,6 @@ export async function benchReplay(target: Target, variant: Variant, model: Model
   const repeats = Math.max(1, opts.repeats);
   const run = (shape: Parameters<typeof chatbenchRun>[1]['shape']) =>
     chatbenchRun(target, { scenario: 'history-page', variants: [variant], shape, connections: opts.concurrency, durationMs: seconds * 1000, warmupMs: 1000, workers: opts.workers, signal: opts.signal });
-  /** Runs the two sides of repeat k: pgbench first on even repeats, chatbench first on odd ones. */
-  const pair = async <P, C>(k: number, pg: () => Promise<P>, cb: () => Promise<C>): Promise<[P, C]> => {
-    if (k % 2 === 0) {
-      const p = await pg();
-      return [p, await cb()];
-    }
-    const c = await cb();
-    return [await pg(), c];
-  };
   const workersText = `${opts.workers} load thread${opts.workers > 1 ? 's' : ''}`;
 
   log(`replay: warming the cache, pgbench -c ${opts.concurrency}, 2s (not measured)`);
@@ -60,13 +51,13 @@ export async function benchReplay(target: Target, variant: Variant, model: Model
   const closed: Array<{ pgTps: number; pgP50: number; cbQps: number; cbP50: number }> = [];
   for (let k = 0; k < repeats && !opts.signal.aborted; k++) {
     log(`replay: closed loop, ${opts.concurrency} users, ${seconds}s each, repeat ${k + 1} of ${repeats}: ${k % 2 === 0 ? 'pgbench, then chatbench' : 'chatbench, then pgbench'} (${workersText})`);
-    const [pg, cb] = await pair(k, () => pgbench(target, variant.schema, script, { clients: opts.concurrency, seconds }), async () => (await run({ kind: 'closed', concurrency: opts.concurrency })).variants[0]);
+    const [pg, cb] = await alternating(k, () => pgbench(target, variant.schema, script, { clients: opts.concurrency, seconds }), async () => (await run({ kind: 'closed', concurrency: opts.concurrency })).variants[0]);
     closed.push({ pgTps: pg.tps, pgP50: percentiles(pg.latency).p50, cbQps: cb.throughputPerSec, cbP50: cb.operations[0].latencyUs.p50 });
   }
   const open: Array<{ pg: ReturnType<typeof percentiles>; pgCount: number; cb: OperationResult }> = [];
   for (let k = 0; k < repeats && !opts.signal.aborted; k++) {
     log(`replay: open loop at ${opts.ratePerSec}/s, ${opts.concurrency} connections, repeat ${k + 1} of ${repeats}: ${k % 2 === 0 ? 'pgbench -R, then chatbench' : 'chatbench, then pgbench -R'}`);
-    const [pg, cb] = await pair(k, () => pgbench(target, variant.schema, script, { clients: opts.concurrency, seconds, ratePerSec: opts.ratePerSec }), async () => (await run({ kind: 'open', ratePerSec: opts.ratePerSec, arrivals: 'poisson' })).variants[0].operations[0]);
+    const [pg, cb] = await alternating(k, () => pgbench(target, variant.schema, script, { clients: opts.concurrency, seconds, ratePerSec: opts.ratePerSec }), async () => (await run({ kind: 'open', ratePerSec: opts.ratePerSec, arrivals: 'poisson' })).variants[0].operations[0]);
     open.push({ pg: percentiles(pg.latency), pgCount: pg.latency.totalCount, cb });
   }
   if (closed.length === 0 || open.length === 0) throw new InterruptedError();
