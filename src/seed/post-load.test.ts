@@ -51,6 +51,19 @@ describe('the maintenance tasks, derived from the layouts', () => {
     expect(ddl.weight / all.reduce((a, t) => a + t.weight, 0)).toBeLessThan(0.01);
   });
 
+  it('weighs a full-text GIN build at what it costs (it parses every row), an array GIN as a cheap one, so the ETA and largest-first see it', () => {
+    const build = (index: string, method: string, createSql: string) => ({ index, relation: 'm0', createSql, method, unique: false });
+    const builds = [
+      build('m0_pkey', 'btree', 'CREATE UNIQUE INDEX m0_pkey ON m0 USING btree (id)'),
+      build('m0_fts', 'gin', "CREATE INDEX m0_fts ON m0 USING gin (to_tsvector('simple'::regconfig, content))"),
+      build('m0_mentions', 'gin', 'CREATE INDEX m0_mentions ON m0 USING gin (mention_user_ids) WHERE (mention_user_ids IS NOT NULL)'),
+    ];
+    const all = postLoadTasks({ variant: 'v', schema: 's', plan: { ...plan, builds }, layouts: new Map(), model: {} as Model, verify: 'none', rows, pages: new Map([['m0', 1000]]), server: { versionNum: 180000, maxParallelMaintenanceWorkers: 1 } });
+    const w = (k: string) => all.find((t) => t.key === `index:${k}`)!.weight;
+    expect(w('m0_fts') / w('m0_pkey')).toBe(30);
+    expect(w('m0_mentions') / w('m0_pkey')).toBe(2.5);
+  });
+
   it('before 18 a parent ANALYZE recurses into the leaves, so it never runs beside their VACUUM', () => {
     expect(tasksFor(150000).get('analyze:attachments')!.exclusive).toEqual(['maint:attachments', 'maint:a_even', 'maint:a_odd']);
   });

@@ -36,6 +36,15 @@ describe('the seed time model (the arithmetic of --dry-run)', () => {
     expect(step(timeModel(input({ variants: [{ ...input().variants[0], messageLeaves: 1 }] })), 'indexes').workSeconds).toBeGreaterThan(expected);
   });
 
+  it('costs a full-text GIN index by the rows it parses, not as a scan', () => {
+    const v = input().variants[0];
+    const fts = { name: 'messages_content_fts_idx', table: 'messages', bytes: GB, method: 'gin' as const };
+    const mentions = { name: 'messages_mentions_idx', table: 'messages', bytes: 1e6, method: 'gin' as const };
+    const base = step(timeModel(input()), 'indexes').workSeconds;
+    expect(step(timeModel(input({ variants: [{ ...v, indexes: [...v.indexes, fts] }] })), 'indexes').workSeconds - base).toBeCloseTo(10e6 * 1e-6 * REFERENCE.index.fullText);
+    expect(step(timeModel(input({ variants: [{ ...v, indexes: [...v.indexes, mentions] }] })), 'indexes').workSeconds - base).toBeCloseTo(10e6 * 1e-6 * REFERENCE.index.scan);
+  });
+
   it('runs the counters on one connection beside the other steps', () => {
     const m = timeModel(input());
     const shared = m.steps.filter((s) => !['load', 'reconcile'].includes(s.step)).reduce((a, s) => a + s.workSeconds, 0);
