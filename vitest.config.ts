@@ -34,6 +34,7 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/setup.ts'],
     fileParallelism: true,
     maxWorkers: 2,
     pool: 'forks',

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../src/config/paths.ts';
 import { resolvePaths, stopEmbedded } from '../src/db/embedded.ts';
 import { oneLineError, runCli } from './helpers.ts';
+import { killCommands } from './commands.ts';
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'chatbench-lifecycle-'));
 fs.chmodSync(base, 0o755);
@@ -61,6 +62,7 @@ function exited(pid: number): boolean {
 }
 
 afterAll(async () => {
+  killCommands({ close: true }); // first: a command left running could start a server again
   for (const h of homes) await stopEmbedded(resolvePaths(PROJECT_ROOT, { CHATBENCH_HOME: h })).catch(() => {});
   fs.rmSync(base, { recursive: true, force: true });
 });
