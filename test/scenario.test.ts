@@ -363,16 +363,20 @@ describe('retention methods (last: they remove the seeded history)', () => {
     }, schemaNameOf(v));
   let startMs = 0;
   let endMs = 0;
+  /** The seeded data's time range (each test reads it: neither relies on the other having run). */
+  const seededRange = async () => {
+    [startMs, endMs] = await withClient(url, async (c) => {
+      const r = (await c.query(`SELECT (plan->>'startMs')::bigint AS s, (plan->>'endMs')::bigint AS e FROM chatbench.seeds LIMIT 1`)).rows[0];
+      return [Number(r.s), Number(r.e)];
+    });
+  };
 
   // One design per way of purging: no partitions, time ranges (month, week), id ranges (month,
   // week), hash; the others purge as one of these (BRIN, full text and the trigger change nothing).
   const LAYOUTS = ['btree-unpartitioned', 'btree-monthly', 'btree-weekly', 'btree-idrange-monthly', 'btree-idrange-weekly', 'hash-channel-16'];
 
   it('delete, detach and detach-concurrently remove the same rows on every kind of layout', async () => {
-    [startMs, endMs] = await withClient(url, async (c) => {
-      const r = (await c.query(`SELECT (plan->>'startMs')::bigint AS s, (plan->>'endMs')::bigint AS e FROM chatbench.seeds LIMIT 1`)).rows[0];
-      return [Number(r.s), Number(r.e)];
-    });
+    await seededRange();
     // Cutoffs off the partition bounds, so each method also deletes the straddling period's rest.
     for (const [method, days] of [['delete', 6.3], ['detach', 17.7], ['detach-concurrently', 30.2]] as Array<[RetentionMethod, number]>) {
       const cutoff = new Date(startMs + days * DAY);
@@ -390,6 +394,7 @@ describe('retention methods (last: they remove the seeded history)', () => {
   });
 
   it('a concurrent purge interrupted between its statements (a detach left pending, a table left detached) is finished by the next', async () => {
+    await seededRange();
     const cutoff = new Date(startMs + 44.5 * DAY);
     for (const name of ['btree-idrange-weekly', 'btree-weekly']) {
       const schema = schemaNameOf(name);

@@ -10,6 +10,7 @@ import { targetSpec } from '../src/config/target.ts';
 import { openTarget } from '../src/db/target.ts';
 import { loadModel } from '../src/generate/model.ts';
 import { buildPlan, planParams } from '../src/generate/plan.ts';
+import { seedRecords } from '../src/schema/bookkeeping.ts';
 import { loadVariants } from '../src/schema/variants.ts';
 import { CONTRAST_ORDER } from '../src/seed/choose.ts';
 import { readLayouts } from '../src/seed/layout.ts';
@@ -136,6 +137,9 @@ describe('seed', () => {
   });
 
   it('refuses to seed over existing data without --force, explaining --force and --resume', async () => {
+    // The data the test before seeds, seeded (or resumed) here if it did not get so far.
+    const done = await withClient(url, async (c) => (await seedRecords(c, ['brin-weekly'])).get('brin-weekly')?.status === 'complete');
+    if (!done) await seed(['--messages', '12345', '--variants', 'brin-weekly', '--days', '20']);
     const r = await runCli(['seed', '--db', url, '--messages', '12345', '--variants', 'brin-weekly', '--days', '20']);
     expect(r.code).toBe(2);
     expect(oneLineError(r.stderr)).toMatch(/already holds a seed .*pass --force/);
