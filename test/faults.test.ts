@@ -108,7 +108,7 @@ describe.each(serverKinds().map((k, i) => [k.name, k, i] as const))('faults on %
     expect(after.at(-1)!.errors).toBe(0);
     // the server connections held by the run came back to the pool's size
     expect(v.resources!.at(-1)!.serverConnections).toBe(4);
-  });
+  }, 150_000); // 22-25 s quiet; 17-30 s beside a 10M seed, 47 s beside a 100M seed
 
   it('a server crash mid-seed: one line and exit 1; once the server is back, the same command resumes to exact counts and checksums', async () => {
     // 50K messages over three monthly partitions, two loading at a time: the crash comes once one is
@@ -149,7 +149,7 @@ describe.each(serverKinds().map((k, i) => [k.name, k, i] as const))('faults on %
     expect(seeded.variants[0].checksums).toEqual(uninterrupted);
     const check = await runCli(['check', '--variant', 'btree-monthly', '--db', url]);
     expect(check.code, check.stdout + check.stderr).toBe(0);
-  });
+  }, 150_000); // 24-27 s quiet; 39-54 s beside a 10M seed, 49-75 s beside a 100M seed
 
   it('--op-timeout cancels slow operations (57014), counted as failures, and the open loop keeps its schedule', async () => {
     const r = await runCli(['scenario', 'time-range-scan', '--db', url, '--variants', 'btree-unpartitioned', '--rate', '100', '--duration', '4s', '--warmup', '0s', '--op-timeout', '1ms', '--no-explain', '--json', '--quiet']);
@@ -279,7 +279,7 @@ describe.each(serverKinds().map((k, i) => [k.name, k, i] as const))('faults on %
     expect(JSON.parse(done.stdout).variants[0].rows.messages).toBe(20_000);
     expect(embeddedStatus(server.paths).running).toBe(false);
     await server.start();
-  });
+  }, 300_000); // 56 s quiet, 54 s beside a 10M seed; over 120 s beside a 100M seed's index builds
 
   onEmbedded18('Ctrl-C during a scenario on the embedded server: partial results, marked partial; the server stopped', async () => {
     await brinWeeklySeeded();

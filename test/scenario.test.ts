@@ -122,7 +122,7 @@ describe('writes never reach what answer checks read', () => {
     } finally {
       await Promise.all([admin, ...clients.map((c) => c.client)].map((c) => c.end()));
     }
-  });
+  }, 250_000); // 49 s quiet before it ran in-process (34 s beside a 10M seed after); over 120 s beside a 100M seed
 });
 
 /**
@@ -220,7 +220,7 @@ describe('measurement truth', () => {
       }
       expect(results.harness?.floorUs.p50).toBeGreaterThan(0);
     }
-  });
+  }, 150_000); // 30 s quiet, 69 s beside a 100M seed
 
   it('rounds interleave the designs and the verdict gives each ratio with its spread', async () => {
     const { results, stdout } = await scenario('history-scroll', ['--variants', 'btree-unpartitioned,btree-weekly', '--duration', '2s', '--warmup', '200ms', '--rounds', '2', '--no-explain']);

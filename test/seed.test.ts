@@ -158,7 +158,7 @@ describe('seed', () => {
     expect(contentChecksums(b, 'btree-unpartitioned')).toEqual(ref);
     const c = await seed(['--messages', '20K', '--variants', 'btree-unpartitioned', '--seed', '7', '--verify', 'full', '--force']);
     expect(contentChecksums(c, 'btree-unpartitioned').messages).not.toBe(ref.messages);
-  });
+  }, 200_000); // 39 s quiet, 91 s beside a 100M seed
 
   it('resumes after SIGKILL mid-load, and again during the parallel post-load steps, to the rows and checksums of an uninterrupted run', async () => {
     const args = ['seed', '--db', url, '--messages', '200K', '--variants', 'btree-monthly', '--jobs', '2', '--verify', 'full', '--quiet'];
@@ -193,7 +193,7 @@ describe('seed', () => {
                                         (SELECT count(*) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE i.relnamespace = 'chatbench_btree_monthly'::regnamespace AND NOT x.indisvalid)::int AS indexes`);
       expect(bad.rows[0]).toEqual({ keys: 0, indexes: 0 });
     });
-  });
+  }, 250_000); // 49 s quiet; over 120 s beside a 100M seed's index builds
 
   it('--verify full and sample catch a lost chunk and a chunk loaded twice', async () => {
     // A load killed once a month of rows is committed, the committed rows damaged, then resumed.
@@ -222,7 +222,7 @@ describe('seed', () => {
     expect(full).toMatch(/reactions_p20260101 key range \d+ .*: 2000 row\(s\) too many \(a chunk loaded twice\?\)/);
     expect(await damaged('sample', [lose])).toMatch(/messages_p20260101 key range \d+ .*: 5000 row\(s\) missing/);
     expect(await damaged('sample', [twice])).toMatch(/reactions_p20260101 holds duplicated rows .*a chunk loaded twice/);
-  });
+  }, 220_000); // 43 s quiet, 106 s beside a 100M seed
 
   it('routes rows to hash partitions itself (equal and mixed moduli), which the server accepts leaf by leaf; lists the leaves of a table it cannot route', async () => {
     const variant = loadVariants(SCHEMAS_DIR).find((v) => v.name === 'btree-unpartitioned')!;
