@@ -193,7 +193,7 @@ describe('seed', () => {
                                         (SELECT count(*) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE i.relnamespace = 'chatbench_btree_monthly'::regnamespace AND NOT x.indisvalid)::int AS indexes`);
       expect(bad.rows[0]).toEqual({ keys: 0, indexes: 0 });
     });
-  }, 250_000); // 49 s quiet; over 120 s beside a 100M seed's index builds
+  }, 300_000); // 49 s quiet; 166 s beside a 7-design 10M seed and the versions tests, over 120 s beside a 100M seed's index builds
 
   it('--verify full and sample catch a lost chunk and a chunk loaded twice', async () => {
     // A load killed once a month of rows is committed, the committed rows damaged, then resumed.
