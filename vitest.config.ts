@@ -34,10 +34,14 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/setup.ts'],
     fileParallelism: true,
     maxWorkers: 2,
     pool: 'forks',
     sequence: { sequencer: SlowestFirst },
+    // Tests over about 25 s quiet set their own limit, 5-7x their quiet time (they took up to 3.3x it
+    // beside a 100M seed's index builds, 4.5x beside a 7-design 10M seed and another test file); 120 s
+    // is that margin for the rest.
     testTimeout: 120_000,
     hookTimeout: 600_000,
     reporters: ['default'],

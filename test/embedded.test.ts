@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../src/config/paths.ts';
 import { resolvePaths, stopEmbedded } from '../src/db/embedded.ts';
 import { oneLineError, runCli } from './helpers.ts';
+import { killCommands } from './commands.ts';
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'chatbench-lifecycle-'));
 fs.chmodSync(base, 0o755);
@@ -61,6 +62,7 @@ function exited(pid: number): boolean {
 }
 
 afterAll(async () => {
+  killCommands({ close: true }); // first: a command left running could start a server again
   for (const h of homes) await stopEmbedded(resolvePaths(PROJECT_ROOT, { CHATBENCH_HOME: h })).catch(() => {});
   fs.rmSync(base, { recursive: true, force: true });
 });
@@ -92,7 +94,7 @@ describe('embedded PostgreSQL', () => {
     expect(JSON.parse((await cli(h, ['db', 'status', '--json'])).stdout).running).toBe(false);
     expect(psql(await dbUrl(h), 'SELECT sum(x) FROM kept')).toBe('6');
     await cli(h, ['db', 'stop']);
-  });
+  }, 180_000); // 36 s quiet, 114 s beside a 100M seed
 
   it('concurrent first commands initialise once and both succeed', async () => {
     const h = home('concurrent');
@@ -129,7 +131,7 @@ describe('embedded PostgreSQL', () => {
     expect(psql(await dbUrl(h), 'SELECT 1')).toBe('1');
     void url;
     await cli(h, ['db', 'stop']);
-  });
+  }, 150_000); // 29 s quiet, 95 s beside a 100M seed
 
   it('a killed server (stale postmaster.pid, even naming a live process of another PostgreSQL) does not block the next start', async () => {
     const h = home('stale');

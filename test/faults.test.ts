@@ -7,10 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { embeddedStatus } from '../src/db/embedded.ts';
+import { EMBEDDED_DATABASE, embeddedStatus } from '../src/db/embedded.ts';
+import { seedRecords } from '../src/schema/bookkeeping.ts';
 import { checkIdentities, readResults } from '../src/results/io.ts';
 import type { ScenarioResults } from '../src/results/types.ts';
 import { oneLineError, runCli, withClient } from './helpers.ts';
+import { killCommands } from './commands.ts';
 import { serverKinds, startTestServer, type TestServer } from './servers.ts';
 
 const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'scenarios', 'lock-conflicts.ts');
@@ -45,22 +47,49 @@ describe.each(serverKinds().map((k, i) => [k.name, k, i] as const))('faults on %
     uninterrupted = JSON.parse(r.stdout).variants[0].checksums;
   });
   afterAll(async () => {
+    // First: a command left running (or started by a timed-out test's body) could start the server again.
+    if (server) killCommands({ closeHome: server.env.CHATBENCH_HOME });
     await server?.destroy();
   });
 
   it('a server restart mid-scenario: the run goes on, failures are counted by SQLSTATE, the outage is marked', async () => {
+    // A fast shutdown and a start, 2 s into the measured phase; then, once the run's four load
+    // connections are back on the restarted server, 4 s more of load and Ctrl-C. The run is timed
+    // from when the server is back (a restart can take many seconds on a busy machine), so it cannot
+    // end before it has served operations again; its --duration is only an upper bound.
+    let pid = 0;
+    let exited = false;
     let restarted: Promise<void> | undefined;
-    const run = runCli(['scenario', 'history-scroll', '--db', url, '--variants', 'btree-unpartitioned', '--rate', '150', '--connections', '4', '--duration', '9s', '--warmup', '0s', '--no-explain', '--json'], {
+    const connectionsBack = async () => {
+      for (let k = 0; k < 600 && !exited; k++) {
+        const n = await withClient(url, async (c) => (await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'chatbench scenario'`)).rows[0].n as number).catch(() => 0);
+        if (n === 4) return;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    };
+    const run = runCli(['scenario', 'history-scroll', '--db', url, '--variants', 'btree-unpartitioned', '--rate', '150', '--connections', '4', '--duration', '10m', '--warmup', '0s', '--no-explain', '--json'], {
+      onSpawn: (p) => (pid = p),
       onStderr: (soFar) => {
-        // A fast shutdown and a start, 2 s into the measured phase.
         if (!restarted && soFar.includes('measure...')) {
-          restarted = new Promise((resolve, reject) => setTimeout(() => server.stop().then(() => server.start()).then(resolve, reject), 2000));
+          restarted = (async () => {
+            await new Promise((res) => setTimeout(res, 2000));
+            await server.stop();
+            await server.start();
+            await connectionsBack();
+            await new Promise((res) => setTimeout(res, 4000));
+            if (!exited) process.kill(pid, 'SIGINT');
+          })();
+          // A failed restart fails the test below, without waiting out the run.
+          restarted.catch(() => (exited ? undefined : process.kill(pid, 'SIGKILL')));
         }
       },
     });
     const r = await run;
+    exited = true;
     await restarted;
-    expect(r.code, r.stderr).toBe(0);
+    // Still running when stopped: Ctrl-C's exit, with the results of the whole run so far.
+    expect(r.code, r.stderr).toBe(130);
+    expect(JSON.parse(r.stdout).partial).toBe(true);
     const reportDir = JSON.parse(r.stdout).reportDir as string;
     const results = readResults(reportDir) as ScenarioResults;
     checkIdentities(results); // attempted = ok + failed + dropped still holds
@@ -79,7 +108,7 @@ describe.each(serverKinds().map((k, i) => [k.name, k, i] as const))('faults on %
     expect(after.at(-1)!.errors).toBe(0);
     // the server connections held by the run came back to the pool's size
     expect(v.resources!.at(-1)!.serverConnections).toBe(4);
-  });
+  }, 150_000); // 22-25 s quiet; 17-30 s beside a 10M seed, 47 s beside a 100M seed
 
   it('a server crash mid-seed: one line and exit 1; once the server is back, the same command resumes to exact counts and checksums', async () => {
     // 50K messages over three monthly partitions, two loading at a time: the crash comes once one is
@@ -120,7 +149,7 @@ describe.each(serverKinds().map((k, i) => [k.name, k, i] as const))('faults on %
     expect(seeded.variants[0].checksums).toEqual(uninterrupted);
     const check = await runCli(['check', '--variant', 'btree-monthly', '--db', url]);
     expect(check.code, check.stdout + check.stderr).toBe(0);
-  });
+  }, 150_000); // 24-27 s quiet; 39-54 s beside a 10M seed, 49-75 s beside a 100M seed
 
   it('--op-timeout cancels slow operations (57014), counted as failures, and the open loop keeps its schedule', async () => {
     const r = await runCli(['scenario', 'time-range-scan', '--db', url, '--variants', 'btree-unpartitioned', '--rate', '100', '--duration', '4s', '--warmup', '0s', '--op-timeout', '1ms', '--no-explain', '--json', '--quiet']);
@@ -200,14 +229,27 @@ describe.each(serverKinds().map((k, i) => [k.name, k, i] as const))('faults on %
   // Ctrl-C is the CLI's and the embedded lifecycle's business, the same code whatever the server's
   // version: these two run on 18 only (15's pg_ctl stop and start are exercised above, by the
   // restart and the crash), which keeps a minute of the suite's budget.
-  const onEmbedded18 = (name: string, fn: () => Promise<void>) => {
-    if (!kind.binDir) it(name, fn);
+  const onEmbedded18 = (name: string, fn: () => Promise<void>, timeoutMs?: number) => {
+    if (!kind.binDir) it(name, fn, timeoutMs);
+  };
+  const SEED_20K = ['seed', '--messages', '20K', '--variants', 'brin-weekly', '--jobs', '1'];
+  /** The server running, as a test before may have left it stopped (it failed or timed out). */
+  const running = async () => {
+    if (!embeddedStatus(server.paths).running) await server.start();
+  };
+  /** brin-weekly seeded on the embedded server's own database: by the test before, or here if it did not get so far. */
+  const brinWeeklySeeded = async () => {
+    await running();
+    const status = await withClient(server.url(EMBEDDED_DATABASE), async (c) => (await seedRecords(c, ['brin-weekly'])).get('brin-weekly')?.status).catch(() => undefined);
+    if (status === 'complete') return;
+    const r = await runCli([...SEED_20K, '--quiet'], { env: server.env });
+    expect(r.code, r.stderr).toBe(0);
   };
 
   onEmbedded18('Ctrl-C at any moment of a seed on the embedded server: exit 130, the server stopped, no variant taken for complete; then it finishes', async () => {
     await server.stop(); // unpinned: the command starts the server, and must stop it
     const env = { ...server.env };
-    const args = ['seed', '--messages', '20K', '--variants', 'brin-weekly', '--jobs', '1'];
+    const args = SEED_20K;
     for (const marker of ['building the data model', ': load...', ': indexes...', ': checksums...']) {
       let sent = false;
       let pid = 0;
@@ -237,9 +279,10 @@ describe.each(serverKinds().map((k, i) => [k.name, k, i] as const))('faults on %
     expect(JSON.parse(done.stdout).variants[0].rows.messages).toBe(20_000);
     expect(embeddedStatus(server.paths).running).toBe(false);
     await server.start();
-  });
+  }, 300_000); // 56 s quiet, 54 s beside a 10M seed; over 120 s beside a 100M seed's index builds
 
   onEmbedded18('Ctrl-C during a scenario on the embedded server: partial results, marked partial; the server stopped', async () => {
+    await brinWeeklySeeded();
     await server.stop();
     let pid = 0;
     let sent = false;
@@ -263,6 +306,7 @@ describe.each(serverKinds().map((k, i) => [k.name, k, i] as const))('faults on %
   });
 
   it('ends with no connection of ours left on the server', async () => {
+    await running(); // the tests above leave it running, unless one failed or timed out
     const c = new pg.Client({ connectionString: server.url() });
     await c.connect();
     try {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { PROJECT_ROOT } from '../src/config/paths.ts';
+import { commandsClosed, running } from './commands.ts';
 import { applyVariant, revertVariant } from '../src/schema/apply.ts';
 import { catalogSnapshot, diffSnapshots } from '../src/schema/snapshot.ts';
 import type { Variant } from '../src/schema/variants.ts';
@@ -20,10 +21,12 @@ export const MAIN = path.join(PROJECT_ROOT, 'src', 'cli', 'main.ts');
 
 /** Runs `chatbench ...args`; env defaults to the current one without DATABASE_URL. */
 export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; onSpawn?: (pid: number) => void; onStderr?: (soFar: string) => void } = {}): Promise<CliRun> {
+  if (commandsClosed(opts.env?.CHATBENCH_HOME)) return Promise.reject(new Error(`the file's tests are over: not running chatbench ${args.join(' ')}`));
   return new Promise((resolve, reject) => {
     const env = { ...process.env, NO_COLOR: '1', ...opts.env };
     if (!opts.env || !('DATABASE_URL' in opts.env)) delete (env as NodeJS.ProcessEnv).DATABASE_URL;
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
     opts.onSpawn?.(child.pid!);
     let stdout = '';
     let stderr = '';
@@ -35,6 +38,7 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutM
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 300_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
+      running.delete(child);
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });

@@ -5,17 +5,22 @@
 // methods remove the same rows on every kind of layout, and a concurrent purge interrupted between
 // its statements is finished by the next one.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMAS_DIR } from '../src/config/paths.ts';
 import { DEFAULT_SEED } from '../src/generate/defaults.ts';
 import { loadModel, modelParamsOf } from '../src/generate/model.ts';
-import { checkIdentities, readResults } from '../src/results/io.ts';
+import { checkIdentities, readResults, writeResults } from '../src/results/io.ts';
 import type { ScenarioResults } from '../src/results/types.ts';
 import { seedRecords } from '../src/schema/bookkeeping.ts';
 import { answerChecks } from '../src/scenario/checks.ts';
-import { loadAllScenarios, loadScenario, scenarioNames } from '../src/scenario/registry.ts';
+import { loadAllScenarios, loadScenario, scenarioFile, scenarioNames } from '../src/scenario/registry.ts';
+import { runScenario } from '../src/scenario/engine.ts';
+import { scenarioRunConfig, type ScenarioChoices } from '../src/config/scenario.ts';
+import { targetSpec } from '../src/config/target.ts';
+import { openTarget } from '../src/db/target.ts';
 import { LeanConnection } from '../src/db/lean-connection.ts';
 import { clientConfig, paramsFromUrl } from '../src/db/target.ts';
 import { chatbenchTypes } from '../src/db/type-parsers.ts';
@@ -35,6 +40,29 @@ beforeAll(async () => {
   const r = await runCli(['seed', '--db', url, '--messages', '50K', '--variants', 'all', '--quiet']);
   expect(r.code, r.stderr).toBe(0);
 });
+
+/**
+ * A scenario run through the engine's API in this process: the command's own config function and
+ * engine, without the process start and the report rendering (seconds a run, which the tests of the
+ * command itself pay). The results still go through their file and its validation.
+ */
+async function engineRun(name: string, choices: ScenarioChoices): Promise<ScenarioResults> {
+  const s = await loadScenario(name);
+  const cfg = scenarioRunConfig(choices, s, scenarioFile(name), all);
+  const target = await openTarget(targetSpec(url, {}));
+  try {
+    const results = await runScenario(target, cfg.run, new AbortController().signal, () => {}, { command: `scenario ${name} (in-process)` });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cbtest-scenario-${name}-`));
+    try {
+      writeResults(dir, results);
+      return readResults(dir) as ScenarioResults;
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  } finally {
+    await target.close();
+  }
+}
 
 async function scenario(name: string, args: string[]): Promise<{ json: { reportDir: string }; results: ScenarioResults; stdout: string }> {
   const r = await runCli(['scenario', name, '--db', url, '--json', '--quiet', ...args]);
@@ -68,7 +96,7 @@ describe('writes never reach what answer checks read', () => {
     // Each design gets a different number of writes: runs are timed, and one design runs longer.
     for (const [design, seconds] of [[designs[0], 1], [designs[1], 2]] as const) {
       for (const name of ['chat-mix', 'send-burst']) {
-        await scenario(name, ['--variants', design, '--duration', `${seconds}s`, '--warmup', '0s', '--no-explain']);
+        await engineRun(name, { variants: all.filter((v) => v.name === design), durationMs: seconds * 1000, warmupMs: 0, explain: false });
       }
     }
     for (const schema of schemas) expect(await readersState(schema), schema).toEqual(before);
@@ -94,7 +122,7 @@ describe('writes never reach what answer checks read', () => {
     } finally {
       await Promise.all([admin, ...clients.map((c) => c.client)].map((c) => c.end()));
     }
-  });
+  }, 250_000); // 49 s quiet before it ran in-process (34 s beside a 10M seed after); over 120 s beside a 100M seed
 });
 
 /**
@@ -115,7 +143,7 @@ function sweepVariants(name: string): string[] {
 
 describe('every scenario on every variant', () => {
   it.each(scenarioNames())('%s: runs 1 s on each design where it can differ, without errors, and its answers agree', async (name) => {
-    const { results } = await scenario(name, ['--variants', sweepVariants(name).join(','), '--duration', '1s', '--warmup', '0s', '--no-explain']);
+    const results = await engineRun(name, { variants: sweepVariants(name).map((n) => all.find((v) => v.name === n)!), durationMs: 1000, warmupMs: 0, explain: false });
     expect(results.variants.map((v) => v.variant)).toEqual(sweepVariants(name));
     checkIdentities(results); // attempted = ok + failed + dropped; errors by SQLSTATE sum to failed
     for (const v of results.variants) {
@@ -192,7 +220,7 @@ describe('measurement truth', () => {
       }
       expect(results.harness?.floorUs.p50).toBeGreaterThan(0);
     }
-  });
+  }, 150_000); // 30 s quiet, 69 s beside a 100M seed
 
   it('rounds interleave the designs and the verdict gives each ratio with its spread', async () => {
     const { results, stdout } = await scenario('history-scroll', ['--variants', 'btree-unpartitioned,btree-weekly', '--duration', '2s', '--warmup', '200ms', '--rounds', '2', '--no-explain']);
@@ -335,16 +363,20 @@ describe('retention methods (last: they remove the seeded history)', () => {
     }, schemaNameOf(v));
   let startMs = 0;
   let endMs = 0;
+  /** The seeded data's time range (each test reads it: neither relies on the other having run). */
+  const seededRange = async () => {
+    [startMs, endMs] = await withClient(url, async (c) => {
+      const r = (await c.query(`SELECT (plan->>'startMs')::bigint AS s, (plan->>'endMs')::bigint AS e FROM chatbench.seeds LIMIT 1`)).rows[0];
+      return [Number(r.s), Number(r.e)];
+    });
+  };
 
   // One design per way of purging: no partitions, time ranges (month, week), id ranges (month,
   // week), hash; the others purge as one of these (BRIN, full text and the trigger change nothing).
   const LAYOUTS = ['btree-unpartitioned', 'btree-monthly', 'btree-weekly', 'btree-idrange-monthly', 'btree-idrange-weekly', 'hash-channel-16'];
 
   it('delete, detach and detach-concurrently remove the same rows on every kind of layout', async () => {
-    [startMs, endMs] = await withClient(url, async (c) => {
-      const r = (await c.query(`SELECT (plan->>'startMs')::bigint AS s, (plan->>'endMs')::bigint AS e FROM chatbench.seeds LIMIT 1`)).rows[0];
-      return [Number(r.s), Number(r.e)];
-    });
+    await seededRange();
     // Cutoffs off the partition bounds, so each method also deletes the straddling period's rest.
     for (const [method, days] of [['delete', 6.3], ['detach', 17.7], ['detach-concurrently', 30.2]] as Array<[RetentionMethod, number]>) {
       const cutoff = new Date(startMs + days * DAY);
@@ -362,6 +394,7 @@ describe('retention methods (last: they remove the seeded history)', () => {
   });
 
   it('a concurrent purge interrupted between its statements (a detach left pending, a table left detached) is finished by the next', async () => {
+    await seededRange();
     const cutoff = new Date(startMs + 44.5 * DAY);
     for (const name of ['btree-idrange-weekly', 'btree-weekly']) {
       const schema = schemaNameOf(name);

@@ -10,6 +10,7 @@ import { targetSpec } from '../src/config/target.ts';
 import { openTarget } from '../src/db/target.ts';
 import { loadModel } from '../src/generate/model.ts';
 import { buildPlan, planParams } from '../src/generate/plan.ts';
+import { seedRecords } from '../src/schema/bookkeeping.ts';
 import { loadVariants } from '../src/schema/variants.ts';
 import { CONTRAST_ORDER } from '../src/seed/choose.ts';
 import { readLayouts } from '../src/seed/layout.ts';
@@ -136,6 +137,9 @@ describe('seed', () => {
   });
 
   it('refuses to seed over existing data without --force, explaining --force and --resume', async () => {
+    // The data the test before seeds, seeded (or resumed) here if it did not get so far.
+    const done = await withClient(url, async (c) => (await seedRecords(c, ['brin-weekly'])).get('brin-weekly')?.status === 'complete');
+    if (!done) await seed(['--messages', '12345', '--variants', 'brin-weekly', '--days', '20']);
     const r = await runCli(['seed', '--db', url, '--messages', '12345', '--variants', 'brin-weekly', '--days', '20']);
     expect(r.code).toBe(2);
     expect(oneLineError(r.stderr)).toMatch(/already holds a seed .*pass --force/);
@@ -154,7 +158,7 @@ describe('seed', () => {
     expect(contentChecksums(b, 'btree-unpartitioned')).toEqual(ref);
     const c = await seed(['--messages', '20K', '--variants', 'btree-unpartitioned', '--seed', '7', '--verify', 'full', '--force']);
     expect(contentChecksums(c, 'btree-unpartitioned').messages).not.toBe(ref.messages);
-  });
+  }, 200_000); // 39 s quiet, 91 s beside a 100M seed
 
   it('resumes after SIGKILL mid-load, and again during the parallel post-load steps, to the rows and checksums of an uninterrupted run', async () => {
     const args = ['seed', '--db', url, '--messages', '200K', '--variants', 'btree-monthly', '--jobs', '2', '--verify', 'full', '--quiet'];
@@ -189,7 +193,7 @@ describe('seed', () => {
                                         (SELECT count(*) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE i.relnamespace = 'chatbench_btree_monthly'::regnamespace AND NOT x.indisvalid)::int AS indexes`);
       expect(bad.rows[0]).toEqual({ keys: 0, indexes: 0 });
     });
-  });
+  }, 300_000); // 49 s quiet; 166 s beside a 7-design 10M seed and the versions tests, over 120 s beside a 100M seed's index builds
 
   it('--verify full and sample catch a lost chunk and a chunk loaded twice', async () => {
     // A load killed once a month of rows is committed, the committed rows damaged, then resumed.
@@ -218,7 +222,7 @@ describe('seed', () => {
     expect(full).toMatch(/reactions_p20260101 key range \d+ .*: 2000 row\(s\) too many \(a chunk loaded twice\?\)/);
     expect(await damaged('sample', [lose])).toMatch(/messages_p20260101 key range \d+ .*: 5000 row\(s\) missing/);
     expect(await damaged('sample', [twice])).toMatch(/reactions_p20260101 holds duplicated rows .*a chunk loaded twice/);
-  });
+  }, 220_000); // 43 s quiet, 106 s beside a 100M seed
 
   it('routes rows to hash partitions itself (equal and mixed moduli), which the server accepts leaf by leaf; lists the leaves of a table it cannot route', async () => {
     const variant = loadVariants(SCHEMAS_DIR).find((v) => v.name === 'btree-unpartitioned')!;

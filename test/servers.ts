@@ -37,6 +37,7 @@ export interface TestServer {
   stop(): Promise<void>;
   /** A crash: SIGQUIT to the postmaster (immediate shutdown, recovery at the next start). */
   crash(): Promise<void>;
+  /** Stops the server and deletes its data; start() refuses after it. */
   destroy(): Promise<void>;
 }
 
@@ -44,6 +45,8 @@ export async function startTestServer(kind: ServerKind, home: string): Promise<T
   const env: NodeJS.ProcessEnv = { CHATBENCH_HOME: home, ...(kind.binDir ? { CHATBENCH_PG_BIN: kind.binDir } : {}) };
   const paths = resolvePaths(PROJECT_ROOT, { ...process.env, CHATBENCH_PG_BIN: '', ...env });
   let port = 0;
+  // Once destroyed, never started again: a timed-out test's body, still running, may try after the teardown.
+  let destroyed = false;
   const server: TestServer = {
     kind,
     paths,
@@ -52,6 +55,7 @@ export async function startTestServer(kind: ServerKind, home: string): Promise<T
       return `postgres://postgres:${encodeURIComponent(readPassword(paths))}@127.0.0.1:${port}/${database}`;
     },
     async start() {
+      if (destroyed) throw new Error(`the ${kind.name} test server was destroyed: not starting it again`);
       port = (await pinEmbedded(paths, () => {})).port;
     },
     async stop() {
@@ -73,6 +77,7 @@ export async function startTestServer(kind: ServerKind, home: string): Promise<T
       throw new Error(`postmaster ${pid} did not exit after SIGQUIT`);
     },
     async destroy() {
+      destroyed = true;
       await stopEmbedded(paths).catch(() => {});
       await resetEmbedded(paths).catch(() => {});
     },

@@ -8,10 +8,12 @@ import { SCHEMAS_DIR } from '../src/config/paths.ts';
 import { checkIdentities, readResults } from '../src/results/io.ts';
 import type { ScenarioResults } from '../src/results/types.ts';
 import { exportMigrations } from '../src/schema/export.ts';
+import { seedRecords } from '../src/schema/bookkeeping.ts';
 import { purgeMessagesBefore } from '../src/schema/retention.ts';
 import { loadVariants } from '../src/schema/variants.ts';
 import { tableChecksums } from '../src/seed/seed.ts';
 import { exportRoundTrip, runCli, withClient } from './helpers.ts';
+import { killCommands } from './commands.ts';
 import { serverKinds, startTestServer, type TestServer } from './servers.ts';
 
 const others = serverKinds().filter((k) => k.binDir);
@@ -30,6 +32,8 @@ describe.each(others.map((k) => [k.name, k] as const))('%s', (_name, kind) => {
     url = server.url('versions');
   });
   afterAll(async () => {
+    // First: a command left running (or started by a timed-out test's body) could start the server again.
+    if (server) killCommands({ closeHome: server.env.CHATBENCH_HOME });
     await server?.destroy();
   });
 
@@ -54,8 +58,17 @@ describe.each(others.map((k) => [k.name, k] as const))('%s', (_name, kind) => {
     });
   });
 
+  const seedArgs = () => ['seed', '--db', url, '--messages', '20K', '--variants', 'all', '--quiet'];
+  /** Every variant seeded: by the seed test, or here when it did not finish (the same command resumes it). */
+  const seeded = async () => {
+    const records = await withClient(url, (c) => seedRecords(c, variants));
+    if (variants.every((v) => records.get(v)?.status === 'complete')) return;
+    const r = await runCli(seedArgs());
+    expect(r.code, r.stderr).toBe(0);
+  };
+
   it('seeds every variant with identical data, and the audit passes, saying what it could not check', async () => {
-    const r = await runCli(['seed', '--db', url, '--messages', '20K', '--variants', 'all', '--json', '--quiet']);
+    const r = await runCli([...seedArgs(), '--json']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { variants: Array<{ variant: string; rows: Record<string, number>; checksums: Record<string, string> }> };
     expect(out.variants.map((v) => v.variant)).toEqual(variants);
@@ -66,9 +79,10 @@ describe.each(others.map((k) => [k.name, k] as const))('%s', (_name, kind) => {
     const check = await runCli(['check', '--db', url]);
     expect(check.code, check.stdout + check.stderr).toBe(0);
     expect(check.stdout).toMatch(/not checked: soft-delete-filter and index-scan: .*GENERIC_PLAN.* PostgreSQL 16 or later \(this server is 15\)/);
-  });
+  }, 360_000); // 49 s quiet; 218 s beside a 7-design 10M seed and the seed tests, over 120 s beside a 100M seed's index builds
 
   it('runs a scenario on every variant without errors, with the same answers everywhere', async () => {
+    await seeded();
     const r = await runCli(['scenario', 'history-scroll', '--db', url, '--variants', 'all', '--duration', '1s', '--warmup', '0s', '--json', '--quiet']);
     expect(r.code, r.stderr).toBe(0);
     const results = readResults(JSON.parse(r.stdout).reportDir) as ScenarioResults;
@@ -78,9 +92,10 @@ describe.each(others.map((k) => [k.name, k] as const))('%s', (_name, kind) => {
     for (const v of results.variants) for (const o of v.operations) expect(o.failed, `${v.variant}/${o.name}: ${JSON.stringify(o.errors)}`).toBe(0);
     expect(results.answerChecks.length).toBeGreaterThan(0);
     expect(results.answerChecks.filter((c) => !c.ok)).toEqual([]);
-  });
+  }, 250_000); // 27 s quiet, 66 s beside a 7-design 10M seed; and the seed's time when the test before did not finish it
 
   it('detaches concurrently (14 and later) and removes the same rows from every layout (last: it removes history)', async () => {
+    await seeded();
     const start = await withClient(url, async (c) => Number((await c.query(`SELECT (plan->>'startMs')::bigint AS s FROM chatbench.seeds LIMIT 1`)).rows[0].s));
     const cutoff = new Date(start + 17.4 * 86_400_000);
     const removed = new Set<number>();

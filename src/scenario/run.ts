@@ -535,6 +535,23 @@ async function measureFloor(ctx: RunContext, schema: string): Promise<OperationS
   return ctx.load.floor({ schema, warmupMs: 200, durationMs, applicationName: `${LOAD_APPLICATION} floor` });
 }
 
+/** Before anything is timed: partitions for the writes to come on each variant, then the answer checks across them. */
+async function prepareVariants(target: Target, cfg: ScenarioRunConfig, ops: Op[], checkWorld: ReturnType<typeof buildWorld>, vStart: number, vEnd: number, onEvent: (e: RunEvent) => void): Promise<ScenarioResults['answerChecks']> {
+  const perVariant = new Map<string, pg.Client>();
+  try {
+    for (const v of cfg.variants) {
+      const c = await connectClient(target, { schema: v.schema, applicationName: 'chatbench scenario check' });
+      perVariant.set(v.name, c);
+      if (rangeUnit(v)) await c.query('SELECT create_message_partitions($1, $2)', [new Date(vStart - 86_400_000), new Date(vEnd + 86_400_000)]);
+    }
+    if (cfg.variants.length < 2) return [];
+    onEvent({ type: 'log', message: `answer checks: ${cfg.scenario.name}'s reads on ${cfg.variants.length} variants with the same parameters` });
+    return await answerChecks(cfg.scenario, ops, checkWorld, cfg.seed, cfg.variants.map((v) => ({ variant: v.name, client: perVariant.get(v.name)! })));
+  } finally {
+    await Promise.all([...perVariant.values()].map((c) => c.end().catch(() => {})));
+  }
+}
+
 /** How a run is recorded and what it may borrow: the command that reproduces it, the name its run id carries (default: the scenario's), and load threads already started for the same scenario and data (a capacity search's steps); without them the run starts its own and stops them at the end. */
 export interface RunRecord {
   command: string;
@@ -561,6 +578,12 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
     if (!pgss.available) onEvent({ type: 'log', message: `no pg_stat_statements evidence: ${pgss.why}` });
     const modelParams = modelParamsOf(plan);
     const model = loadModel(modelParams);
+    // The load threads start now (each compiles the scenario and rebuilds the model: seconds), while
+    // this thread creates partitions and runs the answer checks; a failure before they are used stops them.
+    const loads = record.loads;
+    const loadOptions = { params: target.params, scenarioFile: cfg.scenarioFile, model: modelParams, workers: cfg.workers };
+    const starting = cfg.mode === 'micro' ? undefined : loads ? loads.get(loadOptions) : LoadGenerator.start(loadOptions);
+    starting?.catch(() => {}); // awaited below; a failure meanwhile is not an unhandled rejection
     const ops: Op[] = cfg.scenario.operations.map((def, index) => ({ def, index, statement: statementName(cfg.scenario, def.name) }));
     const rounds = cfg.mode === 'micro' ? 1 : cfg.rounds;
     const roundDurationMs = Math.max(1, Math.floor(cfg.durationMs / rounds));
@@ -569,23 +592,13 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
     // Virtual time starts after everything written so far, on every variant alike.
     const vStart = virtualNowMs + 1000;
     const vEnd = vStart + rounds * roundSpanMs + (cfg.warmupMs + cfg.durationMs) * 2 + 60_000;
-    const checkWorld = buildWorld(await model, vStart, () => 0);
-
-    // Partitions for the writes to come, and answer checks, before anything is timed.
-    const perVariant = new Map<string, pg.Client>();
-    for (const v of cfg.variants) {
-      const c = await connectClient(target, { schema: v.schema, applicationName: 'chatbench scenario check' });
-      perVariant.set(v.name, c);
-      if (rangeUnit(v)) await c.query('SELECT create_message_partitions($1, $2)', [new Date(vStart - 86_400_000), new Date(vEnd + 86_400_000)]);
-    }
-    let checks: ScenarioResults['answerChecks'] = [];
+    let checks: ScenarioResults['answerChecks'];
     try {
-      if (cfg.variants.length > 1) {
-        onEvent({ type: 'log', message: `answer checks: ${cfg.scenario.name}'s reads on ${cfg.variants.length} variants with the same parameters` });
-        checks = await answerChecks(cfg.scenario, ops, checkWorld, cfg.seed, cfg.variants.map((v) => ({ variant: v.name, client: perVariant.get(v.name)! })));
-      }
-    } finally {
-      await Promise.all([...perVariant.values()].map((c) => c.end().catch(() => {})));
+      checks = await prepareVariants(target, cfg, ops, buildWorld(await model, vStart, () => 0), vStart, vEnd, onEvent);
+    } catch (e) {
+      // Threads of this run's own, never used: stopped (a pool's stay with the pool, idle).
+      if (starting && !loads) await starting.then((l) => l.stop(), () => {});
+      throw e;
     }
 
     const variants: VariantScenarioResult[] = [];
@@ -601,9 +614,7 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
       }
       interrupted = signal.aborted;
     } else {
-      const loadOptions = { params: target.params, scenarioFile: cfg.scenarioFile, model: modelParams, workers: cfg.workers };
-      const loads = record.loads;
-      const load = loads ? await loads.get(loadOptions) : await LoadGenerator.start(loadOptions);
+      const load = await starting!;
       let failed = true;
       const ctx: RunContext = { target, cfg, ops, load, model, signal, onEvent, virtualStartMs: vStart, roundSpanMs, roundDurationMs, warmupOf: (r) => (r === 0 ? cfg.warmupMs : laterWarmupMs), steps: new Map() };
       const byVariant = new Map<string, RoundResult[]>(cfg.variants.map((v) => [v.name, []]));
