@@ -39,7 +39,7 @@ export default defineConfig({
     maxWorkers: 2,
     pool: 'forks',
     sequence: { sequencer: SlowestFirst },
-    // Tests over about 25 s quiet set their own limit, 5-7x their quiet time (they took up to 3.3x it
+    // Tests over about 25 s quiet set their own limit, 5-9x their quiet time (they took up to 3.3x it
     // beside a 100M seed's index builds, 4.5x beside a 7-design 10M seed and another test file); 120 s
     // is that margin for the rest.
     testTimeout: 120_000,

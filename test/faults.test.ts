@@ -67,6 +67,14 @@ describe.each(serverKinds().map((k, i) => [k.name, k, i] as const))('faults on %
         await new Promise((res) => setTimeout(res, 100));
       }
     };
+    // The command may have exited a moment before its 'close' sets `exited` (ESRCH).
+    const signal = (sig: NodeJS.Signals) => {
+      try {
+        if (!exited) process.kill(pid, sig);
+      } catch {
+        // gone already
+      }
+    };
     const run = runCli(['scenario', 'history-scroll', '--db', url, '--variants', 'btree-unpartitioned', '--rate', '150', '--connections', '4', '--duration', '10m', '--warmup', '0s', '--no-explain', '--json'], {
       onSpawn: (p) => (pid = p),
       onStderr: (soFar) => {
@@ -77,10 +85,10 @@ describe.each(serverKinds().map((k, i) => [k.name, k, i] as const))('faults on %
             await server.start();
             await connectionsBack();
             await new Promise((res) => setTimeout(res, 4000));
-            if (!exited) process.kill(pid, 'SIGINT');
+            signal('SIGINT');
           })();
           // A failed restart fails the test below, without waiting out the run.
-          restarted.catch(() => (exited ? undefined : process.kill(pid, 'SIGKILL')));
+          restarted.catch(() => signal('SIGKILL'));
         }
       },
     });

@@ -11,6 +11,7 @@
 // each tool interleaving the two designs second by second, several times after an unmeasured
 // warm-up; the median of the repeats is reported, with every repeat in the results.
 import type { Target } from '../db/target.ts';
+import { InterruptedError } from '../errors.ts';
 import type { Model } from '../generate/model.ts';
 import { median, mergeHistograms, percentiles, type Histogram } from '../metrics/histogram.ts';
 import type { BenchComparison } from '../results/types.ts';
@@ -78,6 +79,8 @@ async function designPair(target: Target, scenario: string, script: string, pair
     };
     const ours = () => chatbenchRun(target, { scenario, variants: pair, shape: { kind: 'closed', concurrency: 1 }, connections: 1, durationMs: seconds * 1000, warmupMs: 1000, rounds: seconds, planCache, signal: o.signal });
     const [[a, b], cb] = await alternating(k, tools, ours);
+    // Ctrl-C mid-repeat: its windows are cut short (or empty), so it is not one of the repeats.
+    if (o.signal.aborted) throw new InterruptedError();
     const op = (i: number) => cb.variants.find((v) => v.variant === pair[i].name)!.operations[0];
     out.push({
       pgbenchP50Us: [percentiles(a).p50, percentiles(b).p50],
@@ -125,12 +128,14 @@ export async function benchFidelity(target: Target, designs: FidelityDesigns, mo
     const theirs = async () => percentiles((await pgbench(target, base.schema, page, { clients: 4, seconds, ratePerSec: o.ratePerSec })).latency);
     const ours = async () => (await chatbenchRun(target, { scenario: 'history-page', variants: [base], shape: { kind: 'open', ratePerSec: o.ratePerSec, arrivals: 'poisson' }, connections: 4, durationMs: seconds * 1000, warmupMs: 1000, signal: o.signal })).variants[0].operations[0];
     const [pgOpen, cb] = await alternating(k, theirs, ours);
+    if (o.signal.aborted) throw new InterruptedError();
     open.push({ pgbench: { p50: pgOpen.p50, p99: pgOpen.p99 }, chatbench: { p50: cb.latencyUs.p50, p99: cb.latencyUs.p99, harnessLagP99: cb.harnessLagUs?.p99 ?? 0 } });
   }
   log(`fidelity: start precision at 2,000/s on ${base.name}: pgbench -R, then chatbench --rate`);
   const fastPg = await pgbench(target, base.schema, page, { clients: 4, seconds, ratePerSec: 2000 });
   const pgLag = percentiles(fastPg.lag!);
   const fast = (await chatbenchRun(target, { scenario: 'history-page', variants: [base], shape: { kind: 'open', ratePerSec: 2000, arrivals: 'poisson' }, connections: 4, durationMs: seconds * 1000, warmupMs: 1000, signal: o.signal })).variants[0];
+  if (o.signal.aborted) throw new InterruptedError();
   const fastOp = fast.operations[0];
 
   const m = (f: (x: (typeof open)[number]) => number) => median(open.map(f));

@@ -596,8 +596,9 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
     try {
       checks = await prepareVariants(target, cfg, ops, buildWorld(await model, vStart, () => 0), vStart, vEnd, onEvent);
     } catch (e) {
-      // Threads of this run's own, never used: stopped (a pool's stay with the pool, idle).
-      if (starting && !loads) await starting.then((l) => l.stop(), () => {});
+      // Threads of this run's own, never used: stopped. A pool's stay with the pool, idle; it may
+      // still be starting them, so this waits for that: its owner's stop() must find them.
+      if (starting) await starting.then((l) => (loads ? undefined : l.stop()), () => {});
       throw e;
     }
 

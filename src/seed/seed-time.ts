@@ -88,7 +88,7 @@ export const REFERENCE = {
 
 const classOf = (ix: TimeModelInput['variants'][number]['indexes'][number]): keyof Omit<typeof REFERENCE.index, 'referenceLeafEntries'> => {
   if (ix.method === 'brin') return 'brin';
-  if (/fts/.test(ix.name)) return 'fullText';
+  if (ix.method === 'gin' && /fts/.test(ix.name)) return 'fullText';
   if (ix.method === 'gin' || /thread|mention/.test(ix.name)) return 'scan';
   if (/_pkey$|created_at/.test(ix.name)) return 'sorted';
   return 'random';
