@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { SCHEMAS_DIR } from '../src/config/paths.ts';
 import { DEFAULT_SEED } from '../src/generate/defaults.ts';
 import { loadModel, modelParamsOf } from '../src/generate/model.ts';
@@ -51,7 +51,11 @@ async function engineRun(name: string, choices: ScenarioChoices): Promise<Scenar
   const cfg = scenarioRunConfig(choices, s, scenarioFile(name), all);
   const target = await openTarget(targetSpec(url, {}));
   try {
-    const results = await runScenario(target, cfg.run, new AbortController().signal, () => {}, { command: `scenario ${name} (in-process)` });
+    // A test that times out is failed but runs on: its run is stopped when the test ends, as Ctrl-C
+    // stops a command, instead of loading the server under the next tests.
+    const stop = new AbortController();
+    onTestFinished(() => stop.abort());
+    const results = await runScenario(target, cfg.run, stop.signal, () => {}, { command: `scenario ${name} (in-process)` });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cbtest-scenario-${name}-`));
     try {
       writeResults(dir, results);
