@@ -6,16 +6,6 @@ import { isChatbenchError, UsageError, DatabaseError } from '../errors.ts';
 import { scrubSecrets } from '../db/redact.ts';
 import { adviceFor, lostConnection, sqlstateName, toDatabaseError } from '../db/sqlstate.ts';
 import { createContext, type CliContext, type GlobalOptions } from './context.ts';
-import { dbCommand } from './commands/db.ts';
-import { schemaCommand } from './commands/schema.ts';
-import { checkCommand } from './commands/check.ts';
-import { seedCommand } from './commands/seed.ts';
-import { scenarioCommand } from './commands/scenario.ts';
-import { reportCommand } from './commands/report.ts';
-import { benchCommand } from './commands/bench.ts';
-import { quickstartCommand } from './commands/quickstart.ts';
-import { capacityCommand } from './commands/capacity.ts';
-import { growthCommand } from './commands/growth.ts';
 
 export type CommandFactory = (ctx: CliContext) => {
   command: string | string[];
@@ -24,9 +14,33 @@ export type CommandFactory = (ctx: CliContext) => {
   handler: (argv: Record<string, unknown>) => Promise<void>;
 };
 
-const COMMANDS: CommandFactory[] = [seedCommand, scenarioCommand, capacityCommand, growthCommand, reportCommand, schemaCommand, checkCommand, dbCommand, benchCommand, quickstartCommand];
+// Each command's module, loaded when it is wanted: a command and its engine are most of a process
+// start's imports (about half a second of the 1-2 s before a command does anything).
+const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
+  seed: async () => (await import('./commands/seed.ts')).seedCommand,
+  scenario: async () => (await import('./commands/scenario.ts')).scenarioCommand,
+  capacity: async () => (await import('./commands/capacity.ts')).capacityCommand,
+  growth: async () => (await import('./commands/growth.ts')).growthCommand,
+  report: async () => (await import('./commands/report.ts')).reportCommand,
+  schema: async () => (await import('./commands/schema.ts')).schemaCommand,
+  check: async () => (await import('./commands/check.ts')).checkCommand,
+  db: async () => (await import('./commands/db.ts')).dbCommand,
+  bench: async () => (await import('./commands/bench.ts')).benchCommand,
+  quickstart: async () => (await import('./commands/quickstart.ts')).quickstartCommand,
+};
 
-function buildParser(ctx: CliContext, args: string[], setGlobals: (g: GlobalOptions) => void): Argv {
+const COMMAND_NAMES = Object.keys(COMMANDS);
+
+/**
+ * The commands the parser needs for these arguments: every command named among them (the one that
+ * runs is always named), or all of them when none is (the list in --help, an unknown command).
+ */
+async function commandsFor(args: string[]): Promise<CommandFactory[]> {
+  const named = COMMAND_NAMES.filter((name) => args.includes(name));
+  return Promise.all((named.length ? named : COMMAND_NAMES).map((name) => COMMANDS[name]()));
+}
+
+function buildParser(ctx: CliContext, args: string[], commands: CommandFactory[], setGlobals: (g: GlobalOptions) => void): Argv {
   let y = yargs(args)
     .scriptName('chatbench')
     .usage('$0 <command> [options]\n\nBenchmark PostgreSQL schema designs for a chat application: seed, replay, report.')
@@ -59,14 +73,12 @@ function buildParser(ctx: CliContext, args: string[], setGlobals: (g: GlobalOpti
     .fail((msg, err) => {
       throw err ?? new UsageError(translateYargsMessage(msg, args));
     });
-  for (const factory of COMMANDS) {
+  for (const factory of commands) {
     const c = factory(ctx);
     y = y.command(c.command, c.describe, c.builder, c.handler);
   }
   return y;
 }
-
-const COMMAND_NAMES = ['seed', 'scenario', 'capacity', 'growth', 'report', 'schema', 'check', 'db', 'bench', 'quickstart'];
 
 /** yargs' messages, rewritten to the one-line pattern: what was wrong, the value, what is allowed. */
 export function translateYargsMessage(msg: string, args: string[]): string {
@@ -133,7 +145,7 @@ export async function main(argv: string[]): Promise<number> {
   const args = hideBin(argv);
   let code = 0;
   try {
-    await buildParser(handle.ctx, args, handle.setGlobals).parseAsync();
+    await buildParser(handle.ctx, args, await commandsFor(args), handle.setGlobals).parseAsync();
   } catch (e) {
     code = exitCodeOf(e);
     process.stderr.write(`chatbench: ${describeError(e, handle.ctx.secrets())}\n`);
