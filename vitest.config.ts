@@ -2,18 +2,19 @@ import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
-// The integration files, slowest first (seconds alone on a fresh clone, 2 cores, 2026-12-01): with
-// two files at a time, the scenario sweep starts at once and the others fill the second slot, so the
-// suite ends when the work runs out rather than behind a long file started last.
+// The integration files, slowest first (seconds in a quiet npm test, two files at a time, 2 cores,
+// 2026-12-01, before the sweep's shorter phases and the lazily loaded commands): the scenario sweep
+// starts at once and the others fill the second slot, so the suite ends when the work runs out rather
+// than behind a long file started last.
 const SLOWEST_FIRST = [
-  'test/scenario.test.ts', // 356
-  'test/faults.test.ts', // 168
-  'test/seed.test.ts', // 89
-  'test/versions.test.ts', // 77
-  'test/embedded.test.ts', // 76
-  'test/report.test.ts', // 61
-  'test/safety.test.ts', // 50
-  'test/schema.test.ts', // 42
+  'test/scenario.test.ts', // 392
+  'test/faults.test.ts', // 272
+  'test/seed.test.ts', // 156
+  'test/embedded.test.ts', // 141
+  'test/versions.test.ts', // 108
+  'test/report.test.ts', // 87
+  'test/safety.test.ts', // 50 alone
+  'test/schema.test.ts', // 42 alone
 ];
 
 class SlowestFirst extends BaseSequencer {
