@@ -36,33 +36,50 @@ export async function scratchSchema(client: pg.Client, name: string): Promise<st
   return schema;
 }
 
-/** insufficient_privilege, undefined_file (no contrib), undefined_function. */
-const PREWARM_REFUSED = new Set(['42501', '58P01', '42883']);
-
 /**
- * Reads a design's message relations (every partition's heap and indexes) into the server's cache
+ * Reads a design's message relations (every leaf's heap, TOAST and indexes) into the server's cache
  * before a comparison, so that neither tool meets pages the other, or a seed, left cold: after a
  * seed had emptied the page cache, a 2-second warm-up pass still left btree-weekly's page at
- * 3,593 µs p50 in a first repeat against 453-466 µs warm. pg_prewarm (contrib, in the embedded
- * server) reads every block; where it cannot be installed, a sequential read of the heap is the
- * fallback, and the caller says which ran. Returns the blocks read, or undefined for the fallback.
+ * 3,593 µs p50 in a first repeat against 453-466 µs warm (docs/PERFORMANCE.md). pg_prewarm (contrib,
+ * in the embedded server; created in the database if missing, and left there) reads every block.
+ * Where it is not available or may not be created, the heap alone is read by a sequential scan,
+ * which warms the operating system's cache more than the server's (a scan larger than a quarter of
+ * shared_buffers goes through a small ring). Returns the blocks pg_prewarm read, or undefined for
+ * the fallback.
  */
 export async function prewarmMessages(target: Target, schema: string): Promise<number | undefined> {
   const client = await connectClient(target);
   try {
-    try {
-      await client.query('CREATE EXTENSION IF NOT EXISTS pg_prewarm');
+    const table = `${pg.escapeIdentifier(schema)}.messages`;
+    const found = await client.query(`SELECT to_regclass($1) IS NOT NULL AS ok`, [table]);
+    if (!found.rows[0].ok) throw new RuntimeError(`no table ${schema}.messages to read into the cache`);
+    const available = await client.query(`SELECT installed_version IS NOT NULL AS installed FROM pg_available_extensions WHERE name = 'pg_prewarm'`);
+    let usable = available.rowCount === 1;
+    if (usable && !available.rows[0].installed) {
+      try {
+        await client.query('CREATE EXTENSION IF NOT EXISTS pg_prewarm');
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        // 23505/42710: another session created it meanwhile; 42501: a role that may not create it.
+        if (code === '42501') usable = false;
+        else if (code !== '23505' && code !== '42710') throw e;
+      }
+    }
+    if (usable) {
       const r = await client.query(
-        `SELECT coalesce(sum(pg_prewarm(c.oid)), 0)::bigint AS blocks FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE n.nspname = $1 AND c.relkind IN ('r', 'i') AND c.relname LIKE 'messages%'`,
-        [schema],
+        `WITH leaves AS (SELECT relid FROM pg_partition_tree($1::regclass) WHERE isleaf),
+              rels AS (SELECT relid FROM leaves
+                       UNION ALL SELECT i.indexrelid FROM pg_index i JOIN leaves l ON i.indrelid = l.relid
+                       UNION ALL SELECT c.reltoastrelid FROM pg_class c JOIN leaves l ON c.oid = l.relid WHERE c.reltoastrelid <> 0)
+         SELECT coalesce(sum(pg_prewarm(relid)), 0)::bigint AS blocks FROM rels`,
+        [table],
       );
       return Number(r.rows[0].blocks);
-    } catch (e) {
-      // Not installable here (a role that may not create it, a server without contrib): read the heap.
-      if (!PREWARM_REFUSED.has((e as { code?: string }).code ?? '')) throw e;
     }
-    await client.query(`SELECT count(*) FROM ${pg.escapeIdentifier(schema)}.messages`);
+    await client.query('BEGIN');
+    await client.query('SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off; SET LOCAL enable_bitmapscan = off');
+    await client.query(`SELECT count(*) FROM ${table}`);
+    await client.query('COMMIT');
     return undefined;
   } finally {
     await client.end();

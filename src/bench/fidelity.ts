@@ -68,7 +68,7 @@ async function designPair(target: Target, scenario: string, script: string, pair
   const out: PairRepeat[] = [];
   for (const v of pair) {
     const blocks = await prewarmMessages(target, v.schema);
-    log(`fidelity: ${name}: ${v.name}'s message relations read into the cache (${blocks === undefined ? 'pg_prewarm unavailable: the heap only, by a sequential read' : `pg_prewarm, ${blocks.toLocaleString('en-US')} blocks`}), then a pgbench -c 1 pass, 2s (not measured)`);
+    log(`fidelity: ${name}: ${v.name}'s message relations read into the cache (${blocks === undefined ? 'pg_prewarm unavailable: the heap only, by a sequential scan, into the operating system\'s cache' : `pg_prewarm, ${blocks.toLocaleString('en-US')} blocks`}), then a pgbench -c 1 pass, 2s (not measured)`);
     await pgbench(target, v.schema, script, { clients: 1, seconds: 2, planCache });
   }
   for (let k = 0; k < o.repeats && !o.signal.aborted; k++) {

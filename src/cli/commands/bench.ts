@@ -4,7 +4,6 @@ import { REPORTS_DIR, SCHEMAS_DIR } from '../../config/paths.ts';
 import { runBench } from '../../bench/run.ts';
 import { recordedCommand } from '../../db/redact.ts';
 import { formatCount } from '../../metrics/format.ts';
-import { withMeasuringPriority } from '../../metrics/priority.ts';
 import { runDir, writeResults } from '../../results/io.ts';
 import { renderRun } from '../../report/render.ts';
 import { table } from '../../report/terminal.ts';
@@ -31,7 +30,7 @@ export const benchCommand: CommandFactory = (ctx) => ({
   handler: async (argv) => {
     const cfg = benchConfig(argv, loadVariants(SCHEMAS_DIR));
     const target = await ctx.target();
-    const results = await withMeasuringPriority(() => runBench(target, cfg, { signal: ctx.signal, log: ctx.log, command: recordedCommand('npm run bench --', process.argv.slice(3)) }));
+    const results = await runBench(target, cfg, { signal: ctx.signal, log: ctx.log, command: recordedCommand('npm run bench --', process.argv.slice(3)) });
     const dir = runDir(REPORTS_DIR, results.runId);
     writeResults(dir, results);
     const report = await renderRun(dir, results);

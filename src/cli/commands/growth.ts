@@ -11,7 +11,6 @@ import { InterruptedError } from '../../errors.ts';
 import { DISK_MARGIN, notEnoughDisk } from '../../growth/plan.ts';
 import { estimateGrowth, inspectGrowth, planLines, runGrowth, serverCalibrator } from '../../growth/run.ts';
 import { formatBytes, formatMs, shortCount } from '../../metrics/format.ts';
-import { withMeasuringPriority } from '../../metrics/priority.ts';
 import { growthSummaryJson, growthTerminal } from '../../report/growth.ts';
 import { renderRun } from '../../report/render.ts';
 import { runDir, writeResults } from '../../results/io.ts';
@@ -83,7 +82,7 @@ export const growthCommand: CommandFactory = (ctx) => ({
     const onEvent = growthEvents(progress);
     const name = String(argv.name);
     const command = recordedCommand(`npm run growth ${name} --`, process.argv.slice(3).filter((a) => a !== name));
-    const results = await withMeasuringPriority(() => runGrowth(base, g, plan, baseDatabase, ctx.signal, onEvent, command));
+    const results = await runGrowth(base, g, plan, baseDatabase, ctx.signal, onEvent, command);
     progress.clear();
     const dir = cfg.out ? path.resolve(cfg.out) : runDir(REPORTS_DIR, results.runId);
     writeResults(dir, results);

@@ -42,7 +42,7 @@ export const quickstartCommand: CommandFactory = (ctx) => ({
       if (e.type === 'log') progress.log(e.message);
       else if (e.type === 'second') progress.update(`${e.variant}: ${e.phase} ${(e.elapsedMs / 1000).toFixed(0)}s ${formatCount(e.ops)} ops/s p99 ${formatUs(e.p99Us)}`);
       else if (e.type === 'variant-done') progress.log(`${e.variant}: ${formatCount(e.result.throughputPerSec)} ops/s`);
-    }, { command, name: `quickstart-${scenario.name}` }));
+    }, { command, name: `quickstart-${scenario.name}` }), (m) => progress.log(m));
     progress.clear();
     const dir = runDir(REPORTS_DIR, results.runId);
     writeResults(dir, results);
