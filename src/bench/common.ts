@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { runProcess } from '../db/run-process.ts';
-import type { Target } from '../db/target.ts';
+import { connectClient, type Target } from '../db/target.ts';
 import { newHistogram, record, type Histogram } from '../metrics/histogram.ts';
 import { DEFAULT_SEED } from '../generate/defaults.ts';
 import { loadScenario, runScenario, type LoadShape, type ScenarioRunConfig } from '../scenario/engine.ts';
@@ -34,6 +34,56 @@ export async function scratchSchema(client: pg.Client, name: string): Promise<st
   await client.query(`CREATE SCHEMA ${pg.escapeIdentifier(schema)}`);
   await client.query(`COMMENT ON SCHEMA ${pg.escapeIdentifier(schema)} IS '${BENCH_MARK}'`);
   return schema;
+}
+
+/**
+ * Reads a design's message relations (every leaf's heap, TOAST and indexes) into the server's cache
+ * before a comparison, so that neither tool meets pages the other, or a seed, left cold: after a
+ * seed had emptied the page cache, a 2-second warm-up pass still left btree-weekly's page at
+ * 3,593 µs p50 in a first repeat against 453-466 µs warm (docs/PERFORMANCE.md). pg_prewarm (contrib,
+ * in the embedded server; created in the database if missing, and left there) reads every block.
+ * Where it is not available or may not be created, the heap alone is read by a sequential scan,
+ * which warms the operating system's cache more than the server's (a scan larger than a quarter of
+ * shared_buffers goes through a small ring). Returns the blocks pg_prewarm read, or undefined for
+ * the fallback.
+ */
+export async function prewarmMessages(target: Target, schema: string): Promise<number | undefined> {
+  const client = await connectClient(target);
+  try {
+    const table = `${pg.escapeIdentifier(schema)}.messages`;
+    const found = await client.query(`SELECT to_regclass($1) IS NOT NULL AS ok`, [table]);
+    if (!found.rows[0].ok) throw new RuntimeError(`no table ${schema}.messages to read into the cache`);
+    const available = await client.query(`SELECT installed_version IS NOT NULL AS installed FROM pg_available_extensions WHERE name = 'pg_prewarm'`);
+    let usable = available.rowCount === 1;
+    if (usable && !available.rows[0].installed) {
+      try {
+        await client.query('CREATE EXTENSION IF NOT EXISTS pg_prewarm');
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        // 23505/42710: another session created it meanwhile; 42501: a role that may not create it.
+        if (code === '42501') usable = false;
+        else if (code !== '23505' && code !== '42710') throw e;
+      }
+    }
+    if (usable) {
+      const r = await client.query(
+        `WITH leaves AS (SELECT relid FROM pg_partition_tree($1::regclass) WHERE isleaf),
+              rels AS (SELECT relid FROM leaves
+                       UNION ALL SELECT i.indexrelid FROM pg_index i JOIN leaves l ON i.indrelid = l.relid
+                       UNION ALL SELECT c.reltoastrelid FROM pg_class c JOIN leaves l ON c.oid = l.relid WHERE c.reltoastrelid <> 0)
+         SELECT coalesce(sum(pg_prewarm(relid)), 0)::bigint AS blocks FROM rels`,
+        [table],
+      );
+      return Number(r.rows[0].blocks);
+    }
+    await client.query('BEGIN');
+    await client.query('SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off; SET LOCAL enable_bitmapscan = off');
+    await client.query(`SELECT count(*) FROM ${table}`);
+    await client.query('COMMIT');
+    return undefined;
+  } finally {
+    await client.end();
+  }
 }
 
 export async function dropScratch(client: pg.Client, schema: string): Promise<void> {

@@ -1,6 +1,7 @@
 // A bench run: the chosen comparisons (generator, ingest, replay, fidelity, or all) on one target,
 // in one run, returned as a complete results file. The command only parses, shows and writes.
 import { runEnvironment } from '../db/facts.ts';
+import { describePriority, withMeasuringPriority } from '../metrics/priority.ts';
 import { connectClient, type Target } from '../db/target.ts';
 import { InterruptedError } from '../errors.ts';
 import { loadModel } from '../generate/model.ts';
@@ -49,6 +50,12 @@ export async function runBench(target: Target, cfg: BenchConfig, o: { signal: Ab
   const extra: Record<string, unknown> = {};
   try {
     const environment = await runEnvironment(target, admin);
+    // The comparisons that time operations run at chatbench's measuring priority (pgbench with it: same session); generation and ingest do not.
+    const measured = <T>(f: () => Promise<T>) =>
+      withMeasuringPriority(async () => {
+        environment.clientPriority = describePriority();
+        return f();
+      }, o.log);
     const params = planParams({ messages });
     if (runs('generator')) {
       const g = await benchGenerator(await loadModel(params), admin, Math.min(messages, 2_000_000), o.log);
@@ -65,7 +72,7 @@ export async function runBench(target: Target, cfg: BenchConfig, o: { signal: Ab
       interruptible();
       const seeded = await ensureSeeded(target, [variant], params, { jobs, signal: o.signal, onEvent: () => {} });
       o.log(`replay: data of ${variant.name}: ${formatCount(seeded.params.messages)} messages${seeded.seeded.length ? ' (seeded now)' : ''}`);
-      const r = await benchReplay(target, variant, seeded.model, { concurrency: cfg.concurrency, durationMs: cfg.durationMs, ratePerSec: cfg.ratePerSec, workers: cfg.workers, repeats: cfg.repeats, signal: o.signal }, o.log);
+      const r = await measured(() => benchReplay(target, variant, seeded.model, { concurrency: cfg.concurrency, durationMs: cfg.durationMs, ratePerSec: cfg.ratePerSec, workers: cfg.workers, repeats: cfg.repeats, signal: o.signal }, o.log));
       comparisons.push(...r.comparisons);
       extra.replay = { ...r.extra, messages: seeded.params.messages };
     }
@@ -75,7 +82,7 @@ export async function runBench(target: Target, cfg: BenchConfig, o: { signal: Ab
       const designs = { page: pick(FIDELITY.page), day: pick(FIDELITY.day) };
       const seeded = await ensureSeeded(target, [...new Set([...designs.page, ...designs.day])], params, { jobs, signal: o.signal, onEvent: () => {} });
       o.log(`fidelity: data of ${[...new Set([...FIDELITY.page, ...FIDELITY.day])].join(', ')}: ${formatCount(seeded.params.messages)} messages${seeded.seeded.length ? ` (seeded now: ${seeded.seeded.join(', ')})` : ''}`);
-      const f = await benchFidelity(target, designs, seeded.model, { durationMs: cfg.durationMs, ratePerSec: cfg.ratePerSec, repeats: cfg.repeats, signal: o.signal }, o.log);
+      const f = await measured(() => benchFidelity(target, designs, seeded.model, { durationMs: cfg.durationMs, ratePerSec: cfg.ratePerSec, repeats: cfg.repeats, signal: o.signal }, o.log));
       comparisons.push(...f.comparisons);
       extra.fidelity = { ...f.extra, messages: seeded.params.messages };
     }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { formatSettingBytes } from '../metrics/format.ts';
+import { describePriority } from '../metrics/priority.ts';
 import type { RunEnvironment } from '../results/types.ts';
 import { machineFacts, REPORTED_SETTINGS } from './server-settings.ts';
 import type { Target } from './target.ts';
@@ -69,6 +70,7 @@ export async function runEnvironment(target: Target, client: pg.Client): Promise
     serverSettings: facts.settings,
     target: target.display,
     targetKind: target.kind,
+    clientPriority: describePriority(),
   };
 }
 

@@ -5,6 +5,7 @@
 import { envelope } from '../results/envelope.ts';
 import pg from 'pg';
 import { runEnvironment } from '../db/facts.ts';
+import { withMeasuringPriority } from '../metrics/priority.ts';
 import { connectClient, onDatabase, type Target } from '../db/target.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { loadModel, type Model, type ModelParams } from '../generate/model.ts';
@@ -250,13 +251,15 @@ export async function runGrowth(base: Target, cfg: GrowthConfig, plan: GrowthPla
       let left = etaMs(k);
       const run: ScenarioRunConfig = { ...cfg.run, variants: [variant], onlySeeded: false };
       // Designs of one size share the load threads (same data, same database); a new size starts its own.
-      const results = await runScenario(target, run, signal, (e: RunEvent) => {
+      // Measured at chatbench's measuring priority; the seed above is not.
+      const results = await withMeasuringPriority(() => runScenario(target, run, signal, (e: RunEvent) => {
         if (e.type === 'log') onEvent(e);
         else if (e.type === 'second') {
           left = Math.max(0, left - 1000);
           onEvent({ type: 'second', item, phase: e.phase, elapsedMs: e.elapsedMs, durationMs: e.phase === 'warmup' ? cfg.run.warmupMs : cfg.run.durationMs, ops: e.ops, errors: e.errors, p99Us: e.p99Us, etaMs: left });
         }
-      }, { command, loads });
+      }, { command, loads }), (m) => onEvent({ type: 'log', message: m }));
+      env.clientPriority = results.environment.clientPriority;
       scenarioShape ??= results.scenario;
       if (results.partial || !results.variants[0]) {
         interrupted = true; // a measurement cut short is not a point: it would bend the fit

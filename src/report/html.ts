@@ -98,6 +98,7 @@ function environment(env: RunEnvironment, extra: Array<[string, string]>, comman
     ['PostgreSQL', esc(env.versions.postgres)],
     ['server', `${esc(env.target)} (${env.targetKind === 'embedded' ? 'embedded' : 'given by URL'})`],
     ['machine', `${env.machine.cores} cores, ${esc(formatBytes(env.machine.memBytes))} memory, ${esc(env.machine.cpuModel)}, ${esc(env.machine.platform)}`],
+    ...(env.clientPriority ? [['chatbench\'s CPU priority', esc(env.clientPriority)] as [string, string]] : []),
     ...extra.map(([k, v]): [string, string] => [esc(k), v]),
   ];
   const settings = Object.entries(env.serverSettings).sort(([a], [b]) => a.localeCompare(b));

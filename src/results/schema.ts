@@ -18,6 +18,7 @@ const environment = obj({
   serverSettings: z.record(z.string(), z.string()),
   target: z.string().describe('postgres://user@host:port/db, never with a password'),
   targetKind: z.enum(['embedded', 'url']),
+  clientPriority: z.string().optional().describe("chatbench's own CPU scheduling priority during the run (its session's autogroup nice)"),
 }).meta({ id: 'RunEnvironment' });
 
 const envelope = {

@@ -26,6 +26,8 @@ export interface RunEnvironment {
   /** postgres://user@host:port/db, never with a password. */
   target: string;
   targetKind: 'embedded' | 'url';
+  /** chatbench's own scheduling priority during the run (metrics/priority.ts); absent in older results. */
+  clientPriority?: string;
 }
 
 export interface RunBase {

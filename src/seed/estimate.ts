@@ -8,10 +8,12 @@ import type { Model } from '../generate/model.ts';
 import type { DataPlan } from '../generate/plan.ts';
 import { MESSAGE_FAMILY, TABLES, writeMessageFamily, writeTableRows, type TableName } from '../generate/tables.ts';
 import { applyScratch } from '../schema/apply.ts';
+import { splitStatements } from '../schema/split.ts';
 import type { Variant } from '../schema/variants.ts';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import copyStreams from 'pg-copy-streams';
+import { indexKind, parseIndexDefinition, type IndexDefinition, type IndexKind } from './index-kind.ts';
 import { generateChunk, type Chunk } from './load.ts';
 import { REFERENCE, timeModel, type TimeModel } from './seed-time.ts';
 
@@ -21,6 +23,8 @@ export interface TableEstimate {
   exact: boolean;
   heapBytes: number;
   indexes: Record<string, number>;
+  /** What each index of `indexes` is, from the design's SQL (how its build is costed). */
+  indexKinds: Record<string, IndexKind>;
 }
 
 export interface VariantEstimate {
@@ -164,14 +168,30 @@ function indexEstimates(variant: Variant, rows: Record<TableName, number>, rowBy
   return out;
 }
 
+/** The indexes a design's post-load migrations create (indexes and primary or unique keys), by name. */
+export function designIndexes(variant: Variant): Map<string, IndexDefinition> {
+  const out = new Map<string, IndexDefinition>();
+  for (const m of variant.migrations.filter((x) => x.phase === 'post-load')) {
+    for (const st of splitStatements(m.up)) {
+      const def = parseIndexDefinition(st.sql);
+      if (def) out.set(def.name, def);
+    }
+  }
+  return out;
+}
+
 export function estimateVariant(variant: Variant, plan: DataPlan, cal: Pick<Calibration, 'rowBytes' | 'contentBytes'>): VariantEstimate {
   const idx = indexEstimates(variant, plan.rows, cal.rowBytes, cal.contentBytes);
+  const defs = designIndexes(variant);
+  // An index sized here that the design does not define (a design from elsewhere that renamed it) is costed as a B-tree.
+  const kinds = (t: TableName) => Object.fromEntries(Object.keys(idx[t] ?? {}).map((name) => [name, defs.has(name) ? indexKind(defs.get(name)!) : 'btree'])) as Record<string, IndexKind>;
   const tables: TableEstimate[] = (Object.keys(plan.rows) as TableName[]).map((t) => ({
     table: t,
     rows: plan.rows[t],
     exact: plan.exact.includes(t),
     heapBytes: Math.round(plan.rows[t] * (cal.rowBytes[t] ?? 64) * 1.02),
     indexes: idx[t] ?? {},
+    indexKinds: kinds(t),
   }));
   const totalBytes = tables.reduce((a, t) => a + t.heapBytes + Object.values(t.indexes).reduce((x, y) => x + y, 0), 0);
   return { variant: variant.name, tables, totalBytes };
@@ -210,7 +230,7 @@ export function estimateSeed(variants: Variant[], plan: DataPlan, cal: Calibrati
     variants: sizes.map((e, i) => ({
       name: e.variant,
       heapBytes: e.tables.reduce((a, t) => a + t.heapBytes, 0),
-      indexes: e.tables.flatMap((t) => Object.entries(t.indexes).map(([name, bytes]) => ({ name, table: t.table, bytes, method: /created_at/.test(name) && variants[i].timeIndex === 'brin' ? ('brin' as const) : /mentions|fts/.test(name) ? ('gin' as const) : ('btree' as const) }))),
+      indexes: e.tables.flatMap((t) => Object.entries(t.indexes).map(([name, bytes]) => ({ name, table: t.table, bytes, kind: t.indexKinds[name] }))),
       messageLeaves: messageLeaves(variants[i], plan),
     })),
     jobs: opts.jobs,

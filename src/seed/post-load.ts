@@ -7,7 +7,9 @@ import { RuntimeError } from '../errors.ts';
 import type { Model } from '../generate/model.ts';
 import type { TableName } from '../generate/tables.ts';
 import type { TableLayout } from './layout.ts';
+import { buildKind } from './index-kind.ts';
 import type { IndexBuild, PostLoadPlan } from './post-load-plan.ts';
+import { relativeBuildCost } from './seed-time.ts';
 import type { Task } from './tasks.ts';
 import { verifyTasks, type VerifyMode } from './verify.ts';
 
@@ -26,16 +28,8 @@ export interface PostLoadInput {
   server: { versionNum: number; maxParallelMaintenanceWorkers: number };
 }
 
-/** Per-index build cost relative to a B-tree on the same table (from the 100M runs in docs/PERFORMANCE.md). */
-const METHOD_COST: Record<string, number> = { btree: 1, gin: 2.5, brin: 0.3, gist: 2, hash: 1 };
-/**
- * A full-text GIN index parses every row's text: 30x a B-tree's build on the same rows (measured on
- * 2M messages: 86.0 s against 1.4-3.6 s; seed-time.ts). Weighted as any GIN (2.5), its builds
- * counted for a twelfth of their work: seeding seven designs at 10M, the ETA stayed between 3 and 4
- * minutes for 7 minutes of the index step, and largest-first ranked them behind bigger B-trees.
- */
-const FULL_TEXT_COST = 30;
-const buildCost = (b: IndexBuild) => (b.method === 'gin' && /to_tsvector\(/.test(b.createSql) ? FULL_TEXT_COST : METHOD_COST[b.method] ?? 1);
+/** A build's weight per page of its relation: the time model's cost of its kind (seed-time.ts). */
+const buildCost = (b: IndexBuild) => relativeBuildCost(buildKind(b));
 
 /** The step names, in the order the report lists them. */
 const POST_LOAD_STEPS = ['ddl', 'indexes', 'constraints', 'attach', 'analyze', 'fk-add', 'foreign-keys', 'fk-parent', 'reconcile', 'sequences', 'verify', 'verify-check', 'checksums', 'vacuum', 'late'] as const;

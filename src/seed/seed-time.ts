@@ -2,6 +2,7 @@
 // seeds at 10M and 100M messages on a quiet 2-core machine, docs/PERFORMANCE.md), scaled by how fast
 // this server ingests a sample now (the calibration), divided among the connections, and slowed
 // where the data outgrows the memory left for the page cache (also fitted from those runs). Pure.
+import type { IndexKind } from './index-kind.ts';
 
 export interface TimeModelInput {
   /** Messages, and rows of every table, of the data plan. */
@@ -9,9 +10,9 @@ export interface TimeModelInput {
   rows: Record<string, number>;
   variants: Array<{
     name: string;
-    /** Bytes on disk of the heap and of each index (the size estimates). */
+    /** Bytes on disk of the heap and of each index (the size estimates), and each index's kind (from the design's SQL). */
     heapBytes: number;
-    indexes: Array<{ name: string; table: string; bytes: number; method: 'btree' | 'brin' | 'gin' }>;
+    indexes: Array<{ name: string; table: string; bytes: number; kind: IndexKind }>;
     /** Leaf partitions of the messages table (1 when unpartitioned). */
     messageLeaves: number;
   }>;
@@ -35,6 +36,8 @@ export interface StepTime {
 
 export interface TimeModel {
   steps: StepTime[];
+  /** Each index build's work (core-seconds at this speed), by variant. */
+  builds: Array<{ variant: string; name: string; kind: IndexKind; workSeconds: number }>;
   loadSeconds: number;
   postLoadSeconds: number;
   totalSeconds: number;
@@ -53,21 +56,48 @@ export const REFERENCE = {
   loadUsPerMessage: 12.2,
   /** Of which generation, shared by all the variants of one seed. */
   generateUsPerMessage: 3.0,
+  /**
+   * Index builds, per row of the table, by kind (index-kind.ts). The post-load order weighs its
+   * builds by the same figures (relativeBuildCost), so the dry run, the ETA and largest-first agree.
+   */
   index: {
-    /** Keys that arrive in order (primary keys by time, created_at): the sort finds them sorted. */
-    sorted: 0.86,
-    /** Keys in random order (channel, author, user). */
-    random: 2.04,
-    /** Partial indexes and GIN on arrays (threads, mentions): a heap scan, and few entries. */
-    scan: 0.55,
-    /**
-     * A full-text GIN index (to_tsvector over every message's text): it parses each row. Measured
-     * alone, one backend, on 2M messages in one table: 86.0 s (43 µs per row), against 3.2-3.6 s for
-     * random-key B-trees and 1.4 s for the primary key on the same rows (2026-12-01). Scored as a
-     * scan before, it was 80x too cheap: the dry run and the ETA missed 7 minutes at 10M.
-     */
-    fullText: 43,
-    brin: 0.16,
+    perRowUs: {
+      /** Keys that arrive in order (primary keys, created_at): the sort finds them sorted. Fitted to the step times. */
+      'btree-sorted': 0.86,
+      /** Keys in random order (channel, author, user). Fitted to the step times. */
+      btree: 2.04,
+      /**
+       * A partial B-tree over the few rows where an optional column is set: a heap scan and few
+       * entries. The threads' index at 100M (btree-monthly): 16.6-20.1 s per partition of 33M
+       * messages, 55 s in all (0.55 µs per message); at 10M 3.5 s.
+       */
+      'btree-sparse': 0.55,
+      /**
+       * GIN over the mentions array (partial: 8% of messages have mentions). At 100M (btree-monthly,
+       * 2026-12-01, reports/20261201-140051-seed): 35.6-36.7 s per partition against 36-49 s for the
+       * primary key, 109 s in all (1.09 µs per message); at 10M 8.2 s against the key's 7.3 s; in
+       * btree-unpartitioned at 100M 259 s against the key's 331 s. About a primary key's build, not a
+       * scan (0.55, half of it) nor 2.5x a B-tree (as the post-load order had it). It grows with the
+       * leaf's entries like a sort (0.88 µs at 10M, 1.01 at 100M once that is divided out).
+       */
+      'gin-array': 1.0,
+      /**
+       * to_tsvector over every message's text: it parses each row. Measured alone, one backend, on
+       * 2M messages in one table: 86.0 s (43 µs per row), against 3.2-3.6 s for random-key B-trees
+       * and 1.4 s for the primary key on the same rows (2026-12-01). In btree-monthly-fts at 10M,
+       * beside other work: 697 s, 36x the mean of its four message B-trees (the figures here give
+       * 43 / 1.45 = 30x).
+       */
+      'full-text': 43,
+      /**
+       * A scan of the heap and a summary per block range. brin-monthly at 10M (beside other work):
+       * created_at's BRIN 4.5 s against the primary key's 8.7 s in the same run; brin-weekly 4.8 s
+       * against 16.4 s: 0.3-0.5x the key's build, so 0.3 µs.
+       */
+      brin: 0.3,
+      /** No design builds one (GiST, hash): costed as a B-tree of random keys until one is measured. */
+      other: 2.04,
+    } satisfies Record<IndexKind, number>,
     referenceLeafEntries: 6.7e6,
   },
   /** Per message, all foreign keys of the message family and their leaves. */
@@ -86,13 +116,17 @@ export const REFERENCE = {
   outOfMemory: { load: 0, indexes: 0.35, foreignKeys: 1.27, reconcile: 1.95 },
 };
 
-const classOf = (ix: TimeModelInput['variants'][number]['indexes'][number]): keyof Omit<typeof REFERENCE.index, 'referenceLeafEntries'> => {
-  if (ix.method === 'brin') return 'brin';
-  if (ix.method === 'gin' && /fts/.test(ix.name)) return 'fullText';
-  if (ix.method === 'gin' || /thread|mention/.test(ix.name)) return 'scan';
-  if (/_pkey$|created_at/.test(ix.name)) return 'sorted';
-  return 'random';
-};
+/** Kinds whose build sorts every entry: their work per row grows with the log of the leaf's entries. */
+const SORTING: ReadonlySet<IndexKind> = new Set<IndexKind>(['btree-sorted', 'btree', 'gin-array', 'other']);
+
+/**
+ * A build's cost against the mean of the two B-tree kinds' on the same rows: the post-load tasks'
+ * weights are in pages of such a build (a validation, an ANALYZE are weighed against it).
+ */
+export function relativeBuildCost(kind: IndexKind): number {
+  const us = REFERENCE.index.perRowUs;
+  return us[kind] / ((us['btree-sorted'] + us.btree) / 2);
+}
 
 /** The few largest index builds, largest first, and how many smaller ones follow (one line, whatever the variants). */
 function largestFirst(perIndex: Array<{ name: string; seconds: number }>, shown = 6): string {
@@ -129,21 +163,20 @@ export function timeModel(input: TimeModelInput): TimeModel {
   add('load', loadWork, input.cores, `${n} variant(s), one generation, ${formatRate(input.messages, loadWork / input.speed / input.cores)}`);
 
   let indexWork = 0;
-  const perIndex: Array<{ name: string; seconds: number }> = [];
+  const builds: TimeModel['builds'] = [];
   for (const v of input.variants) {
     for (const ix of v.indexes) {
       const rows = input.rows[ix.table] ?? 0;
       const leaves = ix.table === 'messages' || family.includes(ix.table) ? v.messageLeaves : 1;
       const leafEntries = Math.max(2, rows / leaves);
-      const k = classOf(ix);
-      const sort = k === 'sorted' || k === 'random' ? Math.log2(leafEntries) / Math.log2(R.index.referenceLeafEntries) : 1;
+      const sort = SORTING.has(ix.kind) ? Math.log2(leafEntries) / Math.log2(R.index.referenceLeafEntries) : 1;
       const heapPerLeaf = (family.includes(ix.table) ? v.heapBytes * 0.85 : v.heapBytes * 0.15) / leaves;
-      const w = rows * us * R.index[k] * Math.max(0.5, sort) * slow(R.outOfMemory.indexes, heapPerLeaf * 2);
+      const w = rows * us * R.index.perRowUs[ix.kind] * Math.max(0.5, sort) * slow(R.outOfMemory.indexes, heapPerLeaf * 2);
       indexWork += w;
-      perIndex.push({ name: n > 1 ? `${v.name}.${ix.name}` : ix.name, seconds: w / input.speed });
+      builds.push({ variant: v.name, name: ix.name, kind: ix.kind, workSeconds: w / input.speed });
     }
   }
-  add('indexes', indexWork, par, largestFirst(perIndex));
+  add('indexes', indexWork, par, largestFirst(builds.map((b) => ({ name: n > 1 ? `${b.variant}.${b.name}` : b.name, seconds: b.workSeconds }))));
   add('analyze', input.variants.reduce((a, v) => a + (v.messageLeaves * 4 + 15) * R.analyzeSecondsPerRelation, 0), par, 'a sample of each table and leaf');
   const fkWork = n * (input.messages * us * R.foreignKeysUsPerMessage + otherRows * us * R.foreignKeysUsPerRow) * slow(R.outOfMemory.foreignKeys, dataBytes / n);
   add('foreign-keys', fkWork, par, 'validated leaf by leaf (NOT VALID, then VALIDATE)');
@@ -157,7 +190,7 @@ export function timeModel(input: TimeModelInput): TimeModel {
   const shared = steps.filter((s) => s.step !== 'load' && s.step !== 'reconcile').reduce((a, s) => a + s.workSeconds, 0);
   const recS = steps.find((s) => s.step === 'reconcile')!;
   const postLoadSeconds = Math.max((shared + recS.workSeconds) / par, recS.seconds);
-  return { steps, loadSeconds, postLoadSeconds, totalSeconds: loadSeconds + postLoadSeconds };
+  return { steps, builds, loadSeconds, postLoadSeconds, totalSeconds: loadSeconds + postLoadSeconds };
 }
 
 function formatRate(messages: number, seconds: number): string {

@@ -7,6 +7,7 @@ import { runCapacity } from '../../capacity/run.ts';
 import { recordedCommand } from '../../db/redact.ts';
 import { InterruptedError } from '../../errors.ts';
 import { formatCount, formatMs } from '../../metrics/format.ts';
+import { withMeasuringPriority } from '../../metrics/priority.ts';
 import { formatObjective } from '../../metrics/slo.ts';
 import { capacitySummaryJson, capacityTerminal } from '../../report/capacity.ts';
 import { renderRun } from '../../report/render.ts';
@@ -53,7 +54,7 @@ export const capacityCommand: CommandFactory = (ctx) => ({
     const onEvent = capacityEvents(progress);
     const name = String(argv.name);
     const command = recordedCommand(`npm run capacity ${name} --`, process.argv.slice(3).filter((a) => a !== name));
-    const results = await runCapacity(target, cfg.capacity, ctx.signal, onEvent, command);
+    const results = await withMeasuringPriority(() => runCapacity(target, cfg.capacity, ctx.signal, onEvent, command), ctx.log);
     progress.clear();
     const dir = cfg.out ? path.resolve(cfg.out) : runDir(REPORTS_DIR, results.runId);
     writeResults(dir, results);

@@ -4,6 +4,7 @@ import { REPORTS_DIR, SCHEMAS_DIR } from '../../config/paths.ts';
 import { scenarioRunConfig } from '../../config/scenario.ts';
 import { planParams } from '../../generate/plan.ts';
 import { formatCount, formatUs } from '../../metrics/format.ts';
+import { withMeasuringPriority } from '../../metrics/priority.ts';
 import { runDir, writeResults } from '../../results/io.ts';
 import { renderRun } from '../../report/render.ts';
 import { terminalTable } from '../../report/terminal.ts';
@@ -37,11 +38,11 @@ export const quickstartCommand: CommandFactory = (ctx) => ({
     });
     progress.log(seeded.reused.length ? `using the data already seeded in ${seeded.reused.join(', ')} (${formatCount(seeded.params.messages)} messages)` : `seeded ${formatCount(seeded.params.messages)} messages into ${seeded.seeded.join(', ')}`);
     const command = `npm run scenario ${scenario.name} -- --variants ${QUICKSTART.variants.join(',')} --duration ${QUICKSTART.durationMs / 1000}s --warmup ${QUICKSTART.warmupMs / 1000}s`;
-    const results = await runScenario(target, cfg.run, ctx.signal, (e) => {
+    const results = await withMeasuringPriority(() => runScenario(target, cfg.run, ctx.signal, (e) => {
       if (e.type === 'log') progress.log(e.message);
       else if (e.type === 'second') progress.update(`${e.variant}: ${e.phase} ${(e.elapsedMs / 1000).toFixed(0)}s ${formatCount(e.ops)} ops/s p99 ${formatUs(e.p99Us)}`);
       else if (e.type === 'variant-done') progress.log(`${e.variant}: ${formatCount(e.result.throughputPerSec)} ops/s`);
-    }, { command, name: `quickstart-${scenario.name}` });
+    }, { command, name: `quickstart-${scenario.name}` }), (m) => progress.log(m));
     progress.clear();
     const dir = runDir(REPORTS_DIR, results.runId);
     writeResults(dir, results);

@@ -2,6 +2,7 @@
 import { REPORTS_DIR, SCHEMAS_DIR } from '../../config/paths.ts';
 import { scenarioConfig } from '../../config/scenario.ts';
 import { formatCount, formatUs } from '../../metrics/format.ts';
+import { withMeasuringPriority } from '../../metrics/priority.ts';
 import { runDir, writeResults } from '../../results/io.ts';
 import { renderRun } from '../../report/render.ts';
 import { recordedCommand } from '../../db/redact.ts';
@@ -60,7 +61,7 @@ export const scenarioCommand: CommandFactory = (ctx) => ({
       }
     };
     const command = recordedCommand(`npm run scenario ${String(argv.name)} --`, process.argv.slice(3).filter((a) => a !== String(argv.name)));
-    const results = await runScenario(target, cfg.run, ctx.signal, onEvent, { command });
+    const results = await withMeasuringPriority(() => runScenario(target, cfg.run, ctx.signal, onEvent, { command }), (m) => progress.log(m));
     progress.clear();
     const dir = cfg.out ? path.resolve(cfg.out) : runDir(REPORTS_DIR, results.runId);
     writeResults(dir, results);
