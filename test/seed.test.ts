@@ -162,10 +162,10 @@ describe('seed', () => {
 
   it('resumes after SIGKILL mid-load, and again during the parallel post-load steps, to the rows and checksums of an uninterrupted run', async () => {
     const args = ['seed', '--db', url, '--messages', '200K', '--variants', 'btree-monthly', '--jobs', '2', '--verify', 'full', '--quiet'];
-    const killWhen = async (ready: () => Promise<boolean>) => {
+    const killWhen = async (ready: () => Promise<boolean>, everyMs = 50) => {
       let pid = 0;
       const run = runCli(args, { onSpawn: (p) => (pid = p) });
-      for (let i = 0; i < 1200 && !(await ready()); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 60_000 / everyMs && !(await ready()); i++) await new Promise((r) => setTimeout(r, everyMs));
       process.kill(pid, 'SIGKILL');
       expect((await run).signal).toBe('SIGKILL');
     };
@@ -174,8 +174,17 @@ describe('seed', () => {
     // tables (timelines of this seed, quiet), so a poll delayed on a busy machine can see the whole
     // load done: one run beside the other test files killed the seed after it, and nothing was
     // resumed mid-load. Such a kill is not the case under test: start again from nothing, up to 4 times.
+    // Polled every 10 ms on one open connection: a connection opened per poll, every 50 ms, took long
+    // enough on a busy machine to miss the first month by the second of it all (two suites side by side).
     for (let attempt = 1; ; attempt++) {
-      await killWhen(async () => (await loadedMessageRelations()) >= 1);
+      await withClient(url, async (c) => {
+        let marks = false;
+        const months = async () => {
+          marks ||= (await c.query(`SELECT to_regclass('chatbench.seed_sinks') IS NOT NULL AS ok`)).rows[0].ok as boolean;
+          return marks ? ((await c.query(`SELECT count(*)::int AS n FROM chatbench.seed_sinks WHERE variant = 'btree-monthly' AND table_name = 'messages'`)).rows[0].n as number) : 0;
+        };
+        await killWhen(async () => (await months()) >= 1, 10);
+      });
       if ((await loadedMessageRelations()) < 3 || attempt === 4) break;
       await withClient(url, (c) => c.query(`DROP SCHEMA IF EXISTS chatbench_btree_monthly CASCADE; DELETE FROM chatbench.variants WHERE variant = 'btree-monthly'`));
     }
