@@ -67,7 +67,9 @@ export async function prewarmMessages(target: Target, schema: string): Promise<n
     }
     if (usable) {
       const r = await client.query(
-        `WITH leaves AS (SELECT relid FROM pg_partition_tree($1::regclass) WHERE isleaf),
+        // pg_partition_tree lists nothing for a plain table: a design whose messages are one table is its own leaf.
+        `WITH leaves AS (SELECT relid FROM pg_partition_tree($1::regclass) WHERE isleaf
+                         UNION SELECT oid FROM pg_class WHERE oid = $1::regclass AND relkind = 'r'),
               rels AS (SELECT relid FROM leaves
                        UNION ALL SELECT i.indexrelid FROM pg_index i JOIN leaves l ON i.indrelid = l.relid
                        UNION ALL SELECT c.reltoastrelid FROM pg_class c JOIN leaves l ON c.oid = l.relid WHERE c.reltoastrelid <> 0)
