@@ -58,13 +58,18 @@ describe('embedded PostgreSQL 18', () => {
     const expected = await blocksOf(`SELECT sum(pg_relation_size(c.oid) / 8192)::bigint AS b FROM pg_class c
       WHERE c.relnamespace = 'cbtest_prewarm'::regnamespace AND c.relname ~ '^messages_p[12]' AND c.relkind IN ('r', 'i')`);
     const others = await blocksOf(`SELECT ((pg_relation_size('cbtest_prewarm.message_edits') + pg_total_relation_size('cbtest_prewarm.messages_archive')) / 8192)::bigint AS b`);
+    // each partition's TOAST table and its index (a metapage even when empty)
+    const toast = await blocksOf(`SELECT sum((pg_relation_size(c.reltoastrelid) + pg_relation_size(i.indexrelid)) / 8192)::bigint AS b FROM pg_class c
+      JOIN pg_index i ON i.indrelid = c.reltoastrelid WHERE c.relnamespace = 'cbtest_prewarm'::regnamespace AND c.relname ~ '^messages_p[12]$'`);
     expect(expected).toBeGreaterThan(100);
+    expect(toast).toBeGreaterThanOrEqual(2);
     expect(others).toBeGreaterThan(20);
-    expect(await withTarget(server!.url(), (t) => prewarmMessages(t, 'cbtest_prewarm'))).toBe(expected);
+    expect(await withTarget(server!.url(), (t) => prewarmMessages(t, 'cbtest_prewarm'))).toBe(expected + toast);
   });
 
-  it('reads a design whose messages are one table: its heap, TOAST and indexes (pg_partition_tree lists nothing for a plain table)', async () => {
-    const toast = await blocksOf(`SELECT (pg_relation_size(reltoastrelid) / 8192)::bigint AS b FROM pg_class WHERE oid = 'cbtest_prewarm_flat.messages'::regclass`);
+  it('reads a design whose messages are one table: its heap, indexes, TOAST table and TOAST index (pg_partition_tree lists nothing for a plain table)', async () => {
+    const toast = await blocksOf(`SELECT ((pg_relation_size(c.reltoastrelid) + pg_relation_size(i.indexrelid)) / 8192)::bigint AS b FROM pg_class c
+      JOIN pg_index i ON i.indrelid = c.reltoastrelid WHERE c.oid = 'cbtest_prewarm_flat.messages'::regclass`);
     const expected = await blocksOf(`SELECT ((pg_relation_size('cbtest_prewarm_flat.messages') + pg_relation_size('cbtest_prewarm_flat.messages_pkey')
       + pg_relation_size('cbtest_prewarm_flat.messages_channel_id_id_idx')) / 8192)::bigint AS b`);
     expect(toast).toBeGreaterThan(0);

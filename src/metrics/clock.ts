@@ -67,25 +67,16 @@ export function napUntilNearUs(dueUs: number): void {
   if (dueUs - nowUs() > POLL_NAP_US + 2 * SLACK_US) Atomics.wait(blocker, 0, 0, POLL_NAP_US / 1000);
 }
 
-export interface ScheduleFloor {
-  /** How this thread waited: 'sleep' as the open loop does with nothing in flight, 'spin' never sleeping. */
-  mode: 'sleep' | 'spin';
-  starts: number;
-  /** Start lateness (start minus due time), µs. */
-  p50Us: number;
-  p99Us: number;
-  maxUs: number;
-}
-
 /**
- * The machine's own floor for starting on time, with no database and no work: this thread keeps a
- * Poisson schedule of `ratePerSec` for `durationMs` and records how late each start is. 'sleep'
- * waits as the open loop does when nothing is in flight (blockUntilUs: a futex wait, then a spin
- * over the timer slack), so what remains is the kernel's and the hypervisor's wake-up; 'spin' never
- * gives up the core, so what remains is the thread losing it. A harness cannot start on time more
- * precisely than this; the open loop's lateness is read against it. Blocks the thread throughout.
+ * The machine's own lateness in starting on time, with no database and no work: this thread keeps
+ * a Poisson schedule of `ratePerSec` for `durationMs` and returns how late each start was, in µs.
+ * 'sleep' waits as the open loop does when nothing is in flight (blockUntilUs: a futex wait, then a
+ * spin over the timer slack), so what remains is the kernel's and the hypervisor's wake-up; 'spin'
+ * never gives up the core, so what remains is the thread losing it. A harness cannot start on time
+ * more precisely than this; the open loop's lateness is read against it. Blocks the thread
+ * throughout: call it in slices where the thread must also answer Ctrl-C.
  */
-export function measureScheduleFloor(ratePerSec: number, durationMs: number, mode: 'sleep' | 'spin', seed = 1): ScheduleFloor {
+export function bareScheduleLateness(ratePerSec: number, durationMs: number, mode: 'sleep' | 'spin', seed = 1): number[] {
   let state = seed >>> 0 || 1;
   const uniform = () => {
     state ^= state << 13;
@@ -103,7 +94,5 @@ export function measureScheduleFloor(ratePerSec: number, durationMs: number, mod
     late.push(nowUs() - due);
     due += -Math.log(1 - uniform()) * meanGapUs;
   }
-  late.sort((a, b) => a - b);
-  const at = (q: number) => Math.round(late[Math.min(late.length - 1, Math.floor(q * late.length))] ?? 0);
-  return { mode, starts: late.length, p50Us: at(0.5), p99Us: at(0.99), maxUs: Math.round(late[late.length - 1] ?? 0) };
+  return late;
 }

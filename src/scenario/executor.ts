@@ -292,14 +292,14 @@ async function closedLoop(o: PhaseOptions, rec: Recorders, endUs: number, loadOp
 interface Arrival {
   dueUs: number;
   vu: number;
-  op: Op;
   /** Not yet passed over for want of a free connection or user: its lateness is the harness's own. */
   fresh: boolean;
 }
 
 /**
  * Open loop. Arrival i is due at t0 + the sum of i seeded gaps and belongs to virtual user i mod V
- * (so each user's operations, and their parameters, come in the same order whatever the timing).
+ * (so each user's operations, and their parameters, come in the same order whatever the timing: an
+ * arrival's operation is drawn when it starts or is dropped, after its user's previous one).
  * Due arrivals wait in one queue; any free connection takes the oldest whose user is not busy, as
  * pgbench's clients take its schedule. Latency counts from the due time. An arrival whose start
  * lag exceeds maxLag is dropped (pgbench --latency-limit); what is still queued when the phase ends
@@ -335,11 +335,15 @@ function openLoop(o: PhaseOptions, shape: Extract<LoadShape, { kind: 'open' }>, 
   let finish: () => void = () => {};
   const done = new Promise<void>((resolve) => (finish = resolve));
 
+  // An arrival's operation is drawn when it starts or is dropped, not when it is due: a user's draws
+  // (which operation, then its parameters) then come in its arrivals' order whatever the timing.
+  const opOf = (a: Arrival) => nextOp(o.scenario, loadOps, o.vus[a.vu], totalWeight);
   const start = (a: Arrival, slot: Slot) => {
     busy[a.vu] = 1;
     inFlight++;
-    if (a.fresh) record(rec.stats[a.op.index].harnessLag, Math.max(0, nowUs() - a.dueUs));
-    execute(slot, o.vus[a.vu], a.op, rec, a.dueUs).finally(() => {
+    const op = opOf(a);
+    if (a.fresh) record(rec.stats[op.index].harnessLag, Math.max(0, nowUs() - a.dueUs));
+    execute(slot, o.vus[a.vu], op, rec, a.dueUs).finally(() => {
       busy[a.vu] = 0;
       inFlight--;
       freeSlots.push(slot);
@@ -359,7 +363,7 @@ function openLoop(o: PhaseOptions, shape: Extract<LoadShape, { kind: 'open' }>, 
       const now = nowUs();
       if (now - a.dueUs > maxLagUs || now >= endUs || o.signal.aborted) {
         // Too late, or the phase is over: not served in time.
-        rec.stats[a.op.index].droppedOne();
+        rec.stats[opOf(a).index].droppedOne();
         continue;
       }
       start(a, freeSlots.pop()!);
@@ -367,21 +371,21 @@ function openLoop(o: PhaseOptions, shape: Extract<LoadShape, { kind: 'open' }>, 
     for (const a of queue) a.fresh = false;
     if (stopped && inFlight === 0) end();
   };
+  let stopped = false;
   /** Queues everything due by `now` at its own due time (a late look never shifts the schedule). */
   const enqueueDue = (now: number): boolean => {
     let enqueued = false;
     while (nextDue <= now && nextDue < endUs && !stopped && !o.signal.aborted) {
       const vu = arrivals % o.vus.length;
-      queue.push({ dueUs: nextDue, vu, op: nextOp(o.scenario, loadOps, o.vus[vu], totalWeight), fresh: true });
+      queue.push({ dueUs: nextDue, vu, fresh: true });
       arrivals++;
       nextDue += gapUs();
       enqueued = true;
     }
     return enqueued;
   };
-  let stopped = false;
   const end = () => {
-    for (const a of queue.splice(0)) rec.stats[a.op.index].droppedOne();
+    for (const a of queue.splice(0)) rec.stats[opOf(a).index].droppedOne();
     finish();
   };
   const tick = () => {
