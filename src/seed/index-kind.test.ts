@@ -18,7 +18,8 @@ const estimated = (variant: string, table: string, index: string) => estimateVar
 
 /**
  * The post-load order's view of the same indexes: what pg_get_indexdef printed for a January leaf
- * (PostgreSQL 15 and 18 alike), rewritten onto the leaf as the plan does (post-load-plan.ts).
+ * (PostgreSQL 15 and 18 alike), rewritten onto the leaf as the plan does (post-load-plan.ts). Every
+ * index of every design is compared so on a real server in test/schema.test.ts.
  */
 const leaf = 'CREATE INDEX "messages_p20260101_x" ON "messages_p20260101" USING';
 const CASES: Array<{ variant: string; table?: string; index: string; createSql: string; parent?: string; kind: IndexKind }> = [
