@@ -30,6 +30,13 @@ describe('embedded PostgreSQL 18', () => {
       INSERT INTO cbtest_prewarm.message_edits SELECT g, repeat('y', 40) FROM generate_series(1, 5000) g;
       CREATE TABLE cbtest_prewarm.messages_archive (id bigint PRIMARY KEY, body text);
       INSERT INTO cbtest_prewarm.messages_archive SELECT g, repeat('z', 40) FROM generate_series(1, 5000) g;`);
+    // A design whose messages are one table (btree-unpartitioned), with a TOASTed body.
+    await admin.query(`DROP SCHEMA IF EXISTS cbtest_prewarm_flat CASCADE; CREATE SCHEMA cbtest_prewarm_flat;
+      CREATE TABLE cbtest_prewarm_flat.messages (id bigint PRIMARY KEY, channel_id bigint, body text);
+      CREATE INDEX ON cbtest_prewarm_flat.messages (channel_id, id);
+      INSERT INTO cbtest_prewarm_flat.messages SELECT g, g % 97, CASE WHEN g % 500 = 0 THEN (SELECT string_agg(md5(i::text), '') FROM generate_series(1, 200) i) ELSE repeat('x', 40) END FROM generate_series(0, 19999) g;
+      CREATE TABLE cbtest_prewarm_flat.messages_archive (id bigint PRIMARY KEY, body text);
+      INSERT INTO cbtest_prewarm_flat.messages_archive SELECT g, repeat('z', 40) FROM generate_series(1, 5000) g;`);
   }, 60_000);
 
   afterAll(async () => {
@@ -51,9 +58,23 @@ describe('embedded PostgreSQL 18', () => {
     const expected = await blocksOf(`SELECT sum(pg_relation_size(c.oid) / 8192)::bigint AS b FROM pg_class c
       WHERE c.relnamespace = 'cbtest_prewarm'::regnamespace AND c.relname ~ '^messages_p[12]' AND c.relkind IN ('r', 'i')`);
     const others = await blocksOf(`SELECT ((pg_relation_size('cbtest_prewarm.message_edits') + pg_total_relation_size('cbtest_prewarm.messages_archive')) / 8192)::bigint AS b`);
+    // each partition's TOAST table and its index (a metapage even when empty)
+    const toast = await blocksOf(`SELECT sum((pg_relation_size(c.reltoastrelid) + pg_relation_size(i.indexrelid)) / 8192)::bigint AS b FROM pg_class c
+      JOIN pg_index i ON i.indrelid = c.reltoastrelid WHERE c.relnamespace = 'cbtest_prewarm'::regnamespace AND c.relname ~ '^messages_p[12]$'`);
     expect(expected).toBeGreaterThan(100);
+    expect(toast).toBeGreaterThanOrEqual(2);
     expect(others).toBeGreaterThan(20);
-    expect(await withTarget(server!.url(), (t) => prewarmMessages(t, 'cbtest_prewarm'))).toBe(expected);
+    expect(await withTarget(server!.url(), (t) => prewarmMessages(t, 'cbtest_prewarm'))).toBe(expected + toast);
+  });
+
+  it('reads a design whose messages are one table: its heap, indexes, TOAST table and TOAST index (pg_partition_tree lists nothing for a plain table)', async () => {
+    const toast = await blocksOf(`SELECT ((pg_relation_size(c.reltoastrelid) + pg_relation_size(i.indexrelid)) / 8192)::bigint AS b FROM pg_class c
+      JOIN pg_index i ON i.indrelid = c.reltoastrelid WHERE c.oid = 'cbtest_prewarm_flat.messages'::regclass`);
+    const expected = await blocksOf(`SELECT ((pg_relation_size('cbtest_prewarm_flat.messages') + pg_relation_size('cbtest_prewarm_flat.messages_pkey')
+      + pg_relation_size('cbtest_prewarm_flat.messages_channel_id_id_idx')) / 8192)::bigint AS b`);
+    expect(toast).toBeGreaterThan(0);
+    expect(expected).toBeGreaterThan(100);
+    expect(await withTarget(server!.url(), (t) => prewarmMessages(t, 'cbtest_prewarm_flat'))).toBe(expected + toast);
   });
 
   it('falls back to reading the heap where pg_prewarm may not be installed (a role without the right), and refuses a schema without messages', async () => {

@@ -58,7 +58,7 @@ async function engineRun(name: string, choices: ScenarioChoices, phaseMs?: numbe
     const stop = new AbortController();
     onTestFinished(() => stop.abort());
     const results = await runScenario(target, run, stop.signal, () => {}, { command: `scenario ${name} (in-process)` });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cbtest-scenario-${name}-`));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cbtest-scenario-${path.basename(name, '.ts')}-`));
     try {
       writeResults(dir, results);
       return readResults(dir) as ScenarioResults;
@@ -246,6 +246,28 @@ describe('measurement truth', () => {
       expect(results.harness?.floorUs.p50).toBeGreaterThan(0);
     }
   }, 150_000); // 30 s quiet, 69 s beside a 100M seed
+
+  it('open loop with a backlog: one user draws its operations and parameters in the same order as the closed loop', async () => {
+    // Each operation takes 4 ms and the open loop asks 400/s of one connection: arrivals queue up.
+    // The fixture records what the server received, in order.
+    const fixture = './test/fixtures/scenarios/draw-order.ts';
+    const design = all.filter((v) => v.name === 'btree-unpartitioned');
+    const drawn = async (choices: ScenarioChoices) => {
+      await withClient(url, (c) => c.query('DROP TABLE IF EXISTS public.cbtest_draws'));
+      const results = await engineRun(fixture, { variants: design, durationMs: 1000, warmupMs: 0, rounds: 1, explain: false, seed: 11, ...choices });
+      const rows = await withClient(url, async (c) => (await c.query(`SELECT op || ':' || v AS d FROM public.cbtest_draws ORDER BY n`)).rows.map((r) => r.d as string));
+      return { rows, results };
+    };
+    const closed = await drawn({ concurrency: 1 });
+    const open = await drawn({ ratePerSec: 400, connections: 1 });
+    await withClient(url, (c) => c.query('DROP TABLE IF EXISTS public.cbtest_draws'));
+    const op = open.results.variants[0].operations;
+    expect(op.reduce((n, o) => n + o.dropped, 0), 'the open loop had no backlog').toBeGreaterThan(20);
+    const n = Math.min(closed.rows.length, open.rows.length);
+    expect(n).toBeGreaterThan(20);
+    expect(new Set(open.rows.slice(0, n).map((d) => d[0])).size, 'both operations drawn').toBe(2);
+    expect(open.rows.slice(0, n)).toEqual(closed.rows.slice(0, n));
+  }, 60_000);
 
   it('rounds interleave the designs and the verdict gives each ratio with its spread', async () => {
     const { results, stdout } = await scenario('history-scroll', ['--variants', 'btree-unpartitioned,btree-weekly', '--duration', '2s', '--warmup', '200ms', '--rounds', '2', '--no-explain']);

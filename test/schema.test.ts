@@ -10,7 +10,9 @@ import { SCHEMAS_DIR } from '../src/config/paths.ts';
 import { applyVariant, revertVariant } from '../src/schema/apply.ts';
 import { auditSchema } from '../src/schema/audit.ts';
 import { exportMigrations } from '../src/schema/export.ts';
-import { loadVariants } from '../src/schema/variants.ts';
+import { loadVariants, type Variant } from '../src/schema/variants.ts';
+import { designIndexes } from '../src/seed/estimate.ts';
+import { buildKind, indexKind, type IndexKind } from '../src/seed/index-kind.ts';
 import { exportRoundTrip, freshDatabase, oneLineError, runCli, withClient } from './helpers.ts';
 
 const variants = loadVariants(SCHEMAS_DIR);
@@ -32,14 +34,37 @@ async function wholeCatalog(c: pg.Client): Promise<string[]> {
   return r.rows.map((x) => x.o);
 }
 
+/**
+ * Each index of an applied design on a table or leaf: the kind the post-load order gives it (from the
+ * catalog's definition, as the plan reads it) and the kind the dry run gives it (from the design's SQL).
+ */
+async function kindsBothWays(c: pg.Client, v: Variant): Promise<Array<{ index: string; built: IndexKind; designed: IndexKind }>> {
+  const defs = designIndexes(v);
+  const r = await c.query(
+    `SELECT coalesce(pi.relname, i.relname) AS design_index, t.relname AS relation, pt.relname AS parent, pg_get_indexdef(i.oid) AS def, am.amname AS method
+       FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid JOIN pg_am am ON am.oid = i.relam
+       LEFT JOIN pg_inherits hi ON hi.inhrelid = i.oid LEFT JOIN pg_class pi ON pi.oid = hi.inhparent
+       LEFT JOIN pg_inherits ht ON ht.inhrelid = t.oid LEFT JOIN pg_class pt ON pt.oid = ht.inhparent
+      WHERE t.relnamespace = $1::regnamespace AND i.relkind = 'i'`,
+    [v.schema],
+  );
+  return r.rows
+    .filter((x) => defs.has(x.design_index))
+    .map((x) => ({ index: x.def, built: buildKind({ createSql: x.def, method: x.method, relation: x.relation, parent: x.parent ?? undefined }), designed: indexKind(defs.get(x.design_index)!) }));
+}
+
 describe('apply and revert', () => {
-  it.each(variants.map((v) => v.name))('%s: up then down leaves the catalog as it was; up twice is refused', async (name) => {
+  it.each(variants.map((v) => v.name))('%s: up then down leaves the catalog as it was; up twice is refused; each index built costs as the design\'s SQL says', async (name) => {
     const v = variants.find((x) => x.name === name)!;
     await withClient(url, async (c) => {
       const before = await wholeCatalog(c);
       await applyVariant(c, v, RANGE);
       const during = await wholeCatalog(c);
       expect(during.length).toBeGreaterThan(before.length + 20);
+      // The post-load order and the dry run cost every index of the design alike (index-kind.ts).
+      const kinds = await kindsBothWays(c, v);
+      expect(kinds.length).toBeGreaterThanOrEqual(designIndexes(v).size);
+      expect(kinds.filter((k) => k.built !== k.designed)).toEqual([]);
       await expect(applyVariant(c, v, RANGE)).rejects.toThrow(/already applied/);
       expect(await wholeCatalog(c)).toEqual(during); // the refused apply changed nothing
       expect((await revertVariant(c, v)).reverted).toBe(true);

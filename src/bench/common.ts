@@ -37,7 +37,7 @@ export async function scratchSchema(client: pg.Client, name: string): Promise<st
 }
 
 /**
- * Reads a design's message relations (every leaf's heap, TOAST and indexes) into the server's cache
+ * Reads a design's message relations (every leaf's heap, indexes, TOAST table and its index) into the server's cache
  * before a comparison, so that neither tool meets pages the other, or a seed, left cold: after a
  * seed had emptied the page cache, a 2-second warm-up pass still left btree-weekly's page at
  * 3,593 µs p50 in a first repeat against 453-466 µs warm (docs/PERFORMANCE.md). pg_prewarm (contrib,
@@ -67,10 +67,13 @@ export async function prewarmMessages(target: Target, schema: string): Promise<n
     }
     if (usable) {
       const r = await client.query(
-        `WITH leaves AS (SELECT relid FROM pg_partition_tree($1::regclass) WHERE isleaf),
+        // pg_partition_tree lists nothing for a plain table: a design whose messages are one table is its own leaf.
+        `WITH leaves AS (SELECT relid FROM pg_partition_tree($1::regclass) WHERE isleaf
+                         UNION SELECT oid FROM pg_class WHERE oid = $1::regclass AND relkind = 'r'),
               rels AS (SELECT relid FROM leaves
                        UNION ALL SELECT i.indexrelid FROM pg_index i JOIN leaves l ON i.indrelid = l.relid
-                       UNION ALL SELECT c.reltoastrelid FROM pg_class c JOIN leaves l ON c.oid = l.relid WHERE c.reltoastrelid <> 0)
+                       UNION ALL SELECT c.reltoastrelid FROM pg_class c JOIN leaves l ON c.oid = l.relid WHERE c.reltoastrelid <> 0
+                       UNION ALL SELECT i.indexrelid FROM pg_index i JOIN pg_class c ON i.indrelid = c.reltoastrelid JOIN leaves l ON c.oid = l.relid)
          SELECT coalesce(sum(pg_prewarm(relid)), 0)::bigint AS blocks FROM rels`,
         [table],
       );

@@ -51,6 +51,11 @@ export interface TableSpec {
   unitsPerChunk: number;
   /** True when units == rows (the row count is known before generating). */
   exactRows: boolean;
+  /**
+   * Columns whose values never decrease from one row to the next as the rows are written (nulls
+   * last): the order COPY loads them in, so a B-tree led by one is built from presorted keys.
+   */
+  ascending: readonly string[];
 }
 
 /** Tables loaded from the same chunk as messages (their rows hang off message indexes). */
@@ -92,21 +97,21 @@ const CONTENT_TYPES: Array<[string, string, boolean]> = [
 ];
 
 export const TABLES: Record<TableName, TableSpec> = {
-  users: { name: 'users', columns: ['id', 'username', 'display_name', 'email', 'password_hash', 'status', 'settings', 'bot', 'created_at', 'updated_at'], units: (m) => m.params.users, unitsPerChunk: 100_000, exactRows: true },
-  servers: { name: 'servers', columns: ['id', 'owner_id', 'name', 'description', 'icon_url', 'features', 'created_at', 'updated_at'], units: (m) => m.params.servers, unitsPerChunk: 100_000, exactRows: true },
-  server_members: { name: 'server_members', columns: ['server_id', 'user_id', 'nickname', 'joined_at', 'created_at', 'updated_at'], units: (m) => m.memberOffset[m.params.servers], unitsPerChunk: 250_000, exactRows: true },
-  roles: { name: 'roles', columns: ['id', 'server_id', 'name', 'permissions', 'position', 'color', 'hoist', 'mentionable', 'is_default', 'created_at', 'updated_at'], units: (m) => m.roleCount, unitsPerChunk: 250_000, exactRows: true },
-  member_roles: { name: 'member_roles', columns: ['server_id', 'user_id', 'role_id', 'created_at'], units: (m) => m.memberOffset[m.params.servers], unitsPerChunk: 250_000, exactRows: false },
-  channels: { name: 'channels', columns: ['id', 'server_id', 'parent_id', 'type', 'name', 'topic', 'position', 'nsfw', 'created_at', 'updated_at'], units: (m) => m.channelCount, unitsPerChunk: 250_000, exactRows: true },
-  channel_permission_overwrites: { name: 'channel_permission_overwrites', columns: ['id', 'channel_id', 'role_id', 'user_id', 'allow', 'deny', 'created_at', 'updated_at'], units: (m) => m.serverChannelCount, unitsPerChunk: 250_000, exactRows: false },
-  dm_participants: { name: 'dm_participants', columns: ['channel_id', 'user_id', 'created_at'], units: (m) => m.dmCount + m.groupDmCount, unitsPerChunk: 250_000, exactRows: false },
-  friendships: { name: 'friendships', columns: ['user_low', 'user_high', 'requested_by', 'status', 'created_at', 'updated_at'], units: (m) => m.params.users * m.friendsPerUser, unitsPerChunk: 250_000, exactRows: true },
-  read_states: { name: 'read_states', columns: ['user_id', 'channel_id', 'last_read_message_id', 'mention_count', 'created_at', 'updated_at'], units: (m) => m.memberOffset[m.params.servers] + m.dmCount + m.groupDmCount, unitsPerChunk: 100_000, exactRows: false },
-  user_presence: { name: 'user_presence', columns: ['user_id', 'status', 'activity', 'last_seen_at', 'expires_at', 'created_at', 'updated_at'], units: (m) => m.params.users, unitsPerChunk: 250_000, exactRows: false },
-  messages: { name: 'messages', columns: ['id', 'channel_id', 'author_id', 'content', 'reply_to_id', 'thread_id', 'mention_user_ids', 'mention_everyone', 'attachment_count', 'metadata', 'created_at', 'edited_at', 'deleted_at'], units: (m) => m.params.messages, unitsPerChunk: 25_000, exactRows: true },
-  message_edits: { name: 'message_edits', columns: ['message_id', 'message_created_at', 'revision', 'content', 'created_at'], units: (m) => m.params.messages, unitsPerChunk: 25_000, exactRows: false },
-  reactions: { name: 'reactions', columns: ['message_id', 'message_created_at', 'user_id', 'emoji', 'created_at'], units: (m) => m.params.messages, unitsPerChunk: 25_000, exactRows: false },
-  attachments: { name: 'attachments', columns: ['id', 'message_id', 'message_created_at', 'filename', 'url', 'content_type', 'size_bytes', 'width', 'height', 'created_at'], units: (m) => m.params.messages, unitsPerChunk: 25_000, exactRows: false },
+  users: { name: 'users', columns: ['id', 'username', 'display_name', 'email', 'password_hash', 'status', 'settings', 'bot', 'created_at', 'updated_at'], units: (m) => m.params.users, unitsPerChunk: 100_000, exactRows: true, ascending: ['id'] },
+  servers: { name: 'servers', columns: ['id', 'owner_id', 'name', 'description', 'icon_url', 'features', 'created_at', 'updated_at'], units: (m) => m.params.servers, unitsPerChunk: 100_000, exactRows: true, ascending: ['id'] },
+  server_members: { name: 'server_members', columns: ['server_id', 'user_id', 'nickname', 'joined_at', 'created_at', 'updated_at'], units: (m) => m.memberOffset[m.params.servers], unitsPerChunk: 250_000, exactRows: true, ascending: ['server_id'] },
+  roles: { name: 'roles', columns: ['id', 'server_id', 'name', 'permissions', 'position', 'color', 'hoist', 'mentionable', 'is_default', 'created_at', 'updated_at'], units: (m) => m.roleCount, unitsPerChunk: 250_000, exactRows: true, ascending: ['id', 'server_id'] },
+  member_roles: { name: 'member_roles', columns: ['server_id', 'user_id', 'role_id', 'created_at'], units: (m) => m.memberOffset[m.params.servers], unitsPerChunk: 250_000, exactRows: false, ascending: ['server_id'] },
+  channels: { name: 'channels', columns: ['id', 'server_id', 'parent_id', 'type', 'name', 'topic', 'position', 'nsfw', 'created_at', 'updated_at'], units: (m) => m.channelCount, unitsPerChunk: 250_000, exactRows: true, ascending: ['id', 'server_id'] },
+  channel_permission_overwrites: { name: 'channel_permission_overwrites', columns: ['id', 'channel_id', 'role_id', 'user_id', 'allow', 'deny', 'created_at', 'updated_at'], units: (m) => m.serverChannelCount, unitsPerChunk: 250_000, exactRows: false, ascending: ['id', 'channel_id'] },
+  dm_participants: { name: 'dm_participants', columns: ['channel_id', 'user_id', 'created_at'], units: (m) => m.dmCount + m.groupDmCount, unitsPerChunk: 250_000, exactRows: false, ascending: ['channel_id'] },
+  friendships: { name: 'friendships', columns: ['user_low', 'user_high', 'requested_by', 'status', 'created_at', 'updated_at'], units: (m) => m.params.users * m.friendsPerUser, unitsPerChunk: 250_000, exactRows: true, ascending: [] },
+  read_states: { name: 'read_states', columns: ['user_id', 'channel_id', 'last_read_message_id', 'mention_count', 'created_at', 'updated_at'], units: (m) => m.memberOffset[m.params.servers] + m.dmCount + m.groupDmCount, unitsPerChunk: 100_000, exactRows: false, ascending: [] },
+  user_presence: { name: 'user_presence', columns: ['user_id', 'status', 'activity', 'last_seen_at', 'expires_at', 'created_at', 'updated_at'], units: (m) => m.params.users, unitsPerChunk: 250_000, exactRows: false, ascending: ['user_id'] },
+  messages: { name: 'messages', columns: ['id', 'channel_id', 'author_id', 'content', 'reply_to_id', 'thread_id', 'mention_user_ids', 'mention_everyone', 'attachment_count', 'metadata', 'created_at', 'edited_at', 'deleted_at'], units: (m) => m.params.messages, unitsPerChunk: 25_000, exactRows: true, ascending: ['id', 'created_at'] },
+  message_edits: { name: 'message_edits', columns: ['message_id', 'message_created_at', 'revision', 'content', 'created_at'], units: (m) => m.params.messages, unitsPerChunk: 25_000, exactRows: false, ascending: ['message_id', 'message_created_at'] },
+  reactions: { name: 'reactions', columns: ['message_id', 'message_created_at', 'user_id', 'emoji', 'created_at'], units: (m) => m.params.messages, unitsPerChunk: 25_000, exactRows: false, ascending: ['message_id', 'message_created_at'] },
+  attachments: { name: 'attachments', columns: ['id', 'message_id', 'message_created_at', 'filename', 'url', 'content_type', 'size_bytes', 'width', 'height', 'created_at'], units: (m) => m.params.messages, unitsPerChunk: 25_000, exactRows: false, ascending: ['message_id', 'message_created_at', 'created_at'] },
 };
 
 /** Tables in load order (parents first); the message family last, loaded chunk by chunk together. */

@@ -66,3 +66,33 @@ const POLL_NAP_US = 30;
 export function napUntilNearUs(dueUs: number): void {
   if (dueUs - nowUs() > POLL_NAP_US + 2 * SLACK_US) Atomics.wait(blocker, 0, 0, POLL_NAP_US / 1000);
 }
+
+/**
+ * The machine's own lateness in starting on time, with no database and no work: this thread keeps
+ * a Poisson schedule of `ratePerSec` for `durationMs` and returns how late each start was, in µs.
+ * 'sleep' waits as the open loop does when nothing is in flight (blockUntilUs: a futex wait, then a
+ * spin over the timer slack), so what remains is the kernel's and the hypervisor's wake-up; 'spin'
+ * never gives up the core, so what remains is the thread losing it. A harness cannot start on time
+ * more precisely than this; the open loop's lateness is read against it. Blocks the thread
+ * throughout: call it in slices where the thread must also answer Ctrl-C.
+ */
+export function bareScheduleLateness(ratePerSec: number, durationMs: number, mode: 'sleep' | 'spin', seed = 1): number[] {
+  let state = seed >>> 0 || 1;
+  const uniform = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 4294967296;
+  };
+  const meanGapUs = 1e6 / ratePerSec;
+  const late: number[] = [];
+  let due = nowUs() + meanGapUs;
+  const endUs = due + durationMs * 1000;
+  while (due < endUs) {
+    if (mode === 'sleep') blockUntilUs(due);
+    else while (nowUs() < due);
+    late.push(nowUs() - due);
+    due += -Math.log(1 - uniform()) * meanGapUs;
+  }
+  return late;
+}

@@ -1,13 +1,15 @@
 // What kind of index a design builds, read from its definition: the design's SQL for the dry run,
 // the catalog's definition of each built leaf for the post-load order, so both cost it alike.
+import { TABLES, type TableSpec } from '../generate/tables.ts';
 
 /**
  * What decides how long a build takes:
- * - btree-sorted: a B-tree whose keys arrive in the order rows are loaded (a primary key: the
- *   generator writes most tables in their key's order; created_at: messages come in time order).
- *   Two keys are not, and built at a random key's speed at 100M: attachments' (a UUID, 12.9 s
- *   where 4 s are modelled) and read_states' (27.5 s for 13 s): 23 s missed of 1,005 s of builds.
- * - btree: a B-tree of keys in random order (channel, author, user)
+ * - btree-sorted: a B-tree led by a column the generator writes in ascending order (its table's
+ *   `ascending` columns: ids, the message's time, a child's message), so the sort finds its keys
+ *   in order. Decided from the rows, not from the key being primary: attachments' key leads with a
+ *   UUID, read_states' and friendships' with a user in no order, and at 100M they built at a random
+ *   key's speed (12.9 s where 4 s had been modelled, 27.5 s for 13 s, 3.0 s for 1.2 s).
+ * - btree: a B-tree of keys in random order (channel, author, user, an expression)
  * - btree-sparse: a partial B-tree over the rows where an optional column is set (WHERE x IS NOT
  *   NULL: threads); few entries, so mostly a scan of the heap. A predicate such as
  *   `deleted_at IS NULL` keeps almost every row, and such an index costs as a full one.
@@ -27,8 +29,6 @@ export interface IndexDefinition {
   keys: string[];
   /** A partial index's predicate, without WHERE. */
   predicate?: string;
-  /** It backs a primary key. */
-  primaryKey: boolean;
 }
 
 const IDENT = String.raw`(?:"(?:[^"]|"")+"|[\w$]+)`;
@@ -96,11 +96,11 @@ export function parseIndexDefinition(sql: string): IndexDefinition | undefined {
   const g = group(text, m[0].length - 1);
   if (!g) return undefined;
   const keys = splitTop(g.inner, ',');
-  if (key) return { name: bare(key[2]), table: bare(key[1]), method: 'btree', keys, primaryKey: /^PRIMARY/i.test(key[3]) };
+  if (key) return { name: bare(key[2]), table: bare(key[1]), method: 'btree', keys };
   const where = splitTop(text.slice(g.end), 'WHERE');
   // splitTop keeps what precedes WHERE (INCLUDE, WITH) as its first piece, unless WHERE comes first.
   const predicate = /^\s*WHERE\b/i.test(text.slice(g.end)) ? where[0] : where[1];
-  return { name: bare(created![1]), table: bare(created![2]), method: (created![3] ?? 'btree').toLowerCase(), keys, predicate, primaryKey: false };
+  return { name: bare(created![1]), table: bare(created![2]), method: (created![3] ?? 'btree').toLowerCase(), keys, predicate };
 }
 
 /** `x IS NOT NULL` (with or without the catalog's parentheses): the rows that have an optional value. */
@@ -109,22 +109,32 @@ function onlyRowsWith(predicate: string): boolean {
   return splitTop(strip(predicate.trim()), 'AND').some((c) => new RegExp(String.raw`^${IDENT}\s+IS\s+NOT\s+NULL$`, 'i').test(strip(c)));
 }
 
-export function indexKind(def: Pick<IndexDefinition, 'method' | 'keys' | 'predicate' | 'primaryKey'>): IndexKind {
+/** The column a key is, when it is a bare column (not an expression, not DESC). */
+function plainColumn(key: string): string | undefined {
+  return new RegExp(String.raw`^${IDENT}$`).test(key.trim()) ? bare(key.trim()) : undefined;
+}
+
+/** Columns of `table` the generator writes in ascending order (none for a table it does not generate). */
+function ascendingColumns(table: string): readonly string[] {
+  return (TABLES as Partial<Record<string, TableSpec>>)[table]?.ascending ?? [];
+}
+
+export function indexKind(def: Omit<IndexDefinition, 'name'>): IndexKind {
   if (def.method === 'brin') return 'brin';
   if (def.keys.some((k) => /\bto_tsvector\s*\(/i.test(k))) return 'full-text';
   if (def.method === 'gin') return 'gin-array';
   if (def.method !== 'btree') return 'other';
   if (def.predicate !== undefined && onlyRowsWith(def.predicate)) return 'btree-sparse';
-  const leading = (def.keys[0] ?? '').match(new RegExp(IDENT))?.[0].replaceAll('"', '').toLowerCase();
-  return def.primaryKey || leading === 'created_at' ? 'btree-sorted' : 'btree';
+  const leading = plainColumn(def.keys[0] ?? '');
+  return leading !== undefined && ascendingColumns(def.table).includes(leading) ? 'btree-sorted' : 'btree';
 }
 
 /**
- * The kind of a leaf's build in the post-load plan: its CREATE INDEX (from the catalog) and whether
- * it will back a primary key (its constraint statement).
+ * The kind of a leaf's build in the post-load plan, from its CREATE INDEX (the catalog's, on the
+ * leaf): a leaf's rows are its partitioned table's, in the same order.
  */
-export function buildKind(b: { createSql: string; method: string; constraintSql?: string }): IndexKind {
+export function buildKind(b: { createSql: string; method: string; relation: string; parent?: string }): IndexKind {
   const def = parseIndexDefinition(b.createSql);
-  const primaryKey = /\bPRIMARY\s+KEY\b/i.test(b.constraintSql ?? '');
-  return indexKind(def ? { ...def, primaryKey } : { method: b.method, keys: [], primaryKey });
+  const table = b.parent ?? b.relation;
+  return indexKind(def ? { ...def, table } : { table, method: b.method, keys: [] });
 }

@@ -53,7 +53,7 @@ describe('the maintenance tasks, derived from the layouts', () => {
   });
 
   it('weighs each build by its kind as the time model costs it: full text by the rows it parses, the mentions GIN about as a primary key (not 2.5x a B-tree)', () => {
-    const build = (index: string, method: string, createSql: string, constraintSql?: string) => ({ index, relation: 'm0', createSql, constraintSql, method, unique: false });
+    const build = (index: string, method: string, createSql: string, constraintSql?: string) => ({ index, relation: 'm0', parent: 'messages', createSql, constraintSql, method, unique: false });
     // As the plan has them: the catalog's definition of each leaf's index, on the leaf.
     const builds = [
       build('m0_pkey', 'btree', 'CREATE UNIQUE INDEX "m0_pkey" ON "m0" USING btree (id, created_at)', 'ALTER TABLE "m0" ADD CONSTRAINT "m0_pkey" PRIMARY KEY USING INDEX "m0_pkey"'),

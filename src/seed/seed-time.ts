@@ -62,7 +62,7 @@ export const REFERENCE = {
    */
   index: {
     perRowUs: {
-      /** Keys that arrive in order (primary keys, created_at): the sort finds them sorted. Fitted to the step times. */
+      /** Keys that arrive in order (a column the generator writes ascending: ids, created_at): the sort finds them sorted. Fitted to the step times. */
       'btree-sorted': 0.86,
       /** Keys in random order (channel, author, user). Fitted to the step times. */
       btree: 2.04,
