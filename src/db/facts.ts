@@ -6,7 +6,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { formatSettingBytes } from '../metrics/format.ts';
-import { describePriority } from '../metrics/priority.ts';
 import type { RunEnvironment } from '../results/types.ts';
 import { machineFacts, REPORTED_SETTINGS } from './server-settings.ts';
 import type { Target } from './target.ts';
@@ -50,7 +49,7 @@ function humanSetting(setting: string, unit: string | null): string {
   return `${setting}${unit}`;
 }
 
-/** Versions, machine and server settings for a results file. */
+/** Versions, machine and server settings for a results file; the caller adds clientPriority, its watch's account of the whole run (metrics/priority.ts). */
 export async function runEnvironment(target: Target, client: pg.Client): Promise<RunEnvironment> {
   const facts = await serverFacts(client);
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -70,7 +69,6 @@ export async function runEnvironment(target: Target, client: pg.Client): Promise
     serverSettings: facts.settings,
     target: target.display,
     targetKind: target.kind,
-    clientPriority: describePriority(),
   };
 }
 

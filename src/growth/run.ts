@@ -5,7 +5,7 @@
 import { envelope } from '../results/envelope.ts';
 import pg from 'pg';
 import { runEnvironment } from '../db/facts.ts';
-import { withMeasuringPriority } from '../metrics/priority.ts';
+import { combinePriorities, watchPriority, withMeasuringPriority } from '../metrics/priority.ts';
 import { connectClient, onDatabase, type Target } from '../db/target.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { loadModel, type Model, type ModelParams } from '../generate/model.ts';
@@ -213,6 +213,9 @@ export async function runGrowth(base: Target, cfg: GrowthConfig, plan: GrowthPla
   const points: GrowthPoint[] = [];
   const models = new Map<number, Model>();
   let scenarioShape: ScenarioResults['scenario'] | undefined;
+  // The results record each scenario run's session nice, or the nice over the whole run when none ran.
+  const priorities: string[] = [];
+  const whole = watchPriority();
   let interrupted = false;
   // Actual time over estimated time so far, to correct the ETA as the run learns the machine.
   let spentS = 0;
@@ -259,7 +262,7 @@ export async function runGrowth(base: Target, cfg: GrowthConfig, plan: GrowthPla
           onEvent({ type: 'second', item, phase: e.phase, elapsedMs: e.elapsedMs, durationMs: e.phase === 'warmup' ? cfg.run.warmupMs : cfg.run.durationMs, ops: e.ops, errors: e.errors, p99Us: e.p99Us, etaMs: left });
         }
       }, { command, loads }), (m) => onEvent({ type: 'log', message: m }));
-      env.clientPriority = results.environment.clientPriority;
+      if (results.environment.clientPriority) priorities.push(results.environment.clientPriority);
       scenarioShape ??= results.scenario;
       if (results.partial || !results.variants[0]) {
         interrupted = true; // a measurement cut short is not a point: it would bend the fit
@@ -277,8 +280,10 @@ export async function runGrowth(base: Target, cfg: GrowthConfig, plan: GrowthPla
       estimatedS += itemSeconds(item);
     }
   } finally {
+    whole.end();
     await loads.stop();
   }
+  env.clientPriority = combinePriorities(priorities) ?? whole.end();
   const fits = fitGrowth(points);
   return {
     ...envelope({ name: `${cfg.scenario.name}-growth`, startedAt, command, environment: env }, interrupted || points.length < plan.items.length),

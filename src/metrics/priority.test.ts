@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import * as p from './priority.ts';
 
 // Each case runs in a session of its own (setsid), whose autogroup nobody else changes: the test
 // runner's session is shared with the commands other test files run, which raise and put it back.
@@ -10,7 +11,9 @@ import { describe, expect, it } from 'vitest';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const probe = (body: string): { out: unknown[]; after: number | null } => {
   const script = `import * as p from ${JSON.stringify(path.join(here, 'priority.ts'))};
+import fs from 'node:fs';
 const out = [];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const nice = () => p.sessionNice() ?? null;
 const log = (m) => out.push('log: ' + m);
 const done = () => console.log(JSON.stringify(out));
@@ -29,7 +32,7 @@ const autogroups = fs.existsSync('/proc/self/autogroup') && fs.readFileSync('/pr
 
 describe('withMeasuringPriority', () => {
   const first = probe(`out.push(nice());
-await p.withMeasuringPriority(async () => { out.push(nice(), p.describePriority()); }, log);
+await p.withMeasuringPriority(async () => { out.push(nice(), p.watchPriority(0).end()); }, log);
 out.push(nice());
 await p.withMeasuringPriority(async () => { throw new Error('x'); }, log).catch(() => {});
 out.push(nice());`);
@@ -57,9 +60,57 @@ out.push(nice());`);
 });
 out.push(nice());
 await p.withMeasuringPriority(async () => { (await import('node:fs')).writeFileSync('/proc/self/autogroup', '-5'); });
-out.push(nice(), p.describePriority());`),
+out.push(nice(), p.watchPriority(0).end());`),
     ).toEqual({ out: [-10, -10, 0, -5, 'session autogroup nice -5'], after: -5 });
     // A second Ctrl-C ends the process with process.exit, past every finally.
     expect(probe(`await p.withMeasuringPriority(async () => { out.push(nice()); done(); process.exit(130); });`)).toEqual({ out: [-10], after: 0 });
+  });
+
+  // What results record (watchPriority's account): a run at one priority throughout records that
+  // nice; a change in the middle of a run (another chatbench run of the session ending), undone
+  // before its end, is said; a watch read at the start and the end only (micro mode) cannot see it.
+  // Without CAP_SYS_ADMIN the kernel refuses an autogroup write within 100 ms of the last (EAGAIN),
+  // so each write here comes 110 ms or more after the one before.
+  it.runIf(raised)('a change undone before the run\'s end is recorded', () => {
+    expect(
+      probe(`await p.withMeasuringPriority(async () => {
+  const steady = p.watchPriority(10);
+  await sleep(110);
+  out.push(steady.end());
+  const changed = p.watchPriority(10);
+  const endsOnly = p.watchPriority(0);
+  fs.writeFileSync('/proc/self/autogroup', '0');
+  await sleep(120);
+  fs.writeFileSync('/proc/self/autogroup', '-10');
+  await sleep(120);
+  out.push(changed.end(), changed.end() === changed.end(), endsOnly.end(), p.combinePriorities([steady.end(), changed.end(), steady.end()]));
+}, log);
+out.push(nice());`),
+    ).toEqual({
+      out: [
+        'session autogroup nice -10',
+        'session autogroup nice changed during the run: -10, then 0, then -10 (read at the start, every 0.01 s and at the end)',
+        true,
+        'session autogroup nice -10',
+        'differed between the measured runs: session autogroup nice -10; session autogroup nice changed during the run: -10, then 0, then -10 (read at the start, every 0.01 s and at the end)',
+        0,
+      ],
+      after: 0,
+    });
+  });
+});
+
+describe('combinePriorities', () => {
+  it('says one priority once, and how the runs were read once when they differed', () => {
+    const changed = (values: string, reading = 'read at the start, every 1 s and at the end') => `session autogroup nice changed during the run: ${values} (${reading})`;
+    expect(p.combinePriorities([])).toBeUndefined();
+    expect(p.combinePriorities(['session autogroup nice -10', 'session autogroup nice -10'])).toBe('session autogroup nice -10');
+    expect(p.combinePriorities(['session autogroup nice -10', changed('-10, then 0'), changed('0, then -10'), changed('-10, then 0')])).toBe(
+      'differed between the measured runs: session autogroup nice -10; session autogroup nice changed during the run: -10, then 0; session autogroup nice changed during the run: 0, then -10 (read at the start, every 1 s and at the end)',
+    );
+    // The same values read two ways (a micro run beside a load run) are one account.
+    expect(p.combinePriorities([changed('-10, then 0'), changed('-10, then 0', 'read at the start and at the end')])).toBe(
+      'session autogroup nice changed during the run: -10, then 0 (read at the start, every 1 s and at the end; read at the start and at the end)',
+    );
   });
 });

@@ -16,7 +16,12 @@
 // Only the measured parts run raised: a seed inside a command (growth, bench) does not.
 //
 // Lowering a nice value needs root, CAP_SYS_NICE or an RLIMIT_NICE that allows it; without them the
-// run goes on at the session's priority and says so.
+// run goes on at the session's priority and says so. The priority belongs to the terminal session,
+// not to a run: two chatbench runs in one session share it, and the first to end puts it back under
+// the other. Results therefore record the session's nice over the run (watchPriority: read at the
+// start, every second and at the end), so the other run's results say so ("changed during the run:
+// -10, then 0"). Two measurements at once on one machine disturb each other anyway; run them in
+// separate terminal sessions (each gets its own autogroup) if you must.
 import fs from 'node:fs';
 
 const AUTOGROUP = '/proc/self/autogroup';
@@ -24,6 +29,8 @@ const AUTOGROUP = '/proc/self/autogroup';
 export const MEASURING_NICE = -10;
 /** Without CAP_SYS_ADMIN the kernel refuses a second autogroup change within 100 ms (EAGAIN). */
 const RATE_LIMIT_MS = 110;
+/** How often a watch reads the session's nice between a run's start and end. */
+export const PRIORITY_SAMPLE_MS = 1_000;
 
 /** The session's autogroup nice, or undefined where the kernel has no autogroups. */
 export function sessionNice(): number | undefined {
@@ -36,10 +43,62 @@ export function sessionNice(): number | undefined {
   }
 }
 
-/** What a results file records: the priority chatbench's session has now (a fact, not a guess at why). */
-export function describePriority(): string {
-  const nice = sessionNice();
+function describeNice(nice: number | undefined): string {
   return nice === undefined ? 'no autogroups on this kernel: chatbench at its nice value, the server at its own' : `session autogroup nice ${nice}`;
+}
+
+/** What the session's nice was over a run: what results record (a fact, not a guess at why). */
+export interface PriorityWatch {
+  /** Stops watching and says what results record: one nice, or each value it took. The same answer when called again. */
+  end(): string;
+}
+
+/** How a watch read the nice; said once after the values, also when several runs' accounts are combined. */
+const readingOf = (sampleEveryMs: number) => (sampleEveryMs > 0 ? `read at the start, every ${sampleEveryMs / 1000} s and at the end` : 'read at the start and at the end');
+const READING = / \((read at the start[^)]*)\)$/;
+
+/**
+ * Reads the session's nice now, every `sampleEveryMs` and at `end()`; `sampleEveryMs` 0 reads it at
+ * the start and the end only (micro mode times operations on this thread, where a read would land
+ * inside a sample). A change between two reads, undone before the second, goes unseen; one still
+ * in effect at the end cannot.
+ */
+export function watchPriority(sampleEveryMs = PRIORITY_SAMPLE_MS): PriorityWatch {
+  const seen: (number | undefined)[] = [sessionNice()];
+  const sample = () => {
+    const nice = sessionNice();
+    if (nice !== seen[seen.length - 1]) seen.push(nice);
+  };
+  const timer = sampleEveryMs > 0 ? setInterval(sample, sampleEveryMs) : undefined;
+  timer?.unref();
+  let said: string | undefined;
+  return {
+    end() {
+      if (said !== undefined) return said;
+      clearInterval(timer);
+      sample();
+      said =
+        seen.length === 1
+          ? describeNice(seen[0])
+          : `session autogroup nice changed during the run: ${seen.map((n) => (n === undefined ? 'no autogroup' : String(n))).join(', then ')} (${readingOf(sampleEveryMs)})`;
+      return said;
+    },
+  };
+}
+
+/** One description for several measured runs (a capacity search's steps, growth's points, bench's parts); how they were read is said once. */
+export function combinePriorities(descriptions: readonly string[]): string | undefined {
+  const distinct = [...new Set(descriptions)];
+  if (distinct.length <= 1) return distinct[0];
+  const readings = new Set<string>();
+  const values = new Set<string>();
+  for (const d of distinct) {
+    const m = READING.exec(d);
+    if (m) readings.add(m[1]!);
+    values.add(m ? d.slice(0, m.index) : d);
+  }
+  const reading = readings.size ? ` (${[...readings].join('; ')})` : '';
+  return values.size === 1 ? `${[...values][0]}${reading}` : `differed between the measured runs: ${[...values].join('; ')}${reading}`;
 }
 
 /** Writes the session's nice; retries once when the kernel's rate limit refuses it. Returns the error code, if any. */
@@ -61,7 +120,8 @@ function setSessionNice(nice: number): string | undefined {
  * when the process exits on a second Ctrl-C (only a kill -9 leaves the session raised). A session
  * already at or above that priority (another chatbench in the same terminal) is left as it is, and
  * so is one changed by someone else meanwhile. A refusal is not an error: `log` says it once.
- * Two chatbench runs in one session share its priority: the first to end puts it back.
+ * Two chatbench runs in one session share its priority: the first to end puts it back, and the
+ * other's watch (watchPriority) says so in its results.
  */
 export async function withMeasuringPriority<T>(f: () => Promise<T>, log?: (message: string) => void): Promise<T> {
   const before = sessionNice();

@@ -18,7 +18,7 @@ const environment = obj({
   serverSettings: z.record(z.string(), z.string()),
   target: z.string().describe('postgres://user@host:port/db, never with a password'),
   targetKind: z.enum(['embedded', 'url']),
-  clientPriority: z.string().optional().describe("chatbench's own CPU scheduling priority during the run (its session's autogroup nice)"),
+  clientPriority: z.string().optional().describe("chatbench's own CPU scheduling priority during the run: its session's autogroup nice, read at the start, every second (micro mode: not between) and at the end; each value it took when it changed, and each run's when the measured runs (capacity steps, growth points, bench parts) differed"),
 }).meta({ id: 'RunEnvironment' });
 
 const envelope = {

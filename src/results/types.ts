@@ -26,7 +26,7 @@ export interface RunEnvironment {
   /** postgres://user@host:port/db, never with a password. */
   target: string;
   targetKind: 'embedded' | 'url';
-  /** chatbench's own scheduling priority during the run (metrics/priority.ts); absent in older results. */
+  /** chatbench's own scheduling priority over the run (metrics/priority.ts, watchPriority: each value when it changed); absent in older results. */
   clientPriority?: string;
 }
 

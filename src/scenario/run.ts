@@ -12,6 +12,7 @@ import { loadModel, modelParamsOf, type Model } from '../generate/model.ts';
 import { hash2 } from '../generate/random.ts';
 import { OperationStats } from '../metrics/counters.ts';
 import { encodeHistogram, newHistogram, percentiles, spectrum } from '../metrics/histogram.ts';
+import { PRIORITY_SAMPLE_MS, watchPriority } from '../metrics/priority.ts';
 import { evaluateVariantSlo } from '../metrics/slo.ts';
 import { envelope } from '../results/envelope.ts';
 import { checkIdentities } from '../results/io.ts';
@@ -563,6 +564,9 @@ export interface RunRecord {
 export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal: AbortSignal, onEvent: (e: RunEvent) => void, record: RunRecord): Promise<ScenarioResults> {
   const startedAt = new Date();
   const admin = await connectClient(target, { applicationName: 'chatbench scenario admin' });
+  // What the results record: the session's nice over the whole run. Micro mode times operations on
+  // this thread, so it is read at the start and the end only, never inside a sample.
+  const priority = watchPriority(cfg.mode === 'micro' ? 0 : PRIORITY_SAMPLE_MS);
   try {
     const env = await runEnvironment(target, admin);
     if (cfg.onlySeeded) {
@@ -658,6 +662,7 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
         harness = { sql: FLOOR_SQL, floorUs: percentiles(all.latency), roundsP50Us: floors.map((f) => percentiles(f.latency).p50) };
       }
     }
+    env.clientPriority = priority.end();
     const results: ScenarioResults = {
       ...envelope({ name: record.name ?? cfg.scenario.name, startedAt, command: record.command, environment: env }, interrupted),
       kind: 'scenario',
@@ -692,6 +697,7 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
     checkIdentities(results);
     return results;
   } finally {
+    priority.end();
     await admin.end().catch(() => {});
   }
 }

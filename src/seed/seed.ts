@@ -10,6 +10,7 @@ import { benchmarkSettings, machineFacts, type MachineFacts } from '../db/server
 import { RuntimeError, UsageError } from '../errors.ts';
 import type { Model, ModelParams } from '../generate/model.ts';
 import { buildPlan, type DataPlan } from '../generate/plan.ts';
+import { watchPriority } from '../metrics/priority.ts';
 import { applyPhase, revertVariant } from '../schema/apply.ts';
 import { envelope } from '../results/envelope.ts';
 import { appliedVariant, completeSeed, doneTasks, ensureMeta, forgetLoaded, loadedByTable, loadedRelations, lockDdl, oldPartialSeed, recordPhase, sameData, saveSeedSteps, seedRecords, startSeed, unloggedLoaded, type AppliedVariant, type DataKey, type SeedRecord } from '../schema/bookkeeping.ts';
@@ -129,7 +130,15 @@ export async function seedVariants(opts: SeedOptions): Promise<SeedRun> {
       const got = await lock.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [`chatbench-seed:${v.name}`]);
       if (!got.rows[0].ok) throw new RuntimeError(`another chatbench seed of variant ${v.name} is running on ${opts.target.display}: wait for it to finish (or stop it)`);
     }
-    return { startedAt, environment, ...(await seedLocked(opts, lock, plan)) };
+    // A seed runs unraised, but a chatbench run measuring in the same session meanwhile raises it: said.
+    const priority = watchPriority();
+    try {
+      const seeded = await seedLocked(opts, lock, plan);
+      environment.clientPriority = priority.end();
+      return { startedAt, environment, ...seeded };
+    } finally {
+      priority.end();
+    }
   } finally {
     await lock.end().catch(() => {});
   }
