@@ -316,7 +316,7 @@ interface Arrival {
  * (a look waits behind every answer of one turn of the event loop: 150-450 µs at 2,000/s). Measured,
  * history page, 4 connections, 5 s, four alternating pairs each: start lateness p99 median 1,281
  * to 1,045 µs at 1,000/s and 672 to 566 µs at 2,000/s. What remains is mostly the machine's own
- * wake-up (measureScheduleFloor: a bare schedule, no database, sleeping until each due time).
+ * wake-up (metrics/clock bareScheduleLateness: a bare schedule, no database, sleeping until each due time).
  */
 function openLoop(o: PhaseOptions, shape: Extract<LoadShape, { kind: 'open' }>, rec: Recorders, t0: number, endUs: number, loadOps: Op[]): Promise<void> {
   const totalWeight = loadOps.reduce((a, op) => a + weightOf(op), 0);
