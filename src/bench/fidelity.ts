@@ -15,7 +15,7 @@ import type { Target } from '../db/target.ts';
 import { InterruptedError } from '../errors.ts';
 import type { Model } from '../generate/model.ts';
 import { bareScheduleLateness } from '../metrics/clock.ts';
-import { median, mergeHistograms, percentiles, type Histogram } from '../metrics/histogram.ts';
+import { median, mergeHistograms, newHistogram, percentiles, record, type Histogram } from '../metrics/histogram.ts';
 import type { BenchComparison } from '../results/types.ts';
 import { queries, scenarioFile, worldAt } from '../scenario/engine.ts';
 import type { Variant } from '../schema/variants.ts';
@@ -36,16 +36,15 @@ export interface FidelityDesigns {
   day: [Variant, Variant];
 }
 
-/** The bare schedule (metrics/clock) in one-second slices, so that Ctrl-C is heard between them. */
+/** The bare schedule (metrics/clock) in one-second slices, so that Ctrl-C is heard between them; its lateness in the harness's histogram. */
 async function bareSchedule(mode: 'sleep' | 'spin', seconds: number, signal: AbortSignal): Promise<{ starts: number; p50: number; p99: number; max: number }> {
-  const late: number[] = [];
+  const late = newHistogram();
   for (let k = 0; k < seconds && !signal.aborted; k++) {
-    for (const l of bareScheduleLateness(2000, 1000, mode, k + 1)) late.push(l);
+    for (const l of bareScheduleLateness(2000, 1000, mode, k + 1)) record(late, l);
     await new Promise((resolve) => setImmediate(resolve));
   }
-  late.sort((a, b) => a - b);
-  const at = (q: number) => Math.round(late[Math.min(late.length - 1, Math.floor(q * late.length))] ?? 0);
-  return { starts: late.length, p50: at(0.5), p99: at(0.99), max: at(1) };
+  const { p50, p99, max } = percentiles(late);
+  return { starts: late.totalCount, p50, p99, max };
 }
 
 /** The time-range read's law as a pgbench script: the hottest channel, a day uniform over the data. */
