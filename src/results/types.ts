@@ -113,7 +113,7 @@ export interface SeedPlanSummary {
 
 export interface SeedResults extends RunBase {
   kind: 'seed';
-  config: { jobs: number; format: string; variants: string[]; resume: boolean; force: boolean; verify?: string; variantsChosen?: string };
+  config: { jobs: number; format: string; variants: string[]; resume: boolean; force: boolean; verify?: string; variantsChosen?: string; /** The variants seeded together, group after group, when they did not all fit in memory at once. */ groups?: string[][] };
   plan: SeedPlanSummary;
   variants: VariantSeedResult[];
   timeline?: SeedTimeline;

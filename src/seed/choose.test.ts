@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Variant } from '../schema/variants.ts';
-import { chooseDefault, CONTRAST_ORDER, inContrastOrder, safetyMargin } from './choose.ts';
+import { chooseDefault, CONTRAST_ORDER, inContrastOrder, memoryGroups, safetyMargin } from './choose.ts';
 
 const GB = 1024 ** 3;
 const v = (name: string) => ({ name }) as Variant;
@@ -38,5 +38,16 @@ describe('the default set of variants', () => {
 
   it('seeds every design when the free space cannot be known', () => {
     expect(chooseDefault(all, () => 1000 * GB, undefined).chosen.length).toBe(5);
+  });
+});
+
+describe('the groups a seed loads one after another', () => {
+  it('keeps the order, and starts a group where the next design would outgrow the memory', () => {
+    // seven designs of 3.7 GB (one of 4.5) at 10M, 13 GB of page cache: three, three, one
+    expect(memoryGroups([3.7, 3.2, 3.7, 3.3, 3.8, 4.5, 3.7].map((x) => x * GB), 13 * GB)).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
+    expect(memoryGroups([1, 1, 1].map((x) => x * GB), 13 * GB)).toEqual([[0, 1, 2]]);
+    // a design bigger than the memory is a group of its own (at 100M each is 37 GB)
+    expect(memoryGroups([37, 37, 2, 2].map((x) => x * GB), 13 * GB)).toEqual([[0], [1], [2, 3]]);
+    expect(memoryGroups([], 13 * GB)).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 // The variants a seed loads when --variants is not given: the designs that contrast most, in a
 // documented order (docs/DATA.md, "Which designs a seed loads"), as many as the disk holds with a
 // safety margin. `--variants all` still means every design (and is refused if it does not fit).
+// And the groups they are seeded in: as many at once as the memory holds.
 import type { Variant } from '../schema/variants.ts';
 
 /**
@@ -48,4 +49,24 @@ export function chooseDefault(all: Variant[], bytesOf: (v: Variant) => number, f
     if (need([...chosen, v]) <= room) chosen.push(v);
   }
   return { chosen, left: ordered.filter((v) => !chosen.includes(v)), needBytes: need(chosen), allBytes: need(ordered) };
+}
+
+/**
+ * The variants seeded together, in their order: each group's estimated bytes fit in `cacheBytes`
+ * (the memory left to the page cache), so its index builds and scans find the data its load just
+ * wrote in memory. A group is generated once for all its variants and post-loaded before the next
+ * loads. A variant bigger than the memory is a group of its own. Returns indexes into `bytes`.
+ */
+export function memoryGroups(bytes: number[], cacheBytes: number): number[][] {
+  const groups: number[][] = [];
+  let sum = Infinity;
+  bytes.forEach((b, i) => {
+    if (sum + b > cacheBytes) {
+      groups.push([]);
+      sum = 0;
+    }
+    groups.at(-1)!.push(i);
+    sum += b;
+  });
+  return groups;
 }

@@ -36,7 +36,13 @@ export function estimateLines(p: SeedPreparation): string[] {
   }
   lines.push('', `time by step (${p.variants.length} variant(s), ${e.time.steps.length ? 'work per row fitted from seeds at 10M and 100M messages on a quiet 2-core machine, slowed where the data outgrows memory; docs/PERFORMANCE.md' : ''}):`);
   for (const s of e.time.steps) lines.push(`  ${s.step.padEnd(14)} ${formatMs(s.seconds * 1000).padStart(9)}   ${s.detail}`);
-  lines.push(`  ${'total'.padEnd(14)} ${formatMs(e.time.totalSeconds * 1000).padStart(9)}   load ${formatMs(e.time.loadSeconds * 1000)}, then the rest on ${p.variants.length > 1 ? 'shared' : 'parallel'} connections (steps overlap)`);
+  const groups = e.time.groups;
+  const after = groups.length > 1 ? `${groups.length} groups, each loaded, then the rest on shared connections (steps overlap)` : `load ${formatMs(e.time.loadSeconds * 1000)}, then the rest on ${p.variants.length > 1 ? 'shared' : 'parallel'} connections (steps overlap)`;
+  lines.push(`  ${'total'.padEnd(14)} ${formatMs(e.time.totalSeconds * 1000).padStart(9)}   ${after}`);
+  if (groups.length > 1) {
+    lines.push('', `groups (each fits in the ~${formatBytes(e.cacheBytes)} of memory left to the page cache, so its index builds read what its load wrote from memory):`);
+    groups.forEach((g, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${g.variants.join(', ')}: load ${formatMs(g.loadSeconds * 1000)}, the rest ${formatMs(g.postLoadSeconds * 1000)}`));
+  }
   const free = p.freeBytes;
   lines.push(
     '',
@@ -63,7 +69,8 @@ export function estimateSummary(p: SeedPreparation): NonNullable<SeedResults['es
 }
 
 export function progressText(p: ProgressSnapshot): string {
-  const what = p.phase === 'load' ? `load ${shortCount(p.rowsDone)}/${shortCount(p.rowsTotal)} rows` : p.steps.slice(0, 3).join(', ') || p.phase;
+  const group = p.group && p.group.of > 1 ? `group ${p.group.at}/${p.group.of}: ` : '';
+  const what = group + (p.phase === 'load' ? `load ${shortCount(p.rowsDone)}/${shortCount(p.rowsTotal)} rows` : p.steps.slice(0, 3).join(', ') || p.phase);
   const wal = p.walMbPerSec === null ? '' : `  WAL ${p.walMbPerSec.toFixed(1)} MB/s`;
   return `${what}  ${shortCount(p.rowsPerSec)} rows/s  ${p.mbPerSec.toFixed(1)} MB/s${wal}  ${formatMs(p.elapsedMs)} elapsed${p.etaMs === undefined ? '' : `, seed ETA ${formatMs(p.etaMs)}`}`;
 }

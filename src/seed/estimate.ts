@@ -13,6 +13,7 @@ import type { Variant } from '../schema/variants.ts';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import copyStreams from 'pg-copy-streams';
+import { memoryGroups } from './choose.ts';
 import { indexKind, parseIndexDefinition, type IndexDefinition, type IndexKind } from './index-kind.ts';
 import { generateChunk, type Chunk } from './load.ts';
 import { REFERENCE, timeModel, type TimeModel } from './seed-time.ts';
@@ -43,6 +44,8 @@ export interface SeedEstimate {
   /** This server against the reference machine (1 = as fast), and how it was found. */
   speed: number;
   speedNote: string;
+  /** Memory left to the page cache: the variants are seeded in groups that fit in it (time.groups). */
+  cacheBytes: number;
 }
 
 export interface Calibration {
@@ -224,6 +227,8 @@ export function estimateSeed(variants: Variant[], plan: DataPlan, cal: Calibrati
   const speedNote = measured.length
     ? `this server copied the sample at ${Math.round((speed * 100))}% of the reference machine's speed`
     : 'no server to calibrate against: the reference machine\'s speed is assumed';
+  const cacheBytes = pageCacheBytes(machine, opts.jobs);
+  const groups = memoryGroups(sizes.map((e) => e.totalBytes), cacheBytes);
   const time = timeModel({
     messages: plan.messages,
     rows: plan.rows,
@@ -235,7 +240,8 @@ export function estimateSeed(variants: Variant[], plan: DataPlan, cal: Calibrati
     })),
     jobs: opts.jobs,
     cores: machine.cores,
-    cacheBytes: Math.max(1e9, machine.memBytes - machine.sharedBuffersBytes - opts.jobs * machine.maintenanceWorkMemBytes - 2 * 1024 ** 3),
+    cacheBytes,
+    groups,
     speed,
     verify: opts.verify,
   });
@@ -250,7 +256,13 @@ export function estimateSeed(variants: Variant[], plan: DataPlan, cal: Calibrati
     memory: { clientBytes, serverBytes, detail: `chatbench about ${Math.round(clientBytes / 1024 ** 2)} MB; the server shared_buffers plus maintenance_work_mem on each of ${opts.jobs} connection(s)` },
     speed,
     speedNote,
+    cacheBytes,
   };
+}
+
+/** Memory left to the page cache: RAM less shared_buffers, the sorts of the builds and 2 GB for the processes. */
+export function pageCacheBytes(machine: MachineForEstimate, jobs: number): number {
+  return Math.max(1e9, machine.memBytes - machine.sharedBuffersBytes - jobs * machine.maintenanceWorkMemBytes - 2 * 1024 ** 3);
 }
 
 /** Free bytes on the filesystem holding `dir`, when it can be known. */

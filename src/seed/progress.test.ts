@@ -27,4 +27,13 @@ describe('the progress line', () => {
     expect(etaMs({ ...s, tasksDone: 50 }, 120_000, { loadMs: 1, postLoadMs: 60_000 })).toBeCloseTo(30_000);
     expect(etaMs({ ...s, tasksDone: 50 }, 120_000)).toBeCloseTo(20_000);
   });
+
+  it('ETA of a seed in groups: the group being seeded, plus the later groups\' estimate (scaled like the post-load while loading)', () => {
+    expect(etaMs(state({ phase: 'create' }), 0, { loadMs: 100_000, postLoadMs: 50_000, laterMs: 300_000 })).toBe(450_000);
+    // a quarter loaded in 30 s, 1.2x slower than estimated: the later groups too
+    expect(etaMs(state({ rowsDone: 250 }), 30_000, { loadMs: 100_000, postLoadMs: 50_000, laterMs: 300_000 })).toBeCloseTo(90_000 + 60_000 + 360_000);
+    const s = state({ phase: 'post-load', postStartMs: 100_000 });
+    expect(etaMs({ ...s, tasksDone: 0 }, 110_000, { loadMs: 1, postLoadMs: 60_000, laterMs: 300_000 })).toBe(350_000);
+    expect(etaMs({ ...s, tasksDone: 50 }, 120_000, { loadMs: 1, postLoadMs: 60_000, laterMs: 300_000 })).toBeCloseTo(330_000);
+  });
 });

@@ -3,13 +3,19 @@
 // the dry-run model, corrected by how fast this run actually goes). Pure.
 import type { Sample } from './sampler.ts';
 
+/** The estimate of one group of variants (seeded together), and of the groups after it. */
 export interface SeedEstimate {
   loadMs: number;
   postLoadMs: number;
+  /** The groups still to seed after this one (their load and post-load). */
+  laterMs?: number;
 }
 
+/** Counters of the group of variants being seeded (rows and tasks are the group's). */
 export interface ProgressState {
   phase: 'create' | 'load' | 'post-load';
+  /** Which group of variants (1-based), of how many: the seed loads and post-loads one group after another. */
+  group?: { at: number; of: number };
   /** Steps running, with how many of their tasks. */
   current: Map<string, number>;
   rowsDone: number;
@@ -23,6 +29,7 @@ export interface ProgressState {
 
 export interface ProgressSnapshot {
   phase: ProgressState['phase'];
+  group?: ProgressState['group'];
   steps: string[];
   rowsDone: number;
   rowsTotal: number;
@@ -48,28 +55,30 @@ export function rates(samples: Sample[]): { rowsPerSec: number; mbPerSec: number
 
 /**
  * Remaining time of the whole seed. While loading: the load extrapolated from the rows done, plus
- * the post-load estimate scaled by how this load compares with its estimate. After: the post-load
- * estimate, blended into an extrapolation from the tasks' weight done as it grows.
+ * the post-load estimate (and the later groups') scaled by how this load compares with its
+ * estimate. After: the post-load estimate, blended into an extrapolation from the tasks' weight done
+ * as it grows, plus the later groups' estimate.
  */
 export function etaMs(p: ProgressState, nowMs: number, est?: SeedEstimate): number | undefined {
-  if (p.phase === 'create') return est ? est.loadMs + est.postLoadMs : undefined;
+  const later = est?.laterMs ?? 0;
+  if (p.phase === 'create') return est ? est.loadMs + est.postLoadMs + later : undefined;
   if (p.phase === 'load') {
     const elapsed = nowMs - p.loadStartMs;
     const frac = p.rowsTotal > 0 ? p.rowsDone / p.rowsTotal : 0;
-    if (frac < 0.01) return est ? Math.max(0, est.loadMs - elapsed) + est.postLoadMs : undefined;
+    if (frac < 0.01) return est ? Math.max(0, est.loadMs - elapsed) + est.postLoadMs + later : undefined;
     const loadLeft = (elapsed * (1 - frac)) / frac;
     const scale = est && est.loadMs > 0 ? clamp(elapsed / frac / est.loadMs, 0.5, 2) : 1;
-    return loadLeft + (est ? est.postLoadMs * scale : elapsed / frac);
+    return loadLeft + (est ? (est.postLoadMs + later) * scale : elapsed / frac);
   }
   const elapsed = nowMs - p.postStartMs;
   const frac = p.tasksWeight > 0 ? clamp(p.tasksDone / p.tasksWeight, 0, 1) : 0;
   const byEstimate = est ? Math.max(0, est.postLoadMs - elapsed) : undefined;
-  if (frac < 0.05) return byEstimate;
+  if (frac < 0.05) return byEstimate === undefined ? undefined : byEstimate + later;
   const byWork = (elapsed * (1 - frac)) / frac;
-  return byEstimate === undefined ? byWork : (1 - frac) * byEstimate + frac * byWork;
+  return (byEstimate === undefined ? byWork : (1 - frac) * byEstimate + frac * byWork) + later;
 }
 
 export function progressOf(p: ProgressState, latest: Sample[], nowMs: number, est?: SeedEstimate): ProgressSnapshot {
   const r = rates(latest);
-  return { phase: p.phase, steps: [...p.current.entries()].filter(([, n]) => n > 0).map(([s]) => s), rowsDone: p.rowsDone, rowsTotal: p.rowsTotal, ...r, elapsedMs: nowMs, etaMs: etaMs(p, nowMs, est) };
+  return { phase: p.phase, group: p.group, steps: [...p.current.entries()].filter(([, n]) => n > 0).map(([s]) => s), rowsDone: p.rowsDone, rowsTotal: p.rowsTotal, ...r, elapsedMs: nowMs, etaMs: etaMs(p, nowMs, est) };
 }

@@ -84,4 +84,19 @@ describe('the seed time model (the arithmetic of --dry-run)', () => {
     expect(step(timeModel(input({ verify: 'none' })), 'verify').seconds).toBe(0);
     expect(step(timeModel(input({ verify: 'full' })), 'checksums').seconds).toBeGreaterThan(step(base, 'checksums').seconds);
   });
+
+  it('seeds groups one after another: one generation per group, the groups\' times summed', () => {
+    const v = input().variants[0];
+    const three = input({ variants: [v, { ...v, name: 'b' }, { ...v, name: 'c' }] });
+    const together = timeModel(three);
+    const apart = timeModel({ ...three, groups: [[0, 1], [2]] });
+    // two generations instead of one; every other step's work is the same
+    expect(step(apart, 'load').workSeconds - step(together, 'load').workSeconds).toBeCloseTo(10e6 * 1e-6 * REFERENCE.generateUsPerMessage);
+    expect(step(apart, 'indexes').workSeconds).toBeCloseTo(step(together, 'indexes').workSeconds);
+    expect(apart.groups.map((g) => g.variants)).toEqual([['a', 'b'], ['c']]);
+    expect(apart.totalSeconds).toBeCloseTo(apart.groups.reduce((a, g) => a + g.loadSeconds + g.postLoadSeconds, 0));
+    expect(apart.builds).toHaveLength(together.builds.length);
+    expect(step(apart, 'load').detail).toMatch(/3 variant\(s\) in 2 groups/);
+    expect(together.groups).toHaveLength(1);
+  });
 });

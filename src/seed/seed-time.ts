@@ -21,6 +21,12 @@ export interface TimeModelInput {
   cores: number;
   /** Memory left to the page cache: RAM less shared_buffers and what the processes hold. */
   cacheBytes: number;
+  /**
+   * The variants seeded together (indexes into `variants`), one group after another: each group is
+   * generated once for its variants, then post-loaded before the next group loads (memoryGroups).
+   * Default: one group of them all.
+   */
+  groups?: number[][];
   /** Calibration now against the reference machine's: > 1 when this server is faster. */
   speed: number;
   verify: 'full' | 'sample' | 'none';
@@ -35,7 +41,10 @@ export interface StepTime {
 }
 
 export interface TimeModel {
+  /** Steps summed over the groups. */
   steps: StepTime[];
+  /** Each group's variants and times, in the order they are seeded. */
+  groups: Array<{ variants: string[]; loadSeconds: number; postLoadSeconds: number }>;
   /** Each index build's work (core-seconds at this speed), by variant. */
   builds: Array<{ variant: string; name: string; kind: IndexKind; workSeconds: number }>;
   loadSeconds: number;
@@ -142,7 +151,37 @@ export function outOfCache(bytes: number, cacheBytes: number): number {
   return bytes <= cacheBytes ? 0 : 1 - cacheBytes / bytes;
 }
 
+/**
+ * The seed's time: each group (input.groups) loads with one generation for its variants, then runs
+ * its post-load steps, before the next group starts; the groups' steps are summed.
+ */
 export function timeModel(input: TimeModelInput): TimeModel {
+  const groups = input.groups ?? [input.variants.map((_, i) => i)];
+  const each = groups.map((g) => groupModel({ ...input, variants: g.map((i) => input.variants[i]) }));
+  const steps = each[0].steps.map((s, k) => ({
+    step: s.step,
+    workSeconds: each.reduce((a, m) => a + m.steps[k].workSeconds, 0),
+    seconds: each.reduce((a, m) => a + m.steps[k].seconds, 0),
+    detail: groups.length > 1 && s.step === 'load' ? `${input.variants.length} variant(s) in ${groups.length} groups that each fit in memory, one generation per group` : s.detail,
+  }));
+  if (groups.length > 1) {
+    const i = steps.findIndex((s) => s.step === 'indexes');
+    steps[i].detail = largestFirst(each.flatMap((m) => m.builds).map((b) => ({ name: `${b.variant}.${b.name}`, seconds: b.workSeconds })));
+  }
+  const loadSeconds = each.reduce((a, m) => a + m.loadSeconds, 0);
+  const postLoadSeconds = each.reduce((a, m) => a + m.postLoadSeconds, 0);
+  return {
+    steps,
+    groups: each.map((m, i) => ({ variants: groups[i].map((v) => input.variants[v].name), loadSeconds: m.loadSeconds, postLoadSeconds: m.postLoadSeconds })),
+    builds: each.flatMap((m) => m.builds),
+    loadSeconds,
+    postLoadSeconds,
+    totalSeconds: loadSeconds + postLoadSeconds,
+  };
+}
+
+/** One group's time: its load (one generation), then its post-load steps. */
+function groupModel(input: TimeModelInput): Omit<TimeModel, 'groups'> {
   const R = REFERENCE;
   const us = 1e-6;
   const slow = (share: number, bytes: number) => 1 + share * outOfCache(bytes, input.cacheBytes);

@@ -1,7 +1,8 @@
 // Seeding variants, as pgbench initialises: named, timed steps. create (schema and partitions) ->
-// load (every variant fed from one generation, resumable per relation) -> post-load tasks on
-// parallel connections (indexes, foreign keys, verification, counters, statistics), each in its
-// own transaction with its progress mark -> sizes. Safe to interrupt and run again.
+// for each group of variants that fits in memory: load (the group's variants fed from one
+// generation, resumable per relation) -> post-load tasks on parallel connections (indexes, foreign
+// keys, verification, counters, statistics), each in its own transaction with its progress mark ->
+// sizes. Safe to interrupt and run again.
 import pg from 'pg';
 import type { CopyFormat } from '../copy/writer.ts';
 import { relationSizes, runEnvironment } from '../db/facts.ts';
@@ -20,7 +21,7 @@ import { readLayouts, type TableLayout } from './layout.ts';
 import { planPasses, runPasses, type LoadDesign, type LoadEvent } from './load.ts';
 import { cachedPostLoadPlan, type PostLoadPlan } from './post-load-plan.ts';
 import { postLoadTasks } from './post-load.ts';
-import { progressOf, type ProgressSnapshot, type SeedEstimate } from './progress.ts';
+import { progressOf, type ProgressSnapshot, type ProgressState, type SeedEstimate } from './progress.ts';
 import { runTasks, type Task, type TaskEvent } from './tasks.ts';
 import { Sampler } from './sampler.ts';
 import { TABLES, type TableName } from '../generate/tables.ts';
@@ -44,8 +45,13 @@ export interface SeedOptions {
   force: boolean;
   signal: AbortSignal;
   onEvent: (e: SeedEvent) => void;
-  /** Per-step estimates of this seed, for the ETA (from the dry-run model). */
-  estimate?: SeedEstimate;
+  /**
+   * The variants seeded together, group after group: each group is loaded (one generation for its
+   * variants), then post-loaded, before the next (memoryGroups). Default: all in one group.
+   */
+  groups?: string[][];
+  /** Each group's estimate (from the dry-run model), for the ETA. */
+  estimate?: Array<Omit<SeedEstimate, 'laterMs'>>;
 }
 
 export interface SeedRun {
@@ -121,6 +127,9 @@ interface VariantState {
 
 /** Seeds variants with the same data; refuses existing data unless resuming (same plan) or forced. */
 export async function seedVariants(opts: SeedOptions): Promise<SeedRun> {
+  const grouped = opts.groups?.flat() ?? [];
+  const missing = opts.groups && opts.variants.find((v) => grouped.filter((g) => g === v.name).length !== 1);
+  if (missing) throw new RuntimeError(`variant ${missing.name} is in no group of the seed, or in more than one`);
   const plan = buildPlan(opts.params, opts.model);
   const lock = await connectClient(opts.target, { applicationName: 'chatbench seed lock', connectTimeoutMs: SEED_CONNECT_TIMEOUT_MS });
   try {
@@ -151,8 +160,9 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
   await sampler.start();
   const timeline: SeedTimeline = { lanes: [], bars: [], samples: [] };
   const states: VariantState[] = [];
-  const progress = { rowsDone: 0, bytesDone: 0, rowsTotal: Object.values(plan.rows).reduce((a, b) => a + b, 0) * opts.variants.length, tasksWeight: 0, tasksDone: 0, phase: 'create' as ProgressSnapshot['phase'], current: new Map<string, number>(), loadStartMs: 0, postStartMs: 0 };
-  const emitProgress = () => opts.onEvent({ type: 'progress', progress: progressOf(progress, sampler.latest(), clock(), opts.estimate) });
+  // The counters of the group being seeded, and its estimate.
+  const progress: ProgressState & { estimate?: SeedEstimate } = { rowsDone: 0, bytesDone: 0, rowsTotal: 0, tasksWeight: 0, tasksDone: 0, phase: 'create', current: new Map<string, number>(), loadStartMs: 0, postStartMs: 0, estimate: opts.estimate?.length ? { ...opts.estimate[0], laterMs: opts.estimate.slice(1).reduce((a, e) => a + e.loadMs + e.postLoadMs, 0) } : undefined };
+  const emitProgress = () => opts.onEvent({ type: 'progress', progress: progressOf(progress, sampler.latest(), clock(), progress.estimate) });
   const ticker = setInterval(emitProgress, 1000);
   let interrupted: unknown;
   try {
@@ -164,19 +174,20 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
     const planning = planAll(opts, states, plan, version);
     planning.catch(() => {}); // awaited below; a failure is reported there
 
-    // load
-    const designs: LoadDesign[] = states.map((s) => ({ variant: s.variant.name, schema: s.variant.schema, layouts: s.layouts, done: s.done }));
-    const passes = planPasses(opts.model, designs);
-    for (const s of states) {
-      const total = [...s.layouts.values()].reduce((a, l) => a + l.leaves.length, 0);
-      opts.onEvent({ type: 'variant', variant: s.variant.name, resumed: s.resumed, relationsTotal: total, relationsDone: s.done.size });
-    }
-    if (passes.length) {
+    /** Loads what is not loaded yet of the group's variants, from one generation. */
+    const loadGroup = async (group: VariantState[]) => {
+      const designs: LoadDesign[] = group.map((s) => ({ variant: s.variant.name, schema: s.variant.schema, layouts: s.layouts, done: s.done }));
+      const passes = planPasses(opts.model, designs);
+      for (const s of group) {
+        const total = [...s.layouts.values()].reduce((a, l) => a + l.leaves.length, 0);
+        opts.onEvent({ type: 'variant', variant: s.variant.name, resumed: s.resumed, relationsTotal: total, relationsDone: s.done.size });
+      }
+      if (!passes.length) return;
       progress.phase = 'load';
       progress.loadStartMs = clock();
       const walBefore = await sampler.walBytes();
       const loadStart = clock();
-      for (const s of states) opts.onEvent({ type: 'step', variant: s.variant.name, step: 'load', phase: 'start' });
+      for (const s of group) opts.onEvent({ type: 'step', variant: s.variant.name, step: 'load', phase: 'start' });
       const slots = new Map<number, number>();
       const done = await runPasses({
         target: opts.target,
@@ -198,7 +209,7 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
               slots.set(e.slot, clock());
               progress.current.set('load', (progress.current.get('load') ?? 0) + 1);
             } else {
-              timeline.bars.push({ lane, step: 'load', label: `${e.key === 'messages' ? 'messages family' : e.key} (${e.relations.length} relation(s))`, startMs: slots.get(e.slot)!, endMs: clock() });
+              timeline.bars.push({ lane, step: 'load', label: `${group.length < opts.variants.length ? `${group.map((s) => s.variant.name).join(', ')}: ` : ''}${e.key === 'messages' ? 'messages family' : e.key} (${e.relations.length} relation(s))`, startMs: slots.get(e.slot)!, endMs: clock() });
               progress.current.set('load', progress.current.get('load')! - 1);
             }
           }
@@ -209,65 +220,79 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
         return [];
       });
       const walAfter = await sampler.walBytes();
-      for (const s of states) {
+      for (const s of group) {
         const mine = done.filter((d) => d.variant === s.variant.name);
         const rows = mine.reduce((a, d) => a + d.rows, 0);
-        const step: StepResult = { name: 'load', ms: Math.round(clock() - loadStart), startMs: Math.round(loadStart), endMs: Math.round(clock()), detail: `${mine.length} relation(s), ${rows} rows${opts.variants.length > 1 ? `, one generation for ${opts.variants.length} variants` : ''}`, walBytes: walAfter !== undefined && walBefore !== undefined ? Math.round((walAfter - walBefore) / states.length) : undefined };
+        const step: StepResult = { name: 'load', ms: Math.round(clock() - loadStart), startMs: Math.round(loadStart), endMs: Math.round(clock()), detail: `${mine.length} relation(s), ${rows} rows${group.length > 1 ? `, one generation for ${group.length} variants` : ''}`, walBytes: walAfter !== undefined && walBefore !== undefined ? Math.round((walAfter - walBefore) / group.length) : undefined };
         s.steps = s.steps.filter((x) => x.name !== 'load');
         s.steps.push(step);
         await saveSeedSteps(client, s.variant.name, s.steps);
         opts.onEvent({ type: 'step', variant: s.variant.name, step: 'load', phase: 'end', ms: step.ms, detail: step.detail });
       }
       if (interrupted) throw interrupted;
-    }
-    opts.signal.throwIfAborted();
+    };
 
-    // post-load
-    progress.phase = 'post-load';
-    progress.postStartMs = clock();
-    const tasks: Task[] = [];
-    const marks = await doneTasks(client, states.map((s) => s.variant.name));
-    const plans = await planning;
-    for (const s of states.filter((x) => !x.postLoadDone)) {
-      const pl = plans.get(s.variant.name)!;
-      const pages = await relationPages(client, s.variant.schema);
-      const all = postLoadTasks({ variant: s.variant.name, schema: s.variant.schema, plan: pl, layouts: s.layouts, model: opts.model, verify: opts.verify, pages, rows: plan.rows, server: { versionNum: version.num, maxParallelMaintenanceWorkers: version.maxParallelMaintenanceWorkers } });
-      tasks.push(...all.filter((t) => !marks.get(s.variant.name)!.has(t.key)));
-      s.migrations = pl.migrations;
-    }
-    progress.tasksWeight = tasks.reduce((a, t) => a + t.weight, 0);
-    const taskStart = new Map<string, number>();
-    const stepsStarted = new Set<string>();
-    const weightOf = new Map(tasks.map((t) => [`${t.variant}:${t.key}`, t.weight]));
-    const taskDone = await runTasks({
-      target: opts.target,
-      tasks,
-      connections: opts.jobs,
-      signal: opts.signal,
-      walPerBackend: version.num >= 180000,
-      settings: opts.target.kind === 'embedded' ? { maintenance_work_mem: `${seedMaintenanceWorkMemMb(machineFacts(), opts.jobs)}MB` } : undefined,
-      clock,
-      onEvent: (e: TaskEvent) => {
-        const k = `${e.variant}:${e.key}`;
-        if (e.phase === 'start') {
-          if (!stepsStarted.has(`${e.variant}:${e.step}`)) {
-            stepsStarted.add(`${e.variant}:${e.step}`);
-            opts.onEvent({ type: 'step', variant: e.variant, step: e.step, phase: 'start' });
+    /** Runs the post-load tasks of the group's variants not marked done; returns those done now. */
+    const postLoadGroup = async (group: VariantState[]) => {
+      progress.phase = 'post-load';
+      progress.postStartMs = clock();
+      const tasks: Task[] = [];
+      const plans = await planning;
+      for (const s of group.filter((x) => !x.postLoadDone)) {
+        const pl = plans.get(s.variant.name)!;
+        const pages = await relationPages(client, s.variant.schema);
+        const all = postLoadTasks({ variant: s.variant.name, schema: s.variant.schema, plan: pl, layouts: s.layouts, model: opts.model, verify: opts.verify, pages, rows: plan.rows, server: { versionNum: version.num, maxParallelMaintenanceWorkers: version.maxParallelMaintenanceWorkers } });
+        tasks.push(...all.filter((t) => !marks.get(s.variant.name)!.has(t.key)));
+        s.migrations = pl.migrations;
+      }
+      progress.tasksWeight = tasks.reduce((a, t) => a + t.weight, 0);
+      const taskStart = new Map<string, number>();
+      const stepsStarted = new Set<string>();
+      const weightOf = new Map(tasks.map((t) => [`${t.variant}:${t.key}`, t.weight]));
+      const done = await runTasks({
+        target: opts.target,
+        tasks,
+        connections: opts.jobs,
+        signal: opts.signal,
+        walPerBackend: version.num >= 180000,
+        settings: opts.target.kind === 'embedded' ? { maintenance_work_mem: `${seedMaintenanceWorkMemMb(machineFacts(), opts.jobs)}MB` } : undefined,
+        clock,
+        onEvent: (e: TaskEvent) => {
+          const k = `${e.variant}:${e.key}`;
+          if (e.phase === 'start') {
+            if (!stepsStarted.has(`${e.variant}:${e.step}`)) {
+              stepsStarted.add(`${e.variant}:${e.step}`);
+              opts.onEvent({ type: 'step', variant: e.variant, step: e.step, phase: 'start' });
+            }
+            taskStart.set(k, e.atMs);
+            progress.current.set(e.step, (progress.current.get(e.step) ?? 0) + 1);
+          } else {
+            progress.tasksDone += weightOf.get(k) ?? 0;
+            progress.current.set(e.step, progress.current.get(e.step)! - 1);
+            timeline.bars.push({ lane: `connection ${e.slot + 1}`, step: e.step, label: `${opts.variants.length > 1 ? `${e.variant}: ` : ''}${e.key}`, startMs: taskStart.get(k)!, endMs: e.atMs, variant: e.variant });
           }
-          taskStart.set(k, e.atMs);
-          progress.current.set(e.step, (progress.current.get(e.step) ?? 0) + 1);
-        } else {
-          progress.tasksDone += weightOf.get(k) ?? 0;
-          progress.current.set(e.step, progress.current.get(e.step)! - 1);
-          timeline.bars.push({ lane: `connection ${e.slot + 1}`, step: e.step, label: `${opts.variants.length > 1 ? `${e.variant}: ` : ''}${e.key}`, startMs: taskStart.get(k)!, endMs: e.atMs, variant: e.variant });
-        }
-      },
-    }).catch((e) => {
-      if (opts.signal.aborted) interrupted = e;
-      else throw e;
-      return [];
-    });
-    if (interrupted) throw interrupted;
+        },
+      }).catch((e) => {
+        if (opts.signal.aborted) interrupted = e;
+        else throw e;
+        return [];
+      });
+      if (interrupted) throw interrupted;
+      return done;
+    };
+
+    // Group after group: each group's load, then its post-load, while its data is in memory.
+    const marks = await doneTasks(client, states.map((s) => s.variant.name));
+    const taskDone: Awaited<ReturnType<typeof runTasks>> = [];
+    const groups = (opts.groups ?? [opts.variants.map((v) => v.name)]).map((g) => states.filter((s) => g.includes(s.variant.name)));
+    for (const [i, group] of groups.entries()) {
+      const later = (opts.estimate ?? []).slice(i + 1).reduce((a, e) => a + e.loadMs + e.postLoadMs, 0);
+      const estimate = opts.estimate?.[i] ? { ...opts.estimate[i], laterMs: later } : undefined;
+      Object.assign(progress, { group: { at: i + 1, of: groups.length }, estimate, rowsDone: 0, bytesDone: 0, rowsTotal: Object.values(plan.rows).reduce((a, b) => a + b, 0) * group.length, tasksWeight: 0, tasksDone: 0 });
+      await loadGroup(group);
+      opts.signal.throwIfAborted();
+      taskDone.push(...(await postLoadGroup(group)));
+    }
 
     // finish every variant
     const results: VariantSeedResult[] = [];

@@ -56,10 +56,12 @@ export const seedCommand: CommandFactory = (ctx) => ({
       else if (e.type === 'step' && e.phase === 'start') progress.update(`${e.variant}: ${e.step}...`, true);
       else if (e.type === 'step' && e.phase === 'end') progress.log(`${e.variant}: ${e.step} done in ${Math.round(e.ms ?? 0)} ms${e.detail ? ` (${e.detail})` : ''}`);
     };
-    const eta = { loadMs: prep.estimate.time.loadSeconds * 1000, postLoadMs: prep.estimate.time.postLoadSeconds * 1000 };
-    const run = await seedVariants({ target: target!, variants: prep.variants, params: cfg.params, model: prep.model, jobs: cfg.jobs, format: cfg.format, verify: cfg.verify, resume: cfg.resume, force: cfg.force, signal: ctx.signal, onEvent, estimate: eta });
+    const groups = prep.estimate.time.groups;
+    if (groups.length > 1) progress.log(`seeding in ${groups.length} groups that each fit in memory (${groups.map((g) => g.variants.join(', ')).join('; ')}): each group is generated once, loaded and indexed before the next`);
+    const eta = groups.map((g) => ({ loadMs: g.loadSeconds * 1000, postLoadMs: g.postLoadSeconds * 1000 }));
+    const run = await seedVariants({ target: target!, variants: prep.variants, params: cfg.params, model: prep.model, jobs: cfg.jobs, format: cfg.format, verify: cfg.verify, resume: cfg.resume, force: cfg.force, signal: ctx.signal, onEvent, groups: groups.map((g) => g.variants), estimate: eta });
     progress.clear();
-    const out = seedResults(run, { plan: prep.plan, command: recordedCommand('npm run seed --', process.argv.slice(3)), config: { jobs: cfg.jobs, format: cfg.format, variants: prep.variants.map((v) => v.name), resume: cfg.resume, force: cfg.force, verify: cfg.verify, variantsChosen: prep.choice }, estimate: estimateSummary(prep) });
+    const out = seedResults(run, { plan: prep.plan, command: recordedCommand('npm run seed --', process.argv.slice(3)), config: { jobs: cfg.jobs, format: cfg.format, variants: prep.variants.map((v) => v.name), resume: cfg.resume, force: cfg.force, verify: cfg.verify, variantsChosen: prep.choice, groups: groups.length > 1 ? groups.map((g) => g.variants) : undefined }, estimate: estimateSummary(prep) });
     const dir = runDir(REPORTS_DIR, out.runId);
     writeResults(dir, out);
     const report = await renderRun(dir, out);
