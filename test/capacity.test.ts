@@ -39,6 +39,8 @@ describe('capacity search on a real server', () => {
     const results = readResults(out.reportDir) as CapacityResults;
     const d = results.variants[0];
     expect(d.end).toBe('resolved');
+    // The steps' session nice, combined (metrics/priority.ts describePriority): none would record none.
+    expect(results.environment.clientPriority).toMatch(/^(session autogroup nice |differed between the measured runs: |no autogroups on this kernel)/);
     const good = d.steps.find((s) => s.status === 'decided' && s.pass && s.ratePerSec === d.capacityPerSec)!;
     // What the server says each operation took bounds what the connections can carry.
     const measuredBound = (CONNECTIONS * 1e6) / good.facts.serverExecMeanUs!;

@@ -1,7 +1,7 @@
 // A bench run: the chosen comparisons (generator, ingest, replay, fidelity, or all) on one target,
 // in one run, returned as a complete results file. The command only parses, shows and writes.
 import { runEnvironment } from '../db/facts.ts';
-import { combinePriorities, watchPriority, withMeasuringPriority } from '../metrics/priority.ts';
+import { describePriority, type Priority, watchPriority, withMeasuringPriority } from '../metrics/priority.ts';
 import { connectClient, type Target } from '../db/target.ts';
 import { InterruptedError } from '../errors.ts';
 import { loadModel } from '../generate/model.ts';
@@ -53,7 +53,7 @@ export async function runBench(target: Target, cfg: BenchConfig, o: { signal: Ab
     const environment = await runEnvironment(target, admin);
     // The comparisons that time operations run at chatbench's measuring priority (pgbench with it: same session); generation and ingest do not.
     // The results record the session's nice over those measured parts, or over the whole run when none ran.
-    const parts: string[] = [];
+    const parts: Priority[] = [];
     const measured = <T>(f: () => Promise<T>) =>
       withMeasuringPriority(async () => {
         const part = watchPriority();
@@ -94,7 +94,7 @@ export async function runBench(target: Target, cfg: BenchConfig, o: { signal: Ab
       extra.fidelity = { ...f.extra, messages: seeded.params.messages };
     }
     const config = { which, messages, jobs, concurrency: cfg.concurrency, durationMs: cfg.durationMs, ratePerSec: cfg.ratePerSec, repeats: cfg.repeats, workers: cfg.workers, variant: variant.name };
-    environment.clientPriority = combinePriorities(parts) ?? whole.end();
+    environment.clientPriority = describePriority(parts.length ? parts : [whole.end()]);
     return { ...envelope({ name: `bench-${which}`, startedAt, command: o.command, environment }, false), kind: 'bench', bench: which, config, comparisons, extra };
   } finally {
     whole.end();

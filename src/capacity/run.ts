@@ -5,7 +5,7 @@ import { envelope } from '../results/envelope.ts';
 import { connectClient, type Target } from '../db/target.ts';
 import { InterruptedError, UsageError } from '../errors.ts';
 import { formatRate } from '../metrics/format.ts';
-import { combinePriorities } from '../metrics/priority.ts';
+import { describePriority, type Priority } from '../metrics/priority.ts';
 import { formatObjective } from '../metrics/slo.ts';
 import type { CapacityDesignResult, CapacityResults, CapacityStep, ScenarioResults, SloTerm, VariantScenarioResult } from '../results/types.ts';
 import { LoadPool, runScenario, type AnyScenario, type RunEvent, type ScenarioRunConfig } from '../scenario/engine.ts';
@@ -58,7 +58,7 @@ export async function runCapacity(target: Target, cfg: CapacityConfig, signal: A
   const variants = await seededVariants(target, cfg, onEvent);
   const designs: CapacityDesignResult[] = [];
   let first: ScenarioResults | undefined;
-  const priorities: string[] = []; // each step's session nice over its run
+  const priorities: Priority[] = []; // each step's session nice over its run
   let stepsDone = 0;
   let overheadMs = STEP_OVERHEAD_GUESS_MS;
   const stepMsOf = (next: NextStep) => cfg.stepMs * 2 ** next.attempt;
@@ -84,13 +84,13 @@ export async function runCapacity(target: Target, cfg: CapacityConfig, signal: A
           const t0 = performance.now();
           const m = await measureStep(target, cfg, v, next, durationMs, signal, command, loads, (e) => {
             if (e.type === 'log') onEvent(e);
+            else if (e.type === 'priority') priorities.push(e.priority);
             else if (e.type === 'second') {
               etaMs = Math.max(0, etaMs - 1000);
               onEvent({ type: 'second', variant: v.name, next, phase: e.phase, elapsedMs: e.elapsedMs, durationMs: e.phase === 'warmup' ? cfg.warmupMs : durationMs, ops: e.ops, errors: e.errors, p99Us: e.p99Us, etaMs });
             }
           });
           first ??= m.scenario;
-          if (m.scenario.environment.clientPriority) priorities.push(m.scenario.environment.clientPriority);
           if (!m.scenario.partial) onEvent({ type: 'step-done', variant: v.name, step: m.step, again: !m.step.certain && next.attempt < cfg.search.remeasures });
           overheadMs = (overheadMs * stepsDone + Math.max(0, performance.now() - t0 - durationMs - cfg.warmupMs)) / (stepsDone + 1);
           stepsDone++;
@@ -111,7 +111,7 @@ export async function runCapacity(target: Target, cfg: CapacityConfig, signal: A
   if (!first) throw new InterruptedError('interrupted before the first step was measured: nothing to report');
   const partial = signal.aborted || designs.length < variants.length || designs.some((x) => x.end === 'interrupted');
   return {
-    ...envelope({ name: `${first.scenario.name}-capacity`, startedAt, command, environment: { ...first.environment, clientPriority: combinePriorities(priorities) } }, partial),
+    ...envelope({ name: `${first.scenario.name}-capacity`, startedAt, command, environment: { ...first.environment, clientPriority: describePriority(priorities) } }, partial),
     kind: 'capacity',
     scenario: first.scenario,
     config: {

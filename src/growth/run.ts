@@ -5,7 +5,7 @@
 import { envelope } from '../results/envelope.ts';
 import pg from 'pg';
 import { runEnvironment } from '../db/facts.ts';
-import { combinePriorities, watchPriority, withMeasuringPriority } from '../metrics/priority.ts';
+import { describePriority, type Priority, watchPriority, withMeasuringPriority } from '../metrics/priority.ts';
 import { connectClient, onDatabase, type Target } from '../db/target.ts';
 import { RuntimeError, UsageError } from '../errors.ts';
 import { loadModel, type Model, type ModelParams } from '../generate/model.ts';
@@ -214,7 +214,7 @@ export async function runGrowth(base: Target, cfg: GrowthConfig, plan: GrowthPla
   const models = new Map<number, Model>();
   let scenarioShape: ScenarioResults['scenario'] | undefined;
   // The results record each scenario run's session nice, or the nice over the whole run when none ran.
-  const priorities: string[] = [];
+  const priorities: Priority[] = [];
   const whole = watchPriority();
   let interrupted = false;
   // Actual time over estimated time so far, to correct the ETA as the run learns the machine.
@@ -257,12 +257,12 @@ export async function runGrowth(base: Target, cfg: GrowthConfig, plan: GrowthPla
       // Measured at chatbench's measuring priority; the seed above is not.
       const results = await withMeasuringPriority(() => runScenario(target, run, signal, (e: RunEvent) => {
         if (e.type === 'log') onEvent(e);
+        else if (e.type === 'priority') priorities.push(e.priority);
         else if (e.type === 'second') {
           left = Math.max(0, left - 1000);
           onEvent({ type: 'second', item, phase: e.phase, elapsedMs: e.elapsedMs, durationMs: e.phase === 'warmup' ? cfg.run.warmupMs : cfg.run.durationMs, ops: e.ops, errors: e.errors, p99Us: e.p99Us, etaMs: left });
         }
       }, { command, loads }), (m) => onEvent({ type: 'log', message: m }));
-      if (results.environment.clientPriority) priorities.push(results.environment.clientPriority);
       scenarioShape ??= results.scenario;
       if (results.partial || !results.variants[0]) {
         interrupted = true; // a measurement cut short is not a point: it would bend the fit
@@ -283,7 +283,7 @@ export async function runGrowth(base: Target, cfg: GrowthConfig, plan: GrowthPla
     whole.end();
     await loads.stop();
   }
-  env.clientPriority = combinePriorities(priorities) ?? whole.end();
+  env.clientPriority = describePriority(priorities.length ? priorities : [whole.end()]);
   const fits = fitGrowth(points);
   return {
     ...envelope({ name: `${cfg.scenario.name}-growth`, startedAt, command, environment: env }, interrupted || points.length < plan.items.length),

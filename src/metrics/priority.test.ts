@@ -32,7 +32,7 @@ const autogroups = fs.existsSync('/proc/self/autogroup') && fs.readFileSync('/pr
 
 describe('withMeasuringPriority', () => {
   const first = probe(`out.push(nice());
-await p.withMeasuringPriority(async () => { out.push(nice(), p.watchPriority(0).end()); }, log);
+await p.withMeasuringPriority(async () => { out.push(nice(), p.describePriority([p.watchPriority(0).end()])); }, log);
 out.push(nice());
 await p.withMeasuringPriority(async () => { throw new Error('x'); }, log).catch(() => {});
 out.push(nice());`);
@@ -61,7 +61,7 @@ out.push(nice());`);
 out.push(nice());
 await p.withMeasuringPriority(async () => { (await import('node:fs')).writeFileSync('/proc/self/autogroup', '-5'); });
 out.push(nice(), p.watchPriority(0).end());`),
-    ).toEqual({ out: [-10, -10, 0, -5, 'session autogroup nice -5'], after: -5 });
+    ).toEqual({ out: [-10, -10, 0, -5, { nice: [-5], sampleEveryMs: 0 }], after: -5 });
     // A second Ctrl-C ends the process with process.exit, past every finally.
     expect(probe(`await p.withMeasuringPriority(async () => { out.push(nice()); done(); process.exit(130); });`)).toEqual({ out: [-10], after: 0 });
   });
@@ -83,15 +83,15 @@ out.push(nice(), p.watchPriority(0).end());`),
   await sleep(120);
   fs.writeFileSync('/proc/self/autogroup', '-10');
   await sleep(120);
-  out.push(changed.end(), changed.end() === changed.end(), endsOnly.end(), p.combinePriorities([steady.end(), changed.end(), steady.end()]));
+  out.push(changed.end(), changed.end() === changed.end(), endsOnly.end(), p.describePriority([steady.end(), changed.end(), steady.end()]));
 }, log);
 out.push(nice());`),
     ).toEqual({
       out: [
-        'session autogroup nice -10',
-        'session autogroup nice changed during the run: -10, then 0, then -10 (read at the start, every 0.01 s and at the end)',
+        { nice: [-10], sampleEveryMs: 10 },
+        { nice: [-10, 0, -10], sampleEveryMs: 10 },
         true,
-        'session autogroup nice -10',
+        { nice: [-10], sampleEveryMs: 0 },
         'differed between the measured runs: session autogroup nice -10; session autogroup nice changed during the run: -10, then 0, then -10 (read at the start, every 0.01 s and at the end)',
         0,
       ],
@@ -100,17 +100,24 @@ out.push(nice());`),
   });
 });
 
-describe('combinePriorities', () => {
-  it('says one priority once, and how the runs were read once when they differed', () => {
-    const changed = (values: string, reading = 'read at the start, every 1 s and at the end') => `session autogroup nice changed during the run: ${values} (${reading})`;
-    expect(p.combinePriorities([])).toBeUndefined();
-    expect(p.combinePriorities(['session autogroup nice -10', 'session autogroup nice -10'])).toBe('session autogroup nice -10');
-    expect(p.combinePriorities(['session autogroup nice -10', changed('-10, then 0'), changed('0, then -10'), changed('-10, then 0')])).toBe(
-      'differed between the measured runs: session autogroup nice -10; session autogroup nice changed during the run: -10, then 0; session autogroup nice changed during the run: 0, then -10 (read at the start, every 1 s and at the end)',
-    );
-    // The same values read two ways (a micro run beside a load run) are one account.
-    expect(p.combinePriorities([changed('-10, then 0'), changed('-10, then 0', 'read at the start and at the end')])).toBe(
-      'session autogroup nice changed during the run: -10, then 0 (read at the start, every 1 s and at the end; read at the start and at the end)',
-    );
+describe('describePriority', () => {
+  const run = (nice: (number | undefined)[], sampleEveryMs = 1_000): p.Priority => ({ nice, sampleEveryMs });
+  const every1s = 'read at the start, every 1 s and at the end';
+  it.each([
+    ['no runs: nothing to record', [], undefined],
+    ['one nice throughout', [run([-10])], 'session autogroup nice -10'],
+    ['no autogroups', [run([undefined])], 'no autogroups on this kernel: chatbench at its nice value, the server at its own'],
+    ['a change, with how it was read', [run([-10, 0, undefined], 0)], 'session autogroup nice changed during the run: -10, then 0, then no autogroup (read at the start and at the end)'],
+    // A run at one nice throughout says nothing of how it was read, whatever its reading.
+    ['runs at the same nice read two ways: one nice', [run([-10]), run([-10], 0)], 'session autogroup nice -10'],
+    [
+      'runs that differed: each account once, in order, and how the changing runs were read once',
+      [run([-10]), run([-10, 0]), run([0, -10]), run([-10, 0]), run([-10])],
+      `differed between the measured runs: session autogroup nice -10; session autogroup nice changed during the run: -10, then 0; session autogroup nice changed during the run: 0, then -10 (${every1s})`,
+    ],
+    // A micro run beside a load run, the same values: one account, read both ways.
+    ['the same change read two ways', [run([-10, 0]), run([-10, 0], 0), run([-10, 0])], `session autogroup nice changed during the run: -10, then 0 (${every1s}; read at the start and at the end)`],
+  ] as const)('%s', (_, runs, said) => {
+    expect(p.describePriority(runs)).toBe(said);
   });
 });

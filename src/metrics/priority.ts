@@ -43,19 +43,16 @@ export function sessionNice(): number | undefined {
   }
 }
 
-function describeNice(nice: number | undefined): string {
-  return nice === undefined ? 'no autogroups on this kernel: chatbench at its nice value, the server at its own' : `session autogroup nice ${nice}`;
+/** The session's nice over one run: each value it took, in order (undefined: no autogroups), and how often it was read between the start and the end (0: not between). */
+export interface Priority {
+  readonly nice: readonly (number | undefined)[];
+  readonly sampleEveryMs: number;
 }
 
-/** What the session's nice was over a run: what results record (a fact, not a guess at why). */
+/** A running watch of the session's nice; `end()` stops it and returns the same record when called again. */
 export interface PriorityWatch {
-  /** Stops watching and says what results record: one nice, or each value it took. The same answer when called again. */
-  end(): string;
+  end(): Priority;
 }
-
-/** How a watch read the nice; said once after the values, also when several runs' accounts are combined. */
-const readingOf = (sampleEveryMs: number) => (sampleEveryMs > 0 ? `read at the start, every ${sampleEveryMs / 1000} s and at the end` : 'read at the start and at the end');
-const READING = / \((read at the start[^)]*)\)$/;
 
 /**
  * Reads the session's nice now, every `sampleEveryMs` and at `end()`; `sampleEveryMs` 0 reads it at
@@ -64,41 +61,40 @@ const READING = / \((read at the start[^)]*)\)$/;
  * in effect at the end cannot.
  */
 export function watchPriority(sampleEveryMs = PRIORITY_SAMPLE_MS): PriorityWatch {
-  const seen: (number | undefined)[] = [sessionNice()];
+  const nice = [sessionNice()];
   const sample = () => {
-    const nice = sessionNice();
-    if (nice !== seen[seen.length - 1]) seen.push(nice);
+    const now = sessionNice();
+    if (now !== nice[nice.length - 1]) nice.push(now);
   };
   const timer = sampleEveryMs > 0 ? setInterval(sample, sampleEveryMs) : undefined;
   timer?.unref();
-  let said: string | undefined;
+  let ended: Priority | undefined;
   return {
     end() {
-      if (said !== undefined) return said;
+      if (ended) return ended;
       clearInterval(timer);
       sample();
-      said =
-        seen.length === 1
-          ? describeNice(seen[0])
-          : `session autogroup nice changed during the run: ${seen.map((n) => (n === undefined ? 'no autogroup' : String(n))).join(', then ')} (${readingOf(sampleEveryMs)})`;
-      return said;
+      return (ended = { nice, sampleEveryMs });
     },
   };
 }
 
-/** One description for several measured runs (a capacity search's steps, growth's points, bench's parts); how they were read is said once. */
-export function combinePriorities(descriptions: readonly string[]): string | undefined {
-  const distinct = [...new Set(descriptions)];
-  if (distinct.length <= 1) return distinct[0];
-  const readings = new Set<string>();
-  const values = new Set<string>();
-  for (const d of distinct) {
-    const m = READING.exec(d);
-    if (m) readings.add(m[1]!);
-    values.add(m ? d.slice(0, m.index) : d);
-  }
-  const reading = readings.size ? ` (${[...readings].join('; ')})` : '';
-  return values.size === 1 ? `${[...values][0]}${reading}` : `differed between the measured runs: ${[...values].join('; ')}${reading}`;
+const valuesOf = ({ nice }: Priority) =>
+  nice.length > 1
+    ? `session autogroup nice changed during the run: ${nice.map((n) => n ?? 'no autogroup').join(', then ')}`
+    : nice[0] === undefined ? 'no autogroups on this kernel: chatbench at its nice value, the server at its own' : `session autogroup nice ${nice[0]}`;
+const readingOf = ({ sampleEveryMs }: Priority) => (sampleEveryMs > 0 ? `read at the start, every ${sampleEveryMs / 1000} s and at the end` : 'read at the start and at the end');
+
+/**
+ * What results record (`clientPriority`) for one run or several measured ones (a capacity search's
+ * steps, growth's points, bench's parts): one nice, or each value it took; each run's values when
+ * they differed; how the changing runs were read, said once after them. Undefined for no runs.
+ */
+export function describePriority(runs: readonly Priority[]): string | undefined {
+  if (!runs.length) return undefined;
+  const values = [...new Set(runs.map(valuesOf))];
+  const readings = [...new Set(runs.filter((r) => r.nice.length > 1).map(readingOf))];
+  return `${values.length === 1 ? values[0] : `differed between the measured runs: ${values.join('; ')}`}${readings.length ? ` (${readings.join('; ')})` : ''}`;
 }
 
 /** Writes the session's nice; retries once when the kernel's rate limit refuses it. Returns the error code, if any. */

@@ -12,7 +12,7 @@ import { loadModel, modelParamsOf, type Model } from '../generate/model.ts';
 import { hash2 } from '../generate/random.ts';
 import { OperationStats } from '../metrics/counters.ts';
 import { encodeHistogram, newHistogram, percentiles, spectrum } from '../metrics/histogram.ts';
-import { PRIORITY_SAMPLE_MS, watchPriority } from '../metrics/priority.ts';
+import { describePriority, PRIORITY_SAMPLE_MS, type Priority, watchPriority } from '../metrics/priority.ts';
 import { evaluateVariantSlo } from '../metrics/slo.ts';
 import { envelope } from '../results/envelope.ts';
 import { checkIdentities } from '../results/io.ts';
@@ -76,7 +76,9 @@ export type RunEvent =
   | { type: 'log'; message: string }
   | { type: 'phase'; variant: string; phase: 'setup' | 'warmup' | 'measure' | 'evidence' | 'explain' | 'teardown'; round?: number }
   | { type: 'second'; variant: string; phase: 'warmup' | 'measure'; elapsedMs: number; ops: number; errors: number; p99Us: number }
-  | { type: 'variant-done'; variant: string; result: VariantScenarioResult };
+  | { type: 'variant-done'; variant: string; result: VariantScenarioResult }
+  /** The session's nice over the run, for a caller that combines several runs' (capacity, growth). */
+  | { type: 'priority'; priority: Priority };
 
 function variantInfo(v: Variant): VariantInfo {
   return {
@@ -662,7 +664,8 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
         harness = { sql: FLOOR_SQL, floorUs: percentiles(all.latency), roundsP50Us: floors.map((f) => percentiles(f.latency).p50) };
       }
     }
-    env.clientPriority = priority.end();
+    onEvent({ type: 'priority', priority: priority.end() });
+    env.clientPriority = describePriority([priority.end()]);
     const results: ScenarioResults = {
       ...envelope({ name: record.name ?? cfg.scenario.name, startedAt, command: record.command, environment: env }, interrupted),
       kind: 'scenario',

@@ -11,7 +11,7 @@ import { benchmarkSettings, machineFacts, type MachineFacts } from '../db/server
 import { RuntimeError, UsageError } from '../errors.ts';
 import type { Model, ModelParams } from '../generate/model.ts';
 import { buildPlan, type DataPlan } from '../generate/plan.ts';
-import { watchPriority } from '../metrics/priority.ts';
+import { describePriority, watchPriority } from '../metrics/priority.ts';
 import { applyPhase, revertVariant } from '../schema/apply.ts';
 import { envelope } from '../results/envelope.ts';
 import { appliedVariant, completeSeed, doneTasks, ensureMeta, forgetLoaded, loadedByTable, loadedRelations, lockDdl, oldPartialSeed, recordPhase, sameData, saveSeedSteps, seedRecords, startSeed, unloggedLoaded, type AppliedVariant, type DataKey, type SeedRecord } from '../schema/bookkeeping.ts';
@@ -143,7 +143,7 @@ export async function seedVariants(opts: SeedOptions): Promise<SeedRun> {
     const priority = watchPriority();
     try {
       const seeded = await seedLocked(opts, lock, plan);
-      environment.clientPriority = priority.end();
+      environment.clientPriority = describePriority([priority.end()]);
       return { startedAt, environment, ...seeded };
     } finally {
       priority.end();

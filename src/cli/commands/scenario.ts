@@ -55,7 +55,7 @@ export const scenarioCommand: CommandFactory = (ctx) => ({
       else if (e.type === 'phase') progress.update(`${e.variant}: ${e.phase}${e.round !== undefined && cfg.run.rounds > 1 ? ` (round ${e.round + 1} of ${cfg.run.rounds})` : ''}...`, true);
       else if (e.type === 'second') {
         progress.update(`${e.variant}: ${e.phase} ${(e.elapsedMs / 1000).toFixed(0)}s  ${formatCount(e.ops)} ops/s  p99 ${formatUs(e.p99Us)}  errors ${e.errors}`);
-      } else {
+      } else if (e.type === 'variant-done') {
         const r = e.result;
         progress.log(`${e.variant}: ${formatCount(Math.round(r.throughputPerSec))} ops/s, ${r.operations.map((o) => `${o.name} p99 ${formatUs(o.latencyUs.p99)}`).join(', ')}`);
       }
