@@ -7,7 +7,7 @@
 //
 // Passes: a pass walks one table's chunks (or the message family's: messages with their edits,
 // reactions and attachments) once and feeds every sink that wants rows from them, in every variant
-// being seeded, so N variants cost one generation. One variant's family is walked in one pass per
+// loaded together (a group that fits in memory, seed.ts), so N variants cost one generation. One variant's family is walked in one pass per
 // partition period, so periods load in parallel.
 import { finished } from 'node:stream/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';

@@ -160,6 +160,8 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
   await sampler.start();
   const timeline: SeedTimeline = { lanes: [], bars: [], samples: [] };
   const states: VariantState[] = [];
+  /** The variants completed so far (a group's, once its post-load is done). */
+  const results: VariantSeedResult[] = [];
   // The counters of the group being seeded, and its estimate.
   const progress: ProgressState & { estimate?: SeedEstimate } = { rowsDone: 0, bytesDone: 0, rowsTotal: 0, tasksWeight: 0, tasksDone: 0, phase: 'create', current: new Map<string, number>(), loadStartMs: 0, postStartMs: 0, estimate: opts.estimate?.length ? { ...opts.estimate[0], laterMs: opts.estimate.slice(1).reduce((a, e) => a + e.loadMs + e.postLoadMs, 0) } : undefined };
   const emitProgress = () => opts.onEvent({ type: 'progress', progress: progressOf(progress, sampler.latest(), clock(), progress.estimate) });
@@ -281,9 +283,9 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
       return done;
     };
 
-    // Group after group: each group's load, then its post-load, while its data is in memory.
+    // Group after group: each group's load, then its post-load while its data is in memory, then
+    // its variants are complete (a seed stopped in a later group leaves them ready to use).
     const marks = await doneTasks(client, states.map((s) => s.variant.name));
-    const taskDone: Awaited<ReturnType<typeof runTasks>> = [];
     const groups = (opts.groups ?? [opts.variants.map((v) => v.name)]).map((g) => states.filter((s) => g.includes(s.variant.name)));
     for (const [i, group] of groups.entries()) {
       const later = (opts.estimate ?? []).slice(i + 1).reduce((a, e) => a + e.loadMs + e.postLoadMs, 0);
@@ -291,22 +293,19 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
       Object.assign(progress, { group: { at: i + 1, of: groups.length }, estimate, rowsDone: 0, bytesDone: 0, rowsTotal: Object.values(plan.rows).reduce((a, b) => a + b, 0) * group.length, tasksWeight: 0, tasksDone: 0 });
       await loadGroup(group);
       opts.signal.throwIfAborted();
-      taskDone.push(...(await postLoadGroup(group)));
-    }
-
-    // finish every variant
-    const results: VariantSeedResult[] = [];
-    const detailOf = (v: string, key: string) => taskDone.find((d) => d.variant === v && d.key === key)?.detail ?? marks.get(v)?.get(key) ?? undefined;
-    for (const s of states) {
-      if (!s.postLoadDone) {
-        for (const step of stepSpans(taskDone.filter((d) => d.variant === s.variant.name))) {
-          s.steps = s.steps.filter((x) => x.name !== step.name);
-          s.steps.push(step);
+      const taskDone = await postLoadGroup(group);
+      const detailOf = (v: string, key: string) => taskDone.find((d) => d.variant === v && d.key === key)?.detail ?? marks.get(v)?.get(key) ?? undefined;
+      for (const s of group) {
+        if (!s.postLoadDone) {
+          for (const step of stepSpans(taskDone.filter((d) => d.variant === s.variant.name))) {
+            s.steps = s.steps.filter((x) => x.name !== step.name);
+            s.steps.push(step);
+          }
+          await recordPhase(client, s.variant, 'post-load', s.migrations);
         }
-        await recordPhase(client, s.variant, 'post-load', s.migrations);
+        const verified = verificationResults(s.layouts, opts.verify, (key) => detailOf(s.variant.name, key) ?? undefined);
+        results.push(await finishVariant(client, s, verified, opts.verify, clock));
       }
-      const verified = verificationResults(s.layouts, opts.verify, (key) => detailOf(s.variant.name, key) ?? undefined);
-      results.push(await finishVariant(client, s, verified, opts.verify, clock));
     }
     timeline.samples = sampler.samples();
     timeline.lanes = [...new Set(timeline.bars.map((b) => b.lane))].sort();
@@ -314,7 +313,8 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
   } catch (e) {
     if (!opts.signal.aborted) throw e;
     timeline.samples = sampler.samples();
-    return { variants: [], timeline, totalMs: Math.round(clock()), interrupted: e };
+    timeline.lanes = [...new Set(timeline.bars.map((b) => b.lane))].sort();
+    return { variants: results, timeline, totalMs: Math.round(clock()), interrupted: e };
   } finally {
     clearInterval(ticker);
     await sampler.stop();
