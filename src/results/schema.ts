@@ -49,7 +49,7 @@ const seedPlan = obj({
 const seedResults = obj({
   ...envelope,
   kind: z.literal('seed'),
-  config: obj({ jobs: num, format: z.string(), variants: z.array(z.string()), resume: z.boolean(), force: z.boolean() }),
+  config: obj({ jobs: num, format: z.string(), variants: z.array(z.string()), resume: z.boolean(), force: z.boolean(), groups: z.array(z.array(z.string())).optional() }),
   plan: seedPlan,
   variants: z.array(
     obj({

@@ -59,9 +59,9 @@ export function chooseDefault(all: Variant[], bytesOf: (v: Variant) => number, f
  */
 export function memoryGroups(bytes: number[], cacheBytes: number): number[][] {
   const groups: number[][] = [];
-  let sum = Infinity;
+  let sum = 0;
   bytes.forEach((b, i) => {
-    if (sum + b > cacheBytes) {
+    if (!groups.length || sum + b > cacheBytes) {
       groups.push([]);
       sum = 0;
     }

@@ -40,7 +40,7 @@ export function estimateLines(p: SeedPreparation): string[] {
   const after = groups.length > 1 ? `${groups.length} groups, each loaded, then the rest on shared connections (steps overlap)` : `load ${formatMs(e.time.loadSeconds * 1000)}, then the rest on ${p.variants.length > 1 ? 'shared' : 'parallel'} connections (steps overlap)`;
   lines.push(`  ${'total'.padEnd(14)} ${formatMs(e.time.totalSeconds * 1000).padStart(9)}   ${after}`);
   if (groups.length > 1) {
-    lines.push('', `groups (each fits in the ~${formatBytes(e.cacheBytes)} of memory left to the page cache, so its index builds read what its load wrote from memory):`);
+    lines.push('', `groups (designs that fit together in the ~${formatBytes(e.cacheBytes)} of memory left to the page cache, or one alone, so index builds read what the load wrote from memory):`);
     groups.forEach((g, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${g.variants.join(', ')}: load ${formatMs(g.loadSeconds * 1000)}, the rest ${formatMs(g.postLoadSeconds * 1000)}`));
   }
   const free = p.freeBytes;

@@ -43,7 +43,8 @@ export async function ensureSeeded(target: Target, variants: Variant[], params: 
     todo.push(v);
   }
   if (todo.length) {
-    // One generation feeds them all, in one group: quickstart's and the benches' data (a few GB at their defaults) fits in memory together.
+    // One generation feeds them all, in one group (not sized to the memory as `npm run seed` does:
+    // quickstart's and the benches' data, a few GB at their defaults, fits in memory together).
     const run = await seedVariants({ target, variants: todo, params: use, model, jobs: opts.jobs, format: 'binary', verify: 'sample', resume: false, force: false, signal: opts.signal, onEvent: opts.onEvent });
     if (run.interrupted) throw run.interrupted;
     out.seeded.push(...todo.map((v) => v.name));

@@ -218,9 +218,10 @@ export function messageLeaves(variant: Variant, plan: Pick<DataPlan, 'startMs' |
 
 /**
  * Sizes and time of seeding `variants` with `plan`: the time model of seed-time.ts, scaled by the
- * server calibration (the sample COPY) against the reference machine when there is one.
+ * server calibration (the sample COPY) against the reference machine when there is one. With
+ * `groupByMemory`, the variants go in groups that fit in the page cache (memoryGroups).
  */
-export function estimateSeed(variants: Variant[], plan: DataPlan, cal: Calibration, machine: MachineForEstimate, opts: { jobs: number; verify: 'full' | 'sample' | 'none' }): SeedEstimate {
+export function estimateSeed(variants: Variant[], plan: DataPlan, cal: Calibration, machine: MachineForEstimate, opts: { jobs: number; verify: 'full' | 'sample' | 'none'; groupByMemory?: boolean }): SeedEstimate {
   const sizes = variants.map((v) => estimateVariant(v, plan, cal));
   const measured = variants.map((v) => cal.serverRowsPerSec[v.name]).filter((x): x is number => x !== undefined && x > 0);
   const speed = measured.length ? Math.min(3, Math.max(0.2, measured.reduce((a, b) => a + b, 0) / measured.length / REFERENCE.serverMessagesPerSec)) : 1;
@@ -228,7 +229,8 @@ export function estimateSeed(variants: Variant[], plan: DataPlan, cal: Calibrati
     ? `this server copied the sample at ${Math.round((speed * 100))}% of the reference machine's speed`
     : 'no server to calibrate against: the reference machine\'s speed is assumed';
   const cacheBytes = pageCacheBytes(machine, opts.jobs);
-  const groups = memoryGroups(sizes.map((e) => e.totalBytes), cacheBytes);
+  // Groups only where the memory is known to be the server's (the embedded server, on this machine).
+  const groups = opts.groupByMemory ? memoryGroups(sizes.map((e) => e.totalBytes), cacheBytes) : [sizes.map((_, i) => i)];
   const time = timeModel({
     messages: plan.messages,
     rows: plan.rows,
@@ -260,7 +262,7 @@ export function estimateSeed(variants: Variant[], plan: DataPlan, cal: Calibrati
   };
 }
 
-/** Memory left to the page cache: RAM less shared_buffers, the sorts of the builds and 2 GB for the processes. */
+/** Memory left to the page cache: RAM less shared_buffers, maintenance_work_mem on each connection and 2 GB for the processes. */
 export function pageCacheBytes(machine: MachineForEstimate, jobs: number): number {
   return Math.max(1e9, machine.memBytes - machine.sharedBuffersBytes - jobs * machine.maintenanceWorkMemBytes - 2 * 1024 ** 3);
 }

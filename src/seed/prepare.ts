@@ -102,7 +102,7 @@ export async function prepareSeed(req: SeedRequest): Promise<SeedPreparation> {
     for (const v of client ? calibrate : []) calibration.serverRowsPerSec[v.name] = await calibrateServer(client!, v, model, plan);
     const mem = await serverMemory(client);
     const facts = machineFacts();
-    const estimate = estimateSeed(variants, plan, calibration, { cores: facts.cores, memBytes: facts.memBytes, ...mem }, { jobs: req.jobs, verify: req.verify });
+    const estimate = estimateSeed(variants, plan, calibration, { cores: facts.cores, memBytes: facts.memBytes, ...mem }, { jobs: req.jobs, verify: req.verify, groupByMemory: !req.target || req.target.kind === 'embedded' });
     return { model, plan, calibration, variants, estimate, freeBytes: free, choice, calibrated: Object.keys(calibration.serverRowsPerSec).length > 0 };
   } finally {
     await client?.end().catch(() => {});

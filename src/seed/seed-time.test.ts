@@ -94,7 +94,12 @@ describe('the seed time model (the arithmetic of --dry-run)', () => {
     expect(step(apart, 'load').workSeconds - step(together, 'load').workSeconds).toBeCloseTo(10e6 * 1e-6 * REFERENCE.generateUsPerMessage);
     expect(step(apart, 'indexes').workSeconds).toBeCloseTo(step(together, 'indexes').workSeconds);
     expect(apart.groups.map((g) => g.variants)).toEqual([['a', 'b'], ['c']]);
-    expect(apart.totalSeconds).toBeCloseTo(apart.groups.reduce((a, g) => a + g.loadSeconds + g.postLoadSeconds, 0));
+    // each group's time is that group modelled alone
+    const alone = timeModel({ ...three, variants: [v] });
+    expect(apart.groups[1].loadSeconds).toBeCloseTo(alone.loadSeconds);
+    expect(apart.groups[1].postLoadSeconds).toBeCloseTo(alone.postLoadSeconds);
+    expect(apart.totalSeconds).toBeCloseTo(timeModel({ ...three, variants: [v, v] }).totalSeconds + alone.totalSeconds);
+    expect(timeModel({ ...three, groups: [] }).totalSeconds).toBeCloseTo(together.totalSeconds);
     expect(apart.builds).toHaveLength(together.builds.length);
     expect(step(apart, 'load').detail).toMatch(/3 variant\(s\) in 2 groups/);
     expect(together.groups).toHaveLength(1);

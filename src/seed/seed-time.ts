@@ -156,13 +156,13 @@ export function outOfCache(bytes: number, cacheBytes: number): number {
  * its post-load steps, before the next group starts; the groups' steps are summed.
  */
 export function timeModel(input: TimeModelInput): TimeModel {
-  const groups = input.groups ?? [input.variants.map((_, i) => i)];
+  const groups = input.groups?.length ? input.groups : [input.variants.map((_, i) => i)];
   const each = groups.map((g) => groupModel({ ...input, variants: g.map((i) => input.variants[i]) }));
   const steps = each[0].steps.map((s, k) => ({
     step: s.step,
     workSeconds: each.reduce((a, m) => a + m.steps[k].workSeconds, 0),
     seconds: each.reduce((a, m) => a + m.steps[k].seconds, 0),
-    detail: groups.length > 1 && s.step === 'load' ? `${input.variants.length} variant(s) in ${groups.length} groups that each fit in memory, one generation per group` : s.detail,
+    detail: groups.length > 1 && s.step === 'load' ? `${input.variants.length} variant(s) in ${groups.length} groups sized to the memory, one generation per group` : s.detail,
   }));
   if (groups.length > 1) {
     const i = steps.findIndex((s) => s.step === 'indexes');

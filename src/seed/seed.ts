@@ -130,6 +130,8 @@ export async function seedVariants(opts: SeedOptions): Promise<SeedRun> {
   const grouped = opts.groups?.flat() ?? [];
   const missing = opts.groups && opts.variants.find((v) => grouped.filter((g) => g === v.name).length !== 1);
   if (missing) throw new RuntimeError(`variant ${missing.name} is in no group of the seed, or in more than one`);
+  const stranger = grouped.find((g) => !opts.variants.some((v) => v.name === g));
+  if (stranger) throw new RuntimeError(`group member ${stranger} is not a variant of the seed`);
   const plan = buildPlan(opts.params, opts.model);
   const lock = await connectClient(opts.target, { applicationName: 'chatbench seed lock', connectTimeoutMs: SEED_CONNECT_TIMEOUT_MS });
   try {
@@ -160,8 +162,6 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
   await sampler.start();
   const timeline: SeedTimeline = { lanes: [], bars: [], samples: [] };
   const states: VariantState[] = [];
-  /** The variants completed so far (a group's, once its post-load is done). */
-  const results: VariantSeedResult[] = [];
   // The counters of the group being seeded, and its estimate.
   const progress: ProgressState & { estimate?: SeedEstimate } = { rowsDone: 0, bytesDone: 0, rowsTotal: 0, tasksWeight: 0, tasksDone: 0, phase: 'create', current: new Map<string, number>(), loadStartMs: 0, postStartMs: 0, estimate: opts.estimate?.length ? { ...opts.estimate[0], laterMs: opts.estimate.slice(1).reduce((a, e) => a + e.loadMs + e.postLoadMs, 0) } : undefined };
   const emitProgress = () => opts.onEvent({ type: 'progress', progress: progressOf(progress, sampler.latest(), clock(), progress.estimate) });
@@ -283,29 +283,37 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
       return done;
     };
 
-    // Group after group: each group's load, then its post-load while its data is in memory, then
-    // its variants are complete (a seed stopped in a later group leaves them ready to use).
+    // Group after group: each group's load, then its post-load, while its data is in memory. The
+    // variants are completed at the end, together: a seed stopped in a later group resumes them all
+    // when the same command runs again.
     const marks = await doneTasks(client, states.map((s) => s.variant.name));
+    const taskDone: Awaited<ReturnType<typeof runTasks>> = [];
     const groups = (opts.groups ?? [opts.variants.map((v) => v.name)]).map((g) => states.filter((s) => g.includes(s.variant.name)));
+    const groupsStartMs = clock();
     for (const [i, group] of groups.entries()) {
-      const later = (opts.estimate ?? []).slice(i + 1).reduce((a, e) => a + e.loadMs + e.postLoadMs, 0);
-      const estimate = opts.estimate?.[i] ? { ...opts.estimate[i], laterMs: later } : undefined;
+      // The later groups' estimate, scaled by how long the groups before took against theirs.
+      const est = (from: number, to?: number) => (opts.estimate ?? []).slice(from, to).reduce((a, e) => a + e.loadMs + e.postLoadMs, 0);
+      const scale = i > 0 && est(0, i) > 0 ? Math.min(2, Math.max(0.5, (clock() - groupsStartMs) / est(0, i))) : 1;
+      const estimate = opts.estimate?.[i] ? { loadMs: opts.estimate[i].loadMs * scale, postLoadMs: opts.estimate[i].postLoadMs * scale, laterMs: est(i + 1) * scale } : undefined;
       Object.assign(progress, { group: { at: i + 1, of: groups.length }, estimate, rowsDone: 0, bytesDone: 0, rowsTotal: Object.values(plan.rows).reduce((a, b) => a + b, 0) * group.length, tasksWeight: 0, tasksDone: 0 });
       await loadGroup(group);
       opts.signal.throwIfAborted();
-      const taskDone = await postLoadGroup(group);
-      const detailOf = (v: string, key: string) => taskDone.find((d) => d.variant === v && d.key === key)?.detail ?? marks.get(v)?.get(key) ?? undefined;
-      for (const s of group) {
-        if (!s.postLoadDone) {
-          for (const step of stepSpans(taskDone.filter((d) => d.variant === s.variant.name))) {
-            s.steps = s.steps.filter((x) => x.name !== step.name);
-            s.steps.push(step);
-          }
-          await recordPhase(client, s.variant, 'post-load', s.migrations);
+      taskDone.push(...(await postLoadGroup(group)));
+    }
+
+    // finish every variant
+    const results: VariantSeedResult[] = [];
+    const detailOf = (v: string, key: string) => taskDone.find((d) => d.variant === v && d.key === key)?.detail ?? marks.get(v)?.get(key) ?? undefined;
+    for (const s of states) {
+      if (!s.postLoadDone) {
+        for (const step of stepSpans(taskDone.filter((d) => d.variant === s.variant.name))) {
+          s.steps = s.steps.filter((x) => x.name !== step.name);
+          s.steps.push(step);
         }
-        const verified = verificationResults(s.layouts, opts.verify, (key) => detailOf(s.variant.name, key) ?? undefined);
-        results.push(await finishVariant(client, s, verified, opts.verify, clock));
+        await recordPhase(client, s.variant, 'post-load', s.migrations);
       }
+      const verified = verificationResults(s.layouts, opts.verify, (key) => detailOf(s.variant.name, key) ?? undefined);
+      results.push(await finishVariant(client, s, verified, opts.verify, clock));
     }
     timeline.samples = sampler.samples();
     timeline.lanes = [...new Set(timeline.bars.map((b) => b.lane))].sort();
@@ -313,8 +321,7 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
   } catch (e) {
     if (!opts.signal.aborted) throw e;
     timeline.samples = sampler.samples();
-    timeline.lanes = [...new Set(timeline.bars.map((b) => b.lane))].sort();
-    return { variants: results, timeline, totalMs: Math.round(clock()), interrupted: e };
+    return { variants: [], timeline, totalMs: Math.round(clock()), interrupted: e };
   } finally {
     clearInterval(ticker);
     await sampler.stop();
@@ -408,6 +415,8 @@ async function prepareVariant(opts: SeedOptions, client: pg.Client, variant: Var
     if (reset.length) opts.onEvent({ type: 'log', message: `${variant.name}: ${reset.join(', ')} (UNLOGGED) emptied by a server crash: loading again` });
   }
   const done = new Set((await loadedRelations(client, variant.name)).keys());
+  // Kept now: a seed stopped before this variant's group loads resumes with them.
+  if (!resumed) await saveSeedSteps(client, variant.name, steps);
   return { variant, resumed, steps, layouts, done, postLoadDone: phase === 'post-load', migrations: [] };
 }
 

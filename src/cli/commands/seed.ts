@@ -57,7 +57,7 @@ export const seedCommand: CommandFactory = (ctx) => ({
       else if (e.type === 'step' && e.phase === 'end') progress.log(`${e.variant}: ${e.step} done in ${Math.round(e.ms ?? 0)} ms${e.detail ? ` (${e.detail})` : ''}`);
     };
     const groups = prep.estimate.time.groups;
-    if (groups.length > 1) progress.log(`seeding in ${groups.length} groups that each fit in memory (${groups.map((g) => g.variants.join(', ')).join('; ')}): each group is generated once, loaded and indexed before the next`);
+    if (groups.length > 1) progress.log(`seeding in ${groups.length} groups sized to the memory (${groups.map((g) => g.variants.join(', ')).join('; ')}): each group is generated once for its designs, loaded and indexed before the next`);
     const eta = groups.map((g) => ({ loadMs: g.loadSeconds * 1000, postLoadMs: g.postLoadSeconds * 1000 }));
     const run = await seedVariants({ target: target!, variants: prep.variants, params: cfg.params, model: prep.model, jobs: cfg.jobs, format: cfg.format, verify: cfg.verify, resume: cfg.resume, force: cfg.force, signal: ctx.signal, onEvent, groups: groups.map((g) => g.variants), estimate: eta });
     progress.clear();
