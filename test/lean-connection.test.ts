@@ -55,6 +55,12 @@ describe.each(serverKinds().map((k) => [k.name, k] as const))('%s', (_name, kind
       // the second run sends only Bind/Execute/Sync: same answer
       const again = await lean.query('t1', sql, params);
       expect(again.row(0)).toEqual(expected[0]);
+      // integers (written as digits), other numbers, NULL and text among the same statement's parameters, run twice
+      const mixedSql = 'SELECT $1::bigint AS a, $2::int AS b, $3::float8 AS c, $4::text AS d, $5::int AS e, $6::text AS f';
+      const mixed = [-Number.MAX_SAFE_INTEGER, 0, 12.5, null, -7, 'é'];
+      const mixedExpected = await full(async (c) => (await c.query({ text: mixedSql, values: mixed, rowMode: 'array' })).rows[0] as unknown[]);
+      expect((await lean.query('mixed', mixedSql, mixed)).row(0)).toEqual(mixedExpected);
+      expect((await lean.query('mixed', mixedSql, mixed)).row(0)).toEqual(mixedExpected);
       // Dates as parameters are sent as node-postgres sends them
       const when = new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678));
       const d = await lean.query('t2', 'SELECT $1::timestamptz = $2::timestamptz AS same', [when, when.toISOString()]);

@@ -26,8 +26,23 @@ export interface LeanRows {
 
 type Parser = (text: string) => unknown;
 
-// Execute (unnamed portal, all rows) then Sync: the same bytes after every Bind.
-const EXECUTE_SYNC = Buffer.from([0x45, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0x53, 0, 0, 0, 4]);
+/** A prepared statement as this connection keeps it: with its Bind message's first bytes. */
+interface KnownStatement extends PreparedStatement {
+  /** 'B', the length (patched per query), the unnamed portal, the statement's name, no parameter format codes (all text). */
+  readonly bindHead: Buffer;
+  /** Its columns' type parsers, found as values are first read. */
+  readonly parsers: Parser[];
+}
+
+// The end of every Bind (results: all text), then Execute (unnamed portal, all rows) and Sync: the same bytes every time.
+const RESULTS_TEXT_BYTES = 4;
+const BIND_TAIL = Buffer.from([0, 1, 0, 0, 0x45, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0x53, 0, 0, 0, 4]);
+/** Parse and Describe without the statement's name (twice) and text: types, lengths, terminators. */
+const PARSE_DESCRIBE_FIXED_BYTES = 1 + 4 + 1 + 1 + 2 + 1 + 4 + 1 + 1;
+/** A safe integer's text: a sign and 16 digits. */
+const MAX_SAFE_INTEGER_CHARS = 17;
+/** UTF-8 takes at most 3 bytes per UTF-16 code unit (a surrogate pair: 4 bytes for 2 units). */
+const MAX_UTF8_BYTES_PER_UNIT = 3;
 const NULL_FIELD = -1;
 /** Room left for each read: the kernel hands over at most this much at a time. */
 const READ_BYTES = 64 * 1024;
@@ -54,6 +69,51 @@ export function paramText(v: unknown): string | Buffer | null {
   return prepareValue(v);
 }
 
+function bindHead(name: string): Buffer {
+  const nameBytes = Buffer.byteLength(name);
+  const head = Buffer.alloc(1 + 4 + 1 + nameBytes + 1 + 2);
+  head[0] = 0x42; // Bind; its length, the portal's empty name and the format count (0) are zeros
+  head.write(name, 6);
+  return head;
+}
+
+/** Parse (the server infers the parameter types, as node-postgres lets it) and Describe of the statement; returns the end. */
+function writeParseDescribe(out: Buffer, name: string, sql: string): number {
+  let o = 0;
+  out[o++] = 0x50; // Parse
+  const lengthAt = o;
+  o += 4;
+  o += out.write(name, o);
+  out[o++] = 0;
+  o += out.write(sql, o);
+  out[o++] = 0;
+  o = out.writeInt16BE(0, o); // no parameter types
+  out.writeInt32BE(o - lengthAt, lengthAt);
+  out[o++] = 0x44; // Describe the statement: its column types, for decoding
+  const describeAt = o;
+  o += 4;
+  out[o++] = 0x53;
+  o += out.write(name, o);
+  out[o++] = 0;
+  out.writeInt32BE(o - describeAt, describeAt);
+  return o;
+}
+
+/** Writes a safe integer as String(n) spells it (digits, a minus sign if negative) at o; returns the end. */
+export function writeSafeInteger(buf: Buffer, n: number, o: number): number {
+  if (n < 0) {
+    buf[o++] = 0x2d;
+    n = -n;
+  }
+  let end = o + 1;
+  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) end++;
+  for (let k = end - 1; k >= o; k--) {
+    buf[k] = 0x30 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  return end;
+}
+
 export class LeanConnection {
   private client!: pg.Client;
   private socket!: net.Socket;
@@ -68,7 +128,13 @@ export class LeanConnection {
   private answerStart = 0;
   /** Where the next unframed message starts in `acc`. */
   private framed = 0;
-  private pending: { resolve(): void; reject(e: Error): void } | undefined;
+  private pending: { resolve(rows: LeanRows): void; reject(e: Error): void } | undefined;
+  /** The message being sent; reused from query to query. */
+  private out: Buffer = Buffer.allocUnsafe(1024);
+  /** The last message sent, a view of `out`: the next one of the same length (the same statement, as often) reuses it. */
+  private sent: Buffer = this.out.subarray(0, 0);
+  /** The current query's parameters as text (or integers, written as digits); reused. */
+  private readonly texts: Array<string | Buffer | number | null> = [];
   private error: Error | undefined;
   private closedBy: Error | undefined;
   private rowOffs: number[] = [];
@@ -76,10 +142,10 @@ export class LeanConnection {
   private columnTypes: readonly number[] = [];
   private parsers: Parser[] = [];
   /** The statement being parsed by the current query, known once the server says ParseComplete. */
-  private parsing: PreparedStatement | undefined;
+  private parsing: KnownStatement | undefined;
   /** A simple query's RowDescription sets the columns its rows are read with. */
   private simple = false;
-  private readonly statements = new Map<string, PreparedStatement>();
+  private readonly statements = new Map<string, KnownStatement>();
   /** node-postgres reads the handshake; then the lean path owns the socket. */
   private handshake = true;
   readonly rows: LeanRows;
@@ -166,71 +232,73 @@ export class LeanConnection {
    * Runs a named statement with text parameters, as drivers do with prepared statements: the first
    * time on this connection Parse and Describe go in the same write as Bind, Execute and Sync; after
    * that only Bind, Execute and Sync. Resolves when the server is ready again, with the answer in `rows`.
+   * The message is written into one buffer the connection keeps (free again once the server has
+   * answered, since it answers only after reading all of it), after the statement's Bind header
+   * built at its first use; integer parameters are written as digits without making a string.
    */
-  async query(name: string, sql: string, values: readonly unknown[]): Promise<LeanRows> {
+  query(name: string, sql: string, values: readonly unknown[]): Promise<LeanRows> {
+    const busy = this.unavailable();
+    if (busy) return busy;
+    let message: Buffer;
+    try {
+      message = this.bindMessage(name, sql, values);
+    } catch (e) {
+      return Promise.reject(e); // a parameter that cannot be sent (paramText): the query fails, nothing was sent
+    }
+    return this.roundTrip(message);
+  }
+
+  /** Parse and Describe (first use), Bind, Execute and Sync in `out`; sets what the answer is read with. */
+  private bindMessage(name: string, sql: string, values: readonly unknown[]): Buffer {
     const known = this.statements.get(name);
-    const texts: Array<string | Buffer | null> = new Array(values.length);
-    const nameBytes = Buffer.byteLength(name);
-    let bindLen = 4 + 1 + nameBytes + 1 + 2 + 2 + 2 + 2;
+    const statement = known ?? { name, sql, columnTypes: [], bindHead: bindHead(name), parsers: [] };
+    const texts = this.texts;
+    // At most this many bytes: the whole message is then written in one pass, without measuring strings.
+    let bound = (known ? 0 : PARSE_DESCRIBE_FIXED_BYTES + 2 * Buffer.byteLength(name) + Buffer.byteLength(sql)) + statement.bindHead.length + 2 + BIND_TAIL.length;
     for (let i = 0; i < values.length; i++) {
-      const t = paramText(values[i]);
+      const v = values[i];
+      const t = typeof v === 'number' && Number.isSafeInteger(v) ? v : paramText(v);
       texts[i] = t;
-      bindLen += 4 + (t === null ? 0 : typeof t === 'string' ? Buffer.byteLength(t) : t.length);
+      bound += 4 + (t === null ? 0 : typeof t === 'number' ? MAX_SAFE_INTEGER_CHARS : typeof t === 'string' ? MAX_UTF8_BYTES_PER_UNIT * t.length : t.length);
     }
-    const parseLen = known ? 0 : 4 + nameBytes + 1 + Buffer.byteLength(sql) + 1 + 2;
-    const describeLen = known ? 0 : 4 + 1 + nameBytes + 1;
-    const msg = Buffer.allocUnsafe((known ? 0 : 1 + parseLen + 1 + describeLen) + 1 + bindLen + EXECUTE_SYNC.length);
-    let o = 0;
-    if (!known) {
-      msg[o++] = 0x50; // Parse
-      o = msg.writeInt32BE(parseLen, o);
-      o += msg.write(name, o);
-      msg[o++] = 0;
-      o += msg.write(sql, o);
-      msg[o++] = 0;
-      o = msg.writeInt16BE(0, o); // no parameter types: the server infers them, as node-postgres lets it
-      msg[o++] = 0x44; // Describe the statement: its column types, for decoding
-      o = msg.writeInt32BE(describeLen, o);
-      msg[o++] = 0x53;
-      o += msg.write(name, o);
-      msg[o++] = 0;
-    }
-    msg[o++] = 0x42; // Bind
-    o = msg.writeInt32BE(bindLen, o);
-    msg[o++] = 0; // the unnamed portal
-    o += msg.write(name, o);
-    msg[o++] = 0;
-    o = msg.writeInt16BE(0, o); // parameters: all text
-    o = msg.writeInt16BE(values.length, o);
-    for (const t of texts) {
+    const out = this.outBuffer(bound);
+    let o = known ? 0 : writeParseDescribe(out, name, sql);
+    const bindAt = o;
+    out.set(statement.bindHead, o);
+    o = out.writeInt16BE(values.length, o + statement.bindHead.length);
+    for (let i = 0; i < values.length; i++) {
+      const t = texts[i];
+      texts[i] = null; // not kept alive until the next query
       if (t === null) {
-        o = msg.writeInt32BE(NULL_FIELD, o);
+        o = out.writeInt32BE(NULL_FIELD, o);
+      } else if (typeof t === 'number') {
+        const end = writeSafeInteger(out, t, o + 4);
+        out.writeInt32BE(end - o - 4, o);
+        o = end;
       } else if (typeof t === 'string') {
-        const n = msg.write(t, o + 4);
-        o = msg.writeInt32BE(n, o) + n;
+        const n = out.write(t, o + 4);
+        o = out.writeInt32BE(n, o) + n;
       } else {
-        o = msg.writeInt32BE(t.length, o);
-        o += t.copy(msg, o);
+        o = out.writeInt32BE(t.length, o);
+        out.set(t, o);
+        o += t.length;
       }
     }
-    o = msg.writeInt16BE(1, o); // results: all text
-    o = msg.writeInt16BE(0, o);
-    EXECUTE_SYNC.copy(msg, o);
-    this.parsers.length = 0;
+    out.set(BIND_TAIL, o);
+    out.writeInt32BE(o + RESULTS_TEXT_BYTES - bindAt - 1, bindAt + 1); // the Bind's length, known now
+    o += BIND_TAIL.length;
     this.simple = false;
-    if (known) {
-      this.columnTypes = known.columnTypes;
-      this.parsing = undefined;
-    } else {
-      this.columnTypes = [];
-      this.parsing = { name, sql, columnTypes: this.columnTypes as number[] };
-    }
-    await this.roundTrip(msg);
-    return this.rows;
+    this.columnTypes = statement.columnTypes;
+    this.parsers = statement.parsers;
+    this.parsing = known ? undefined : statement;
+    if (this.sent.length !== o) this.sent = out.subarray(0, o);
+    return this.sent;
   }
 
   /** A simple-protocol query (no parameters); the last statement's answer is read through `rows`. */
-  async simpleQuery(sql: string): Promise<LeanRows> {
+  simpleQuery(sql: string): Promise<LeanRows> {
+    const busy = this.unavailable();
+    if (busy) return busy;
     const len = 4 + Buffer.byteLength(sql) + 1;
     const msg = Buffer.allocUnsafe(1 + len);
     msg[0] = 0x51; // Query
@@ -238,11 +306,10 @@ export class LeanConnection {
     msg.write(sql, 5);
     msg[len] = 0;
     this.columnTypes = [];
-    this.parsers.length = 0;
+    this.parsers = [];
     this.simple = true;
     this.parsing = undefined;
-    await this.roundTrip(msg);
-    return this.rows;
+    return this.roundTrip(msg);
   }
 
   /** Ends the session (node-postgres sends Terminate) and closes the socket. */
@@ -260,14 +327,29 @@ export class LeanConnection {
     p?.reject(this.error ?? e);
   }
 
-  private roundTrip(msg: Buffer): Promise<void> {
+  /** Why a query cannot be sent now (as a rejected promise), or undefined when it can. */
+  private unavailable(): Promise<never> | undefined {
     if (this.closedBy) return Promise.reject(this.closedBy);
+    // Before anything is written into `out`: the query in progress may still be sending it.
     if (this.pending) return Promise.reject(new Error('lean connection: a query is already in progress on this connection'));
+    return undefined;
+  }
+
+  /** The message buffer, with room for `bytes`. */
+  private outBuffer(bytes: number): Buffer {
+    if (this.out.length < bytes) {
+      this.out = Buffer.allocUnsafe(Math.max(bytes, 2 * this.out.length));
+      this.sent = this.out.subarray(0, 0);
+    }
+    return this.out;
+  }
+
+  private roundTrip(msg: Buffer): Promise<LeanRows> {
     // The next answer lands after the last one: the kernel already has the place to read into.
     this.answerStart = this.framed;
     this.rowCount = 0;
     this.error = undefined;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<LeanRows>((resolve, reject) => {
       this.pending = { resolve, reject };
       this.socket.write(msg);
     });
@@ -322,7 +404,7 @@ export class LeanConnection {
         this.pending = undefined;
         if (!p) return;
         if (this.error) p.reject(this.error);
-        else p.resolve();
+        else p.resolve(this.rows);
         return;
       }
       case 0x45: // ErrorResponse (ReadyForQuery follows it)
@@ -340,7 +422,7 @@ export class LeanConnection {
         }
         if (this.simple) {
           this.columnTypes = types;
-          this.parsers.length = 0;
+          this.parsers = [];
           this.rowCount = 0; // several statements: the last one's rows are the answer
         } else if (this.parsing) {
           (this.parsing.columnTypes as number[]).push(...types);

@@ -267,12 +267,23 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
   return { stats, outages: outages.outages, pauses: pauses.stop(), elapsedMs: (end - t0) / 1000, interrupted: o.signal.aborted, eventWindow: window?.encode() };
 }
 
-/** Closed loop: each user sends, waits for its answer, and sends again, until the phase ends. */
+/**
+ * Closed loop: each user sends, waits for its answer, and sends again, until the phase ends. With
+ * a connection per user, each user keeps its own (no pool to wait on, nothing to time but the query).
+ */
 async function closedLoop(o: PhaseOptions, rec: Recorders, endUs: number, loadOps: Op[]): Promise<void> {
   const totalWeight = loadOps.reduce((a, op) => a + weightOf(op), 0);
-  const pool = new SlotPool(o.slots);
+  if (o.slots.length >= o.vus.length) {
+    await Promise.all(
+      o.vus.map(async (vu, i) => {
+        const slot = o.slots[i];
+        while (!o.signal.aborted && nowUs() < endUs) await execute(slot, vu, nextOp(o.scenario, loadOps, vu, totalWeight), rec);
+      }),
+    );
+    return;
+  }
   // With fewer connections than users, waiting for one is part of the latency.
-  const shared = pool.size < o.vus.length;
+  const pool = new SlotPool(o.slots);
   await Promise.all(
     o.vus.map(async (vu) => {
       while (!o.signal.aborted && nowUs() < endUs) {
@@ -280,7 +291,7 @@ async function closedLoop(o: PhaseOptions, rec: Recorders, endUs: number, loadOp
         const wantUs = nowUs();
         const slot = await pool.acquire();
         try {
-          await execute(slot, vu, op, rec, shared ? wantUs : undefined);
+          await execute(slot, vu, op, rec, wantUs);
         } finally {
           pool.release(slot);
         }
@@ -423,10 +434,8 @@ function openLoop(o: PhaseOptions, shape: Extract<LoadShape, { kind: 'open' }>, 
 class SlotPool {
   private readonly idle: Slot[];
   private readonly waiting: Array<(s: Slot) => void> = [];
-  readonly size: number;
   constructor(slots: Slot[]) {
     this.idle = [...slots];
-    this.size = slots.length;
   }
   acquire(): Promise<Slot> {
     const s = this.idle.pop();
