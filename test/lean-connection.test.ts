@@ -70,6 +70,32 @@ describe.each(serverKinds().map((k) => [k.name, k] as const))('%s', (_name, kind
     }
   });
 
+  it('reuses one message buffer safely: a query while another runs is refused, larger messages, other values of the same length, a parameter that cannot be sent', async () => {
+    const lean = await open();
+    try {
+      // the buffer is rewritten only once the server has answered: a second query before that is refused, the first answers intact
+      const first = lean.query('slow', 'SELECT pg_sleep(0.05), $1::int AS n', [41]);
+      await expect(lean.query('other', 'SELECT 2', [])).rejects.toThrow(/already in progress/);
+      expect((await first).value(0, 1)).toBe(41);
+      // a message larger than the buffer (multi-byte text), a small one, the large one again
+      const large = '🌍é'.repeat(2_000);
+      expect((await lean.query('large', 'SELECT length($1::text) AS n, $1::text = $2::text AS same', [large, large])).row(0)).toEqual([4_000, true]);
+      expect((await lean.query('small', 'SELECT $1::int + 1 AS n', [1])).value(0, 0)).toBe(2);
+      expect((await lean.query('large', 'SELECT length($1::text) AS n, $1::text = $2::text AS same', [large, `${large.slice(0, -1)}x`])).row(0)).toEqual([4_000, false]);
+      // the same statement with other values of the same length: what is sent is this query's
+      const sql = 'SELECT $1::int AS a, $2::int AS b, $3::float8 AS c';
+      expect((await lean.query('same', sql, [-7, -0, 2 ** 53])).row(0)).toEqual([-7, 0, 2 ** 53]);
+      expect((await lean.query('same', sql, [-8, 1, 2 ** 53 + 2])).row(0)).toEqual([-8, 1, 2 ** 53 + 2]);
+      // a parameter that cannot be sent: refused before anything is written (the statement was not even parsed)
+      const circular: Record<string, unknown> = {};
+      circular.self = circular;
+      await expect(lean.query('bad', 'SELECT $1::jsonb ->> \'a\' AS a', [circular])).rejects.toThrow(/circular/i);
+      expect((await lean.query('bad', 'SELECT $1::jsonb ->> \'a\' AS a', [{ a: 1 }])).value(0, 0)).toBe('1');
+    } finally {
+      await lean.close();
+    }
+  });
+
   it('frames answers larger than one read (many rows, and rows of a megabyte)', async () => {
     const lean = await open();
     try {

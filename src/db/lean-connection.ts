@@ -131,7 +131,7 @@ export class LeanConnection {
   private pending: { resolve(rows: LeanRows): void; reject(e: Error): void } | undefined;
   /** The message being sent; reused from query to query. */
   private out: Buffer = Buffer.allocUnsafe(1024);
-  /** The last message sent, a view of `out`: the next one of the same length (the same statement, as often) reuses it. */
+  /** The last message sent, a view of `out` (its bytes are rewritten by every query): the next message of the same length reuses the view object. */
   private sent: Buffer = this.out.subarray(0, 0);
   /** The current query's parameters as text (or integers, written as digits); reused. */
   private readonly texts: Array<string | Buffer | number | null> = [];
@@ -243,6 +243,7 @@ export class LeanConnection {
     try {
       message = this.bindMessage(name, sql, values);
     } catch (e) {
+      this.texts.length = 0; // the values read before the one that failed are not kept
       return Promise.reject(e); // a parameter that cannot be sent (paramText): the query fails, nothing was sent
     }
     return this.roundTrip(message);
