@@ -44,7 +44,7 @@ export interface SeedEstimate {
   /** This server against the reference machine (1 = as fast), and how it was found. */
   speed: number;
   speedNote: string;
-  /** Memory left to the page cache: the variants are seeded in groups that fit in it (time.groups). */
+  /** Memory left to the page cache: on the embedded server the variants are seeded in groups that fit in it (time.groups). */
   cacheBytes: number;
 }
 
