@@ -664,8 +664,9 @@ export async function runScenario(target: Target, cfg: ScenarioRunConfig, signal
         harness = { sql: FLOOR_SQL, floorUs: percentiles(all.latency), roundsP50Us: floors.map((f) => percentiles(f.latency).p50) };
       }
     }
-    onEvent({ type: 'priority', priority: priority.end() });
-    env.clientPriority = describePriority([priority.end()]);
+    const nice = priority.end();
+    onEvent({ type: 'priority', priority: nice });
+    env.clientPriority = describePriority([nice]);
     const results: ScenarioResults = {
       ...envelope({ name: record.name ?? cfg.scenario.name, startedAt, command: record.command, environment: env }, interrupted),
       kind: 'scenario',

@@ -162,13 +162,17 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
   await sampler.start();
   const timeline: SeedTimeline = { lanes: [], bars: [], samples: [] };
   const states: VariantState[] = [];
-  // The counters of the group being seeded, and its estimate.
-  /** Group i's estimate for the ETA, and the later groups', times `scale` (how the groups before went against theirs). */
-  const groupEstimate = (i: number, scale = 1): SeedEstimate | undefined => {
+  /**
+   * Group i's estimate for the ETA, and the later groups', scaled by how long the groups before took
+   * (`elapsedMs`) against their estimate.
+   */
+  const groupEstimate = (i: number, elapsedMs = 0): SeedEstimate | undefined => {
     const e = opts.estimate?.[i];
-    const later = (opts.estimate ?? []).slice(i + 1).reduce((a, x) => a + x.loadMs + x.postLoadMs, 0);
-    return e && { loadMs: e.loadMs * scale, postLoadMs: e.postLoadMs * scale, laterMs: later * scale };
+    const sum = (from: number, to?: number) => (opts.estimate ?? []).slice(from, to).reduce((a, x) => a + x.loadMs + x.postLoadMs, 0);
+    const scale = sum(0, i) > 0 ? Math.min(2, Math.max(0.5, elapsedMs / sum(0, i))) : 1;
+    return e && { loadMs: e.loadMs * scale, postLoadMs: e.postLoadMs * scale, laterMs: sum(i + 1) * scale };
   };
+  // The counters of the group being seeded, and its estimate.
   const progress: ProgressState & { estimate?: SeedEstimate } = { rowsDone: 0, bytesDone: 0, rowsTotal: 0, tasksWeight: 0, tasksDone: 0, phase: 'create', current: new Map<string, number>(), loadStartMs: 0, postStartMs: 0, estimate: groupEstimate(0) };
   const emitProgress = () => opts.onEvent({ type: 'progress', progress: progressOf(progress, sampler.latest(), clock(), progress.estimate) });
   const ticker = setInterval(emitProgress, 1000);
@@ -296,11 +300,9 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
     const taskDone: Awaited<ReturnType<typeof runTasks>> = [];
     const groups = (opts.groups ?? [opts.variants.map((v) => v.name)]).map((g) => states.filter((s) => g.includes(s.variant.name)));
     const groupsStartMs = clock();
+    const rowsPerVariant = Object.values(plan.rows).reduce((a, b) => a + b, 0);
     for (const [i, group] of groups.entries()) {
-      // The later groups' estimate, scaled by how long the groups before took against theirs.
-      const before = (opts.estimate ?? []).slice(0, i).reduce((a, e) => a + e.loadMs + e.postLoadMs, 0);
-      const estimate = groupEstimate(i, before > 0 ? Math.min(2, Math.max(0.5, (clock() - groupsStartMs) / before)) : 1);
-      Object.assign(progress, { group: { at: i + 1, of: groups.length }, estimate, rowsDone: 0, bytesDone: 0, rowsTotal: Object.values(plan.rows).reduce((a, b) => a + b, 0) * group.length, tasksWeight: 0, tasksDone: 0 });
+      Object.assign(progress, { group: { at: i + 1, of: groups.length }, estimate: groupEstimate(i, clock() - groupsStartMs), rowsDone: 0, bytesDone: 0, rowsTotal: rowsPerVariant * group.length, tasksWeight: 0, tasksDone: 0 });
       await loadGroup(group);
       opts.signal.throwIfAborted();
       taskDone.push(...(await postLoadGroup(group)));
