@@ -12,7 +12,7 @@ import { loadScenario, runScenario, type LoadShape, type ScenarioRunConfig } fro
 import type { ScenarioResults } from '../results/types.ts';
 import { RuntimeError } from '../errors.ts';
 import type { BenchComparison } from '../results/types.ts';
-import { setSchemaPath } from '../schema/apply.ts';
+import { runMigrations, setSchemaPath, type PartitionRange } from '../schema/apply.ts';
 import type { Phase, Variant } from '../schema/variants.ts';
 
 const BENCH_MARK = 'chatbench bench scratch schema';
@@ -93,12 +93,15 @@ export async function dropScratch(client: pg.Client, schema: string): Promise<vo
   await client.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
 }
 
-/** Runs a variant's migrations of one phase (optionally only some) in a schema, outside bookkeeping. */
-export async function runFragments(client: pg.Client, variant: Variant, schema: string, phase: Phase, names?: string[]): Promise<void> {
+/**
+ * Runs a variant's migrations of one phase (optionally only some) in a schema, outside bookkeeping.
+ * A range-partitioned variant's pre-load needs `range` (the data's time span) for its partitions.
+ */
+export async function runFragments(client: pg.Client, variant: Variant, schema: string, phase: Phase, names?: string[], range?: PartitionRange): Promise<void> {
   await client.query('BEGIN');
   try {
     await setSchemaPath(client, schema);
-    for (const m of variant.migrations.filter((x) => x.phase === phase && (!names || names.includes(x.name)))) await client.query(m.up);
+    await runMigrations(client, variant, phase, range, names);
     await client.query('COMMIT');
   } catch (e) {
     await client.query('ROLLBACK').catch(() => {});

@@ -42,9 +42,10 @@ function writeCopyFile(model: Model, file: string): number {
   return bytes;
 }
 
-async function prepare(client: pg.Client, variant: Variant, name: string, withIndexes: boolean): Promise<string> {
+/** A scratch copy of the design, with the partitions of the model's time span where it is range-partitioned. */
+export async function prepare(client: pg.Client, variant: Variant, model: Model, name: string, withIndexes: boolean): Promise<string> {
   const schema = await scratchSchema(client, name);
-  await runFragments(client, variant, schema, 'pre-load');
+  await runFragments(client, variant, schema, 'pre-load', undefined, { fromMs: model.params.startMs, toMs: model.endMs });
   if (withIndexes) await runFragments(client, variant, schema, 'post-load', POST_LOAD_INDEXES);
   return schema;
 }
@@ -85,7 +86,7 @@ export async function benchIngest(target: Target, variant: Variant, model: Model
     const rate = (ms: number) => n / (ms / 1000);
 
     log('ingest A: psql \\copy into an unindexed table');
-    schemas.push(await prepare(client, variant, 'psql_a', false));
+    schemas.push(await prepare(client, variant, model, 'psql_a', false));
     const psqlA = await psqlCopy(target, schemas.at(-1)!, file, variant.partitioning !== null);
     await client.query('CHECKPOINT');
     if (opts.loadOnly) {
@@ -93,7 +94,7 @@ export async function benchIngest(target: Target, variant: Variant, model: Model
       fs.rmSync(file, { force: true });
       await client.query('CHECKPOINT');
       log(`ingest A: chatbench, ${jobs * 2} load passes at once, binary`);
-      schemas.push(await prepare(client, variant, 'cb_binary', false));
+      schemas.push(await prepare(client, variant, model, 'cb_binary', false));
       const cb = await chatbenchLoad(target, schemas.at(-1)!, model, jobs * 2, 'binary');
       return {
         comparisons: [comparison({ name: 'load into unindexed table', unit: 'rows/s', peer: 'psql \\copy from file, in the transaction that truncates the table', peerValue: rate(psqlA), chatbenchValue: rate(cb), ratio: psqlA / cb, target: 0.95, detail: `${n} messages of ${variant.name}; chatbench generating as it loads, binary, up to ${jobs * 2} passes; the peer read ${(fileBytes / 1e6).toFixed(0)} MB of COPY text` })],
@@ -101,16 +102,16 @@ export async function benchIngest(target: Target, variant: Variant, model: Model
       };
     }
     log(`ingest A: chatbench, ${jobs} streams, text`);
-    schemas.push(await prepare(client, variant, 'cb_text', false));
+    schemas.push(await prepare(client, variant, model, 'cb_text', false));
     const cbText = await chatbenchLoad(target, schemas.at(-1)!, model, jobs, 'text');
     await client.query('CHECKPOINT');
     log(`ingest A: chatbench, ${jobs} streams, binary`);
-    schemas.push(await prepare(client, variant, 'cb_binary', false));
+    schemas.push(await prepare(client, variant, model, 'cb_binary', false));
     const cbBinary = await chatbenchLoad(target, schemas.at(-1)!, model, jobs, 'binary');
     const cb1 = await (async () => {
       await client.query('CHECKPOINT');
       log('ingest A: chatbench, 1 stream, binary (same concurrency as psql)');
-      schemas.push(await prepare(client, variant, 'cb_one', false));
+      schemas.push(await prepare(client, variant, model, 'cb_one', false));
       return chatbenchLoad(target, schemas.at(-1)!, model, 1, 'binary');
     })();
     for (const s of schemas.splice(0)) await dropScratch(client, s);
@@ -119,14 +120,14 @@ export async function benchIngest(target: Target, variant: Variant, model: Model
 
     await client.query('CHECKPOINT');
     log('ingest B: psql \\copy into the table with its indexes already built, then ANALYZE');
-    schemas.push(await prepare(client, variant, 'psql_b', true));
+    schemas.push(await prepare(client, variant, model, 'psql_b', true));
     let t0 = performance.now();
     await psqlCopy(target, schemas.at(-1)!, file, variant.partitioning !== null);
     await client.query(`ANALYZE "${schemas.at(-1)}".messages`);
     const psqlB = performance.now() - t0;
     await client.query('CHECKPOINT');
     log(`ingest B: chatbench load (${bestFormat}, ${jobs} streams), then build indexes, then ANALYZE`);
-    schemas.push(await prepare(client, variant, 'cb_b', false));
+    schemas.push(await prepare(client, variant, model, 'cb_b', false));
     t0 = performance.now();
     await chatbenchLoad(target, schemas.at(-1)!, model, jobs, bestFormat);
     await runFragments(client, variant, schemas.at(-1)!, 'post-load', POST_LOAD_INDEXES);

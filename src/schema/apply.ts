@@ -70,9 +70,15 @@ async function runFile(client: pg.ClientBase, sql: string, file: string): Promis
   }
 }
 
-async function runMigrations(client: pg.ClientBase, variant: Variant, phase: Phase, range?: PartitionRange): Promise<MigrationTiming[]> {
+/**
+ * Runs a variant's migrations of one phase (or only those named) in the caller's transaction, on
+ * the schema search_path points at. A range-partitioned variant gets its partitions for `range`
+ * right after 04_retention, which defines create_message_partitions(): without a range it has
+ * none, and every row is refused.
+ */
+export async function runMigrations(client: pg.ClientBase, variant: Variant, phase: Phase, range?: PartitionRange, names?: string[]): Promise<MigrationTiming[]> {
   const timings: MigrationTiming[] = [];
-  for (const m of variant.migrations.filter((x) => x.phase === phase)) {
+  for (const m of variant.migrations.filter((x) => x.phase === phase && (!names || names.includes(x.name)))) {
     const t0 = performance.now();
     await runFile(client, m.up, m.upFile);
     timings.push({ name: m.name, ms: performance.now() - t0 });
