@@ -11,13 +11,14 @@
 // Each pair is measured by one tool then the other (their order swapped on every other repeat),
 // each tool interleaving the two designs second by second, several times after an unmeasured
 // warm-up; the median of the repeats is reported, with every repeat in the results.
-import type { Target } from '../db/target.ts';
+import type pg from 'pg';
+import { connectClient, type Target } from '../db/target.ts';
 import { InterruptedError } from '../errors.ts';
 import type { Model } from '../generate/model.ts';
 import { bareScheduleLateness } from '../metrics/clock.ts';
 import { median, mergeHistograms, newHistogram, percentiles, record, type Histogram } from '../metrics/histogram.ts';
 import type { BenchComparison } from '../results/types.ts';
-import { queries, scenarioFile, worldAt } from '../scenario/engine.ts';
+import { ensurePgss, queries, scenarioFile, worldAt } from '../scenario/engine.ts';
 import type { Variant } from '../schema/variants.ts';
 import { alternating, chatbenchRun, comparison, pgbench, pgbenchSql, prewarmMessages } from './common.ts';
 import { historyPageScript } from './replay.ts';
@@ -55,10 +56,45 @@ function channelDayScript(model: Model): string {
   return `\\set c ${world.hottestChannel()}\n\\set day random(${lo}, ${Math.max(lo, hi - 1)})\n${pgbenchSql(queries.CHANNEL_DAY, ['c', 'day'])}\n`;
 }
 
-interface PairRepeat {
+export interface PairRepeat {
   pgbenchP50Us: [number, number];
   chatbenchP50Us: [number, number];
+  pgbenchMeanUs: [number, number];
+  chatbenchMeanUs: [number, number];
+  /** The server's mean execution time of the statement, per design, in chatbench's window (its own evidence). */
   serverMeanUs: [number, number];
+  /** The same in pgbench's window (0 where pg_stat_statements cannot be read). */
+  pgbenchServerMeanUs: [number, number];
+}
+
+/** pg_stat_statements' calls and execution time per statement of this database (empty where it cannot be read). */
+async function statementTotals(client: pg.Client | undefined): Promise<Map<string, { calls: number; ms: number }>> {
+  const out = new Map<string, { calls: number; ms: number }>();
+  if (!client) return out;
+  const r = await client.query(
+    `SELECT queryid::text AS id, sum(calls)::bigint AS calls, sum(total_exec_time) AS ms FROM pg_stat_statements
+      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) GROUP BY queryid`,
+  );
+  for (const row of r.rows) out.set(row.id, { calls: Number(row.calls), ms: Number(row.ms) });
+  return out;
+}
+
+/**
+ * The server's own time for what a pgbench run executed: pg_stat_statements read before and after,
+ * and the statement with the most calls between the two reads (pgbench's one statement: nothing
+ * else runs on the bench's server meanwhile). pgbench numbers a repeated variable's every use as a
+ * parameter of its own, so its statement's id is not chatbench's and cannot be asked for by text.
+ */
+async function serverTimeOf<T>(control: pg.Client | undefined, run: () => Promise<T>): Promise<{ result: T; calls: number; ms: number }> {
+  const before = await statementTotals(control);
+  const result = await run();
+  const after = await statementTotals(control);
+  let best = { calls: 0, ms: 0 };
+  for (const [id, a] of after) {
+    const b = before.get(id) ?? { calls: 0, ms: 0 };
+    if (a.calls - b.calls > best.calls) best = { calls: a.calls - b.calls, ms: a.ms - b.ms };
+  }
+  return { result, ...best };
 }
 
 /**
@@ -75,7 +111,7 @@ interface PairRepeat {
  * one run while pgbench's p50 ratio stayed near 2.0, and at p50s of 250 and 500 µs such a drift
  * moves the kept share by 0.2.
  */
-async function designPair(target: Target, scenario: string, script: string, pair: [Variant, Variant], planCache: 'custom' | 'generic', o: FidelityOptions, log: (m: string) => void): Promise<PairRepeat[]> {
+async function designPair(target: Target, control: pg.Client | undefined, scenario: string, script: string, pair: [Variant, Variant], planCache: 'custom' | 'generic', o: FidelityOptions, log: (m: string) => void): Promise<PairRepeat[]> {
   const seconds = Math.max(1, Math.round(o.durationMs / 1000));
   const name = scenario.split('/').pop()!.replace(/\.ts$/, '');
   const out: PairRepeat[] = [];
@@ -89,52 +125,101 @@ async function designPair(target: Target, scenario: string, script: string, pair
     log(`fidelity: ${name}, repeat ${k + 1} of ${o.repeats}: ${pgFirst ? 'pgbench -c 1 on both designs, then chatbench' : 'chatbench on both designs, then pgbench -c 1'}, ${seconds}s each, the designs interleaved second by second`);
     const tools = async () => {
       const runs: [Histogram[], Histogram[]] = [[], []];
+      const server = [{ calls: 0, ms: 0 }, { calls: 0, ms: 0 }];
       for (let r = 0; r < seconds && !o.signal.aborted; r++) {
-        for (const i of r % 2 === 0 ? [0, 1] : [1, 0]) runs[i].push((await pgbench(target, pair[i].schema, script, { clients: 1, seconds: 1, planCache })).latency);
+        for (const i of r % 2 === 0 ? [0, 1] : [1, 0]) {
+          const { result, calls, ms } = await serverTimeOf(control, () => pgbench(target, pair[i].schema, script, { clients: 1, seconds: 1, planCache }));
+          runs[i].push(result.latency);
+          server[i].calls += calls;
+          server[i].ms += ms;
+        }
       }
-      return runs.map(mergeHistograms);
+      return { latency: runs.map(mergeHistograms), serverMeanUs: server.map((x) => (x.calls ? Math.round((x.ms / x.calls) * 1000) : 0)) as [number, number] };
     };
     const ours = () => chatbenchRun(target, { scenario, variants: pair, shape: { kind: 'closed', concurrency: 1 }, connections: 1, durationMs: seconds * 1000, warmupMs: 1000, rounds: seconds, planCache, signal: o.signal });
-    const [[a, b], cb] = await alternating(k, tools, ours);
+    const [{ latency: [a, b], serverMeanUs: theirServer }, cb] = await alternating(k, tools, ours);
     // Ctrl-C mid-repeat: its windows are cut short (or empty), so it is not one of the repeats.
     if (o.signal.aborted) throw new InterruptedError();
     const op = (i: number) => cb.variants.find((v) => v.variant === pair[i].name)!.operations[0];
     out.push({
       pgbenchP50Us: [percentiles(a).p50, percentiles(b).p50],
       chatbenchP50Us: [op(0).latencyUs.p50, op(1).latencyUs.p50],
+      pgbenchMeanUs: [percentiles(a).mean, percentiles(b).mean],
+      chatbenchMeanUs: [op(0).latencyUs.mean, op(1).latencyUs.mean],
       serverMeanUs: [Math.round((op(0).server?.meanExecMs ?? 0) * 1000), Math.round((op(1).server?.meanExecMs ?? 0) * 1000)],
+      pgbenchServerMeanUs: theirServer,
     });
   }
   return out;
 }
 
-/** How much of pgbench's difference between two designs chatbench keeps: (r_cb - 1) / (r_pg - 1), slower over faster. */
-function kept(name: string, reps: PairRepeat[], pair: [Variant, Variant]): BenchComparison {
+type PairFigure = keyof PairRepeat;
+
+/**
+ * How much of pgbench's difference between two designs chatbench keeps: (r_cb - 1) / (r_pg - 1),
+ * slower over faster, p50s; then, as a second row with no target, how much of the server's own
+ * difference each tool keeps in its own windows (means against pg_stat_statements' mean execution
+ * time, the one statistic both sides have). The first compares two moments of the server, the
+ * second does not: in one run (docs/PERFORMANCE.md, run 17) the server's mean time for the same
+ * statement was 1.1-1.5x higher in pgbench's windows than in chatbench's, in every repeat of both
+ * comparisons, whichever tool ran first.
+ */
+export function kept(name: string, reps: PairRepeat[], pair: [Pick<Variant, 'name'>, Pick<Variant, 'name'>]): BenchComparison[] {
   // Orient by pgbench: the faster design under pgbench is the reference.
   const pgA = median(reps.map((r) => r.pgbenchP50Us[0]));
   const pgB = median(reps.map((r) => r.pgbenchP50Us[1]));
   const [fast, slow] = pgA <= pgB ? [0, 1] : [1, 0];
-  const rPg = median(reps.map((r) => r.pgbenchP50Us[slow] / r.pgbenchP50Us[fast]));
-  const rCb = median(reps.map((r) => r.chatbenchP50Us[slow] / r.chatbenchP50Us[fast]));
-  const share = rPg > 1 ? (rCb - 1) / (rPg - 1) : Number.NaN;
-  const p = (r: PairRepeat, which: 'pgbenchP50Us' | 'chatbenchP50Us' | 'serverMeanUs') => `${r[which][fast]}/${r[which][slow]}`;
-  return comparison({
-    name,
-    unit: 'x',
-    peer: 'pgbench -M prepared -c 1',
-    peerValue: rPg,
-    chatbenchValue: rCb,
-    ratio: share,
-    target: 0.85,
-    detail: `p50 ratio ${pair[slow].name} / ${pair[fast].name}; ratio column = share of pgbench's difference chatbench keeps. Repeats (p50 µs ${pair[fast].name}/${pair[slow].name}): pgbench ${reps.map((r) => p(r, 'pgbenchP50Us')).join(', ')}; chatbench ${reps.map((r) => p(r, 'chatbenchP50Us')).join(', ')}; server mean exec under chatbench ${reps.map((r) => p(r, 'serverMeanUs')).join(', ')}`,
-  });
+  const ratio = (which: PairFigure) => median(reps.map((r) => r[which][slow] / r[which][fast]));
+  const share = (r: number, of: number) => (of > 1 ? (r - 1) / (of - 1) : Number.NaN);
+  const rPg = ratio('pgbenchP50Us');
+  const rCb = ratio('chatbenchP50Us');
+  const p = (r: PairRepeat, which: PairFigure) => `${r[which][fast]}/${r[which][slow]}`;
+  const each = (which: PairFigure) => reps.map((r) => p(r, which)).join(', ');
+  const designs = `${pair[slow].name} / ${pair[fast].name}`;
+  const out = [
+    comparison({
+      name,
+      unit: 'x',
+      peer: 'pgbench -M prepared -c 1',
+      peerValue: rPg,
+      chatbenchValue: rCb,
+      ratio: share(rCb, rPg),
+      target: 0.85,
+      detail: `p50 ratio ${designs}; ratio column = share of pgbench's difference chatbench keeps. Repeats (p50 µs ${pair[fast].name}/${pair[slow].name}): pgbench ${each('pgbenchP50Us')}; chatbench ${each('chatbenchP50Us')}; server mean exec in pgbench's windows ${each('pgbenchServerMeanUs')}, in chatbench's ${each('serverMeanUs')}`,
+    }),
+  ];
+  const sPg = ratio('pgbenchServerMeanUs');
+  const sCb = ratio('serverMeanUs');
+  if (!Number.isFinite(sPg) || !Number.isFinite(sCb)) return out; // pg_stat_statements unreadable
+  const mPg = ratio('pgbenchMeanUs');
+  const mCb = ratio('chatbenchMeanUs');
+  const keptPg = share(mPg, sPg);
+  const keptCb = share(mCb, sCb);
+  const moved = Math.abs(sCb / sPg - 1);
+  out.push(
+    comparison({
+      name: `${name}, each tool against the server in its own windows`,
+      unit: 'share',
+      peer: 'pgbench against the server',
+      peerValue: keptPg,
+      chatbenchValue: keptCb,
+      ratio: keptCb / keptPg,
+      detail: `mean ratio ${designs}, each tool's against pg_stat_statements' mean execution ratio in the same windows (no target: a diagnostic of the row above); pgbench ${mPg.toFixed(2)}x where the server ran ${sPg.toFixed(2)}x, chatbench ${mCb.toFixed(2)}x where it ran ${sCb.toFixed(2)}x; the server's own ratio ${moved > 0.1 ? `differed by ${Math.round(moved * 100)}% between the tools' windows, so the row above compares two states of the server as much as two clients` : `was within ${Math.round(moved * 100)}% in both tools' windows`}. Repeats (mean µs ${pair[fast].name}/${pair[slow].name}): pgbench ${each('pgbenchMeanUs')}, chatbench ${each('chatbenchMeanUs')}`,
+    }),
+  );
+  return out;
 }
 
 export async function benchFidelity(target: Target, designs: FidelityDesigns, model: Model, o: FidelityOptions, log: (m: string) => void): Promise<{ comparisons: BenchComparison[]; extra: Record<string, unknown> }> {
   const page = historyPageScript(model).script;
   const day = channelDayScript(model);
-  const pageReps = await designPair(target, 'history-page', page, designs.page, 'generic', o, log);
-  const dayReps = await designPair(target, scenarioFile('channel-day'), day, designs.day, 'custom', o, log);
+  // The server's own time under pgbench is read between its runs on this connection (chatbench's runs read their own).
+  const control = await connectClient(target, { applicationName: 'chatbench bench' });
+  const [pageReps, dayReps] = await (async () => {
+    const pgss = (await ensurePgss(control)).available ? control : undefined;
+    const p = await designPair(target, pgss, 'history-page', page, designs.page, 'generic', o, log);
+    return [p, await designPair(target, pgss, scenarioFile('channel-day'), day, designs.day, 'custom', o, log)];
+  })().finally(() => control.end().catch(() => {}));
 
   const seconds = Math.max(1, Math.round(o.durationMs / 1000));
   const base = designs.page[0];
@@ -165,8 +250,8 @@ export async function benchFidelity(target: Target, designs: FidelityDesigns, mo
   const repeats = (f: (x: (typeof open)[number]) => number) => open.map(f).join(', ');
   return {
     comparisons: [
-      kept(`history page (generic plan): difference between ${designs.page[0].name} and ${designs.page[1].name} kept`, pageReps, designs.page),
-      kept(`channel day (custom plans): difference between ${designs.day[0].name} and ${designs.day[1].name} kept`, dayReps, designs.day),
+      ...kept(`history page (generic plan): difference between ${designs.page[0].name} and ${designs.page[1].name} kept`, pageReps, designs.page),
+      ...kept(`channel day (custom plans): difference between ${designs.day[0].name} and ${designs.day[1].name} kept`, dayReps, designs.day),
       comparison({ name: `open loop ${o.ratePerSec}/s, 4 connections: p50 from the scheduled start`, unit: 'µs', peer: 'pgbench -R (log)', peerValue: m((x) => x.pgbench.p50), chatbenchValue: m((x) => x.chatbench.p50), ratio: m((x) => x.pgbench.p50 / x.chatbench.p50), target: 0.8, detail: `ratio = pgbench / chatbench (target: chatbench at most 1.25x); repeats pgbench ${repeats((x) => x.pgbench.p50)}, chatbench ${repeats((x) => x.chatbench.p50)} µs` }),
       comparison({ name: `open loop ${o.ratePerSec}/s, 4 connections: p99 from the scheduled start`, unit: 'µs', peer: 'pgbench -R (log)', peerValue: m((x) => x.pgbench.p99), chatbenchValue: m((x) => x.chatbench.p99), ratio: m((x) => x.pgbench.p99 / x.chatbench.p99), target: 0.5, detail: `ratio = pgbench / chatbench (target: chatbench at most 2x); repeats pgbench ${repeats((x) => x.pgbench.p99)}, chatbench ${repeats((x) => x.chatbench.p99)} µs; chatbench's own start lateness p99 ${repeats((x) => x.chatbench.harnessLagP99)} µs` }),
       comparison({ name: 'open loop 2,000/s: chatbench starts on time (its own start lateness, p99)', unit: 'µs', peer: 'the bound', peerValue: 100, chatbenchValue: fastOp.harnessLagUs?.p99 ?? 0, ratio: 100 / Math.max(1, fastOp.harnessLagUs?.p99 ?? 0), target: 1, detail: `${fastOp.ok} operations, p50 lateness ${fastOp.harnessLagUs?.p50 ?? 0} µs; pgbench -R 2000 -c 4 on the same machine: schedule lag p50 ${pgLag.p50} µs, p99 ${pgLag.p99} µs (its lateness plus waits behind a client's previous transaction); this machine's own floor with no database: a thread sleeping until each due time starts p99 ${floor.sleep.p99} µs late (p50 ${floor.sleep.p50}), one that never sleeps p99 ${floor.spin.p99} µs (p50 ${floor.spin.p50}); GC pauses p99 ${fast.client?.gcPauseUs?.p99 ?? 0} µs (${fast.client?.gcPauseUs?.count ?? 0}); chatbench process CPU ${fast.client?.cpuMs ?? 0} ms over ${Math.round(fast.durationMs)} ms` }),

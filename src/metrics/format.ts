@@ -29,7 +29,7 @@ export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
-/** Operations per second for people: 2930 -> "2,930", 82.5 -> "82.5", 1.5625 -> "1.56". */
+/** Operations per second, or any measured value, for people: 2930 -> "2,930", 82.5 -> "82.5", 1.5625 -> "1.56". */
 export function formatRate(perSec: number): string {
   return perSec >= 100 ? formatCount(perSec) : String(Number(perSec.toPrecision(3)));
 }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatBytes, formatCount, formatMs, formatUs } from '../metrics/format.ts';
+import { formatBytes, formatCount, formatMs, formatRate, formatUs } from '../metrics/format.ts';
 import type { BenchResults, Results, RunEnvironment, ScenarioResults, SeedResults, VariantScenarioResult } from '../results/types.ts';
 import type { ChartSpec } from './charts.ts';
 import { variantColor } from './colors.ts';
@@ -332,7 +332,7 @@ export function benchPage(r: BenchResults, charts: ChartSpec[]): string {
   const body = `${header('bench', `bench: ${r.bench}`, r)}
 <p>Each figure was measured side by side with its peer, in one run, on the same server and data; the ratio is what holds on a shared machine.</p>
 <table id="comparisons"><thead><tr><th class="l">comparison</th><th class="l">peer</th><th>peer</th><th>chatbench</th><th>ratio</th><th>target</th><th class="l">detail</th></tr></thead><tbody>${r.comparisons
-    .map((c) => `<tr><td class="l">${esc(c.name)}</td><td class="l">${esc(c.peer)}</td><td>${esc(formatCount(c.peerValue))} ${esc(c.unit)}</td><td>${esc(formatCount(c.chatbenchValue))} ${esc(c.unit)}</td><td><b>${c.ratio.toFixed(2)}×</b></td><td>${c.target === undefined ? '–' : `≥ ${c.target}× <span class="badge ${c.met ? 'good' : 'bad'}">${c.met ? 'met' : 'not met'}</span>`}</td><td class="l muted">${esc(c.detail ?? '')}</td></tr>`)
+    .map((c) => `<tr><td class="l">${esc(c.name)}</td><td class="l">${esc(c.peer)}</td><td>${esc(formatRate(c.peerValue))} ${esc(c.unit)}</td><td>${esc(formatRate(c.chatbenchValue))} ${esc(c.unit)}</td><td><b>${c.ratio.toFixed(2)}×</b></td><td>${c.target === undefined ? '–' : `≥ ${c.target}× <span class="badge ${c.met ? 'good' : 'bad'}">${c.met ? 'met' : 'not met'}</span>`}</td><td class="l muted">${esc(c.detail ?? '')}</td></tr>`)
     .join('')}</tbody></table>
 <div class="charts">${charts.map(chartBlock).join('')}</div>
 ${r.extra ? `<details><summary>Details</summary><pre>${esc(JSON.stringify(r.extra, null, 2))}</pre></details>` : ''}

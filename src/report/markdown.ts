@@ -1,6 +1,6 @@
 // summary.md: the verdict and the key tables in Markdown, embedding the PNG charts.
 import { seedWallMs } from './html.ts';
-import { formatBytes, formatCount, formatMs, formatUs } from '../metrics/format.ts';
+import { formatBytes, formatCount, formatMs, formatRate, formatUs } from '../metrics/format.ts';
 import type { BenchResults, CapacityResults, GrowthResults, Results, ScenarioResults, SeedResults } from '../results/types.ts';
 import { mdCell } from './escape.ts';
 import { EVENT_HEADER, eventCells, eventRows } from './event.ts';
@@ -66,7 +66,7 @@ Reproduce: \`${mdCell(r.command)}\`
 }
 
 function benchMarkdown(r: BenchResults, pngs: string[]): string {
-  const rows = r.comparisons.map((c) => [mdCell(c.name), mdCell(c.peer), `${formatCount(c.peerValue)} ${mdCell(c.unit)}`, `${formatCount(c.chatbenchValue)} ${mdCell(c.unit)}`, `**${c.ratio.toFixed(2)}×**`, c.target === undefined ? '–' : `≥ ${c.target}× ${c.met ? '(met)' : '(NOT met)'}`]);
+  const rows = r.comparisons.map((c) => [mdCell(c.name), mdCell(c.peer), `${formatRate(c.peerValue)} ${mdCell(c.unit)}`, `${formatRate(c.chatbenchValue)} ${mdCell(c.unit)}`, `**${c.ratio.toFixed(2)}×**`, c.target === undefined ? '–' : `≥ ${c.target}× ${c.met ? '(met)' : '(NOT met)'}`]);
   return `# bench: ${mdCell(r.bench)}
 
 ${mdTable(['comparison', 'peer', 'peer', 'chatbench', 'ratio', 'target'], rows)}

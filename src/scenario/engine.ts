@@ -10,6 +10,7 @@ export { LoadPool } from './load.ts';
 export type { LoadShape } from './executor.ts';
 export { loadScenario, scenarioAuditQueries, scenarioFile, scenarioNames, type AnyScenario } from './registry.ts';
 export { queries } from './api.ts';
+export { ensurePgss } from './evidence.ts';
 
 /** The world of a seeded data set as it stands at `virtualNowMs`, with the clock stopped. */
 export function worldAt(model: Model, virtualNowMs: number): World {

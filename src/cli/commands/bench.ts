@@ -3,7 +3,7 @@ import { BENCH_WHICH, benchConfig } from '../../config/bench.ts';
 import { REPORTS_DIR, SCHEMAS_DIR } from '../../config/paths.ts';
 import { runBench } from '../../bench/run.ts';
 import { recordedCommand } from '../../db/redact.ts';
-import { formatCount } from '../../metrics/format.ts';
+import { formatRate } from '../../metrics/format.ts';
 import { runDir, writeResults } from '../../results/io.ts';
 import { renderRun } from '../../report/render.ts';
 import { table } from '../../report/terminal.ts';
@@ -34,7 +34,7 @@ export const benchCommand: CommandFactory = (ctx) => ({
     const dir = runDir(REPORTS_DIR, results.runId);
     writeResults(dir, results);
     const report = await renderRun(dir, results);
-    const value = (v: number, unit: string) => (unit === 'x' ? `${v.toFixed(2)}x` : `${formatCount(v)} ${unit}`);
+    const value = (v: number, unit: string) => (unit === 'x' ? `${v.toFixed(2)}x` : `${formatRate(v)} ${unit}`);
     const rows = results.comparisons.map((c) => [c.name, c.peer, value(c.peerValue, c.unit), value(c.chatbenchValue, c.unit), `${c.ratio.toFixed(2)}x`, c.target === undefined ? '' : `>= ${c.target}x ${c.met ? 'met' : 'NOT met'}`]);
     ctx.result({ schemaVersion: 1, reportDir: dir, comparisons: results.comparisons }, `${table(['comparison', 'peer', 'peer value', 'chatbench', 'ratio', 'target'], rows, 2)}\nreport: ${report}`);
   },
