@@ -36,10 +36,25 @@ describe('bench fidelity: difference kept', () => {
     expect(rows[1].target).toBeUndefined();
     expect(rows[1].detail).toContain("differed by 50% between the tools' windows");
     const steady = kept('page', [rep([100, 150], [100, 200], [50, 100], [52, 104], same)], pair);
-    expect(steady[1].detail).toContain('was within 0% in both');
+    expect(steady[1].detail).toContain("differed by 0% between the tools' windows.");
+    expect(steady[1].detail).not.toContain('two states');
   });
 
-  it('gives only the first row where pg_stat_statements could not be read', () => {
-    expect(kept('page', [rep([100, 200], [100, 190], [0, 0], [0, 0])], pair)).toHaveLength(1);
+  it('gives only the first row, and says why, where pg_stat_statements could not be read or the server saw no difference', () => {
+    const unread = kept('page', [rep([100, 200], [100, 190], [0, 0], [0, 0])], pair);
+    expect(unread).toHaveLength(1);
+    expect(unread[0].detail).toContain("server mean exec in pgbench's windows unavailable, in chatbench's unavailable");
+    expect(unread[0].detail).toContain("pg_stat_statements' figures are missing");
+    const flat = kept('page', [rep([100, 200], [100, 190], [100, 100], [100, 150])], pair);
+    expect(flat).toHaveLength(1);
+    expect(flat[0].detail).toContain('the server measured no difference');
+  });
+
+  it('writes only finite numbers, which results.json can hold, where pgbench saw no difference', () => {
+    const rows = kept('page', [rep([200, 200], [150, 160], [100, 150], [100, 150])], pair);
+    expect(rows.flatMap((r) => [r.peerValue, r.chatbenchValue, r.ratio]).every(Number.isFinite)).toBe(true);
+    expect(rows[0].ratio).toBe(0);
+    expect(rows[0].met).toBe(false);
+    expect(rows[0].detail).toMatch(/^pgbench measured no difference/);
   });
 });

@@ -67,23 +67,34 @@ export interface PairRepeat {
   pgbenchServerMeanUs: [number, number];
 }
 
-/** pg_stat_statements' calls and execution time per statement of this database (empty where it cannot be read). */
+/**
+ * pg_stat_statements' calls and execution time per statement of this database; empty where there is
+ * no control connection or the read fails (the window then has no server figures).
+ */
 async function statementTotals(client: pg.Client | undefined): Promise<Map<string, { calls: number; ms: number }>> {
   const out = new Map<string, { calls: number; ms: number }>();
   if (!client) return out;
-  const r = await client.query(
-    `SELECT queryid::text AS id, sum(calls)::bigint AS calls, sum(total_exec_time) AS ms FROM pg_stat_statements
-      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) GROUP BY queryid`,
-  );
-  for (const row of r.rows) out.set(row.id, { calls: Number(row.calls), ms: Number(row.ms) });
+  try {
+    // (false): without the query texts, which the view would read from disk on every call.
+    const r = await client.query(
+      `SELECT queryid::text AS id, sum(calls)::bigint AS calls, sum(total_exec_time) AS ms FROM pg_stat_statements(false)
+        WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) GROUP BY queryid`,
+    );
+    for (const row of r.rows) out.set(row.id, { calls: Number(row.calls), ms: Number(row.ms) });
+  } catch {
+    out.clear();
+  }
   return out;
 }
 
 /**
  * The server's own time for what a pgbench run executed: pg_stat_statements read before and after,
- * and the statement with the most calls between the two reads (pgbench's one statement: nothing
- * else runs on the bench's server meanwhile). pgbench numbers a repeated variable's every use as a
- * parameter of its own, so its statement's id is not chatbench's and cannot be asked for by text.
+ * and the statement with the most calls between the two reads, taken as pgbench's one statement
+ * (the bench's own reads make one call each; a window whose busiest statement made no more, after
+ * a reset say, gives no figures). On a server shared with other clients their statements could be
+ * taken instead: the bench assumes it has the database to itself, as it does on the embedded
+ * server. pgbench numbers a repeated variable's every use as a parameter of its own, so its
+ * statement's id is not chatbench's and cannot be asked for by text.
  */
 async function serverTimeOf<T>(control: pg.Client | undefined, run: () => Promise<T>): Promise<{ result: T; calls: number; ms: number }> {
   const before = await statementTotals(control);
@@ -94,7 +105,7 @@ async function serverTimeOf<T>(control: pg.Client | undefined, run: () => Promis
     const b = before.get(id) ?? { calls: 0, ms: 0 };
     if (a.calls - b.calls > best.calls) best = { calls: a.calls - b.calls, ms: a.ms - b.ms };
   }
-  return { result, ...best };
+  return { result, ...(best.calls > 1 ? best : { calls: 0, ms: 0 }) };
 }
 
 /**
@@ -109,7 +120,8 @@ async function serverTimeOf<T>(control: pg.Client | undefined, run: () => Promis
  * windows of the same moment. With 5-second blocks, design A then design B, the server's own
  * mean-execution ratio between the designs went 1.84, 1.59, 1.48 over chatbench's three repeats of
  * one run while pgbench's p50 ratio stayed near 2.0, and at p50s of 250 and 500 µs such a drift
- * moves the kept share by 0.2.
+ * moves the kept share by 0.2. The server's own time is read in both tools' windows: chatbench's
+ * runs report it, and pg_stat_statements is read on `control` around each of pgbench's runs.
  */
 async function designPair(target: Target, control: pg.Client | undefined, scenario: string, script: string, pair: [Variant, Variant], planCache: 'custom' | 'generic', o: FidelityOptions, log: (m: string) => void): Promise<PairRepeat[]> {
   const seconds = Math.max(1, Math.round(o.durationMs / 1000));
@@ -160,9 +172,10 @@ type PairFigure = keyof PairRepeat;
  * slower over faster, p50s; then, as a second row with no target, how much of the server's own
  * difference each tool keeps in its own windows (means against pg_stat_statements' mean execution
  * time, the one statistic both sides have). The first compares two moments of the server, the
- * second does not: in one run (docs/PERFORMANCE.md, run 17) the server's mean time for the same
- * statement was 1.1-1.5x higher in pgbench's windows than in chatbench's, in every repeat of both
- * comparisons, whichever tool ran first.
+ * second does not: in runs 17-19 (docs/PERFORMANCE.md) the server's mean time for the same
+ * statement was higher in pgbench's windows than in chatbench's in every repeat of both comparisons,
+ * whichever tool ran first, up to 2x. A ratio that cannot be taken (no difference under pgbench, or
+ * none in the server's figures) is written as 0 and said in the detail: results hold numbers only.
  */
 export function kept(name: string, reps: PairRepeat[], pair: [Pick<Variant, 'name'>, Pick<Variant, 'name'>]): BenchComparison[] {
   // Orient by pgbench: the faster design under pgbench is the reference.
@@ -170,44 +183,47 @@ export function kept(name: string, reps: PairRepeat[], pair: [Pick<Variant, 'nam
   const pgB = median(reps.map((r) => r.pgbenchP50Us[1]));
   const [fast, slow] = pgA <= pgB ? [0, 1] : [1, 0];
   const ratio = (which: PairFigure) => median(reps.map((r) => r[which][slow] / r[which][fast]));
-  const share = (r: number, of: number) => (of > 1 ? (r - 1) / (of - 1) : Number.NaN);
+  const share = (r: number, of: number) => (of > 1 && Number.isFinite(r) ? (r - 1) / (of - 1) : Number.NaN);
+  const finite = (x: number) => (Number.isFinite(x) ? x : 0);
   const rPg = ratio('pgbenchP50Us');
   const rCb = ratio('chatbenchP50Us');
   const p = (r: PairRepeat, which: PairFigure) => `${r[which][fast]}/${r[which][slow]}`;
-  const each = (which: PairFigure) => reps.map((r) => p(r, which)).join(', ');
+  const each = (which: PairFigure) => (reps.every((r) => r[which][0] === 0 && r[which][1] === 0) ? 'unavailable' : reps.map((r) => p(r, which)).join(', '));
   const designs = `${pair[slow].name} / ${pair[fast].name}`;
-  const out = [
-    comparison({
-      name,
-      unit: 'x',
-      peer: 'pgbench -M prepared -c 1',
-      peerValue: rPg,
-      chatbenchValue: rCb,
-      ratio: share(rCb, rPg),
-      target: 0.85,
-      detail: `p50 ratio ${designs}; ratio column = share of pgbench's difference chatbench keeps. Repeats (p50 µs ${pair[fast].name}/${pair[slow].name}): pgbench ${each('pgbenchP50Us')}; chatbench ${each('chatbenchP50Us')}; server mean exec in pgbench's windows ${each('pgbenchServerMeanUs')}, in chatbench's ${each('serverMeanUs')}`,
-    }),
-  ];
+  const first = {
+    name,
+    unit: 'x',
+    peer: 'pgbench -M prepared -c 1',
+    peerValue: finite(rPg),
+    chatbenchValue: finite(rCb),
+    ratio: finite(share(rCb, rPg)),
+    target: 0.85,
+    detail: `${rPg > 1 ? '' : 'pgbench measured no difference between the designs, so there is none to keep (ratio written as 0). '}p50 ratio ${designs}; ratio column = share of pgbench's difference chatbench keeps. Repeats (p50 µs ${pair[fast].name}/${pair[slow].name}): pgbench ${each('pgbenchP50Us')}; chatbench ${each('chatbenchP50Us')}; server mean exec in pgbench's windows ${each('pgbenchServerMeanUs')}, in chatbench's ${each('serverMeanUs')}`,
+  };
   const sPg = ratio('pgbenchServerMeanUs');
   const sCb = ratio('serverMeanUs');
-  if (!Number.isFinite(sPg) || !Number.isFinite(sCb)) return out; // pg_stat_statements unreadable
   const mPg = ratio('pgbenchMeanUs');
   const mCb = ratio('chatbenchMeanUs');
   const keptPg = share(mPg, sPg);
   const keptCb = share(mCb, sCb);
-  const moved = Math.abs(sCb / sPg - 1);
-  out.push(
+  const against = keptCb / keptPg;
+  if (!(sPg > 1 && sCb > 1 && keptPg > 0 && Number.isFinite(against))) {
+    const why = !(Number.isFinite(sPg) && Number.isFinite(sCb)) ? "pg_stat_statements' figures are missing in one tool's windows" : !(sPg > 1 && sCb > 1) ? 'the server measured no difference between the designs in one tool\'s windows' : "pgbench's means kept none of the server's difference";
+    return [comparison({ ...first, detail: `${first.detail}; no comparison against the server: ${why}` })];
+  }
+  const moved = Math.max(sPg, sCb) / Math.min(sPg, sCb) - 1;
+  return [
+    comparison(first),
     comparison({
       name: `${name}, each tool against the server in its own windows`,
       unit: 'share',
       peer: 'pgbench against the server',
       peerValue: keptPg,
       chatbenchValue: keptCb,
-      ratio: keptCb / keptPg,
-      detail: `mean ratio ${designs}, each tool's against pg_stat_statements' mean execution ratio in the same windows (no target: a diagnostic of the row above); pgbench ${mPg.toFixed(2)}x where the server ran ${sPg.toFixed(2)}x, chatbench ${mCb.toFixed(2)}x where it ran ${sCb.toFixed(2)}x; the server's own ratio ${moved > 0.1 ? `differed by ${Math.round(moved * 100)}% between the tools' windows, so the row above compares two states of the server as much as two clients` : `was within ${Math.round(moved * 100)}% in both tools' windows`}. Repeats (mean µs ${pair[fast].name}/${pair[slow].name}): pgbench ${each('pgbenchMeanUs')}, chatbench ${each('chatbenchMeanUs')}`,
+      ratio: against,
+      detail: `mean ratio ${designs}, each tool's against pg_stat_statements' mean execution ratio in the same windows (no target: a diagnostic of the row above); pgbench ${mPg.toFixed(2)}x where the server ran ${sPg.toFixed(2)}x, chatbench ${mCb.toFixed(2)}x where it ran ${sCb.toFixed(2)}x; the server's own ratio differed by ${Math.round(moved * 100)}% between the tools' windows${moved > 0.1 ? ', so the row above compares two states of the server as much as two clients' : ''}. Repeats (mean µs ${pair[fast].name}/${pair[slow].name}): pgbench ${each('pgbenchMeanUs')}, chatbench ${each('chatbenchMeanUs')}`,
     }),
-  );
-  return out;
+  ];
 }
 
 export async function benchFidelity(target: Target, designs: FidelityDesigns, model: Model, o: FidelityOptions, log: (m: string) => void): Promise<{ comparisons: BenchComparison[]; extra: Record<string, unknown> }> {
@@ -216,7 +232,10 @@ export async function benchFidelity(target: Target, designs: FidelityDesigns, mo
   // The server's own time under pgbench is read between its runs on this connection (chatbench's runs read their own).
   const control = await connectClient(target, { applicationName: 'chatbench bench' });
   const [pageReps, dayReps] = await (async () => {
-    const pgss = (await ensurePgss(control)).available ? control : undefined;
+    const found = await ensurePgss(control);
+    if (found.created) log(`fidelity: created the pg_stat_statements extension in ${target.display} for the server's own figures`);
+    if (!found.available) log(`fidelity: no server figures in pgbench's windows: ${found.why}`);
+    const pgss = found.available ? control : undefined;
     const p = await designPair(target, pgss, 'history-page', page, designs.page, 'generic', o, log);
     return [p, await designPair(target, pgss, scenarioFile('channel-day'), day, designs.day, 'custom', o, log)];
   })().finally(() => control.end().catch(() => {}));

@@ -31,7 +31,7 @@ export function formatCount(n: number): string {
 
 /** Operations per second, or any measured value, for people: 2930 -> "2,930", 82.5 -> "82.5", 1.5625 -> "1.56". */
 export function formatRate(perSec: number): string {
-  return perSec >= 100 ? formatCount(perSec) : String(Number(perSec.toPrecision(3)));
+  return Math.abs(perSec) >= 100 ? formatCount(perSec) : String(Number(perSec.toPrecision(3)));
 }
 
 /** 12_500_000 -> "12.5M" */

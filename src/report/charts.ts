@@ -326,7 +326,7 @@ export function benchCharts(r: BenchResults): ChartSpec[] {
         data: {
           labels: r.comparisons.map((c) => c.name),
           datasets: [
-            { label: 'ratio (chatbench / peer, higher is better)', data: r.comparisons.map((c) => c.ratio), backgroundColor: r.comparisons.map((c) => (c.met === false ? '#e15759' : '#59a14f')) },
+            { label: 'ratio (chatbench / peer, higher is better; grey: a diagnostic with no target)', data: r.comparisons.map((c) => c.ratio), backgroundColor: r.comparisons.map((c) => (c.met === false ? '#e15759' : c.met === undefined ? '#bab0ac' : '#59a14f')) },
             { label: 'target', data: r.comparisons.map((c) => c.target ?? null), backgroundColor: '#bab0ac' },
           ],
         },

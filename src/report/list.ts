@@ -31,7 +31,7 @@ function headline(r: Results): string {
   if (r.kind === 'capacity') return capacityVerdict(r).headline;
   if (r.kind === 'growth') return growthHeadline(r);
   if (r.kind === 'seed') return r.variants.map((v) => `${v.variant} ${formatCount(v.rows.messages ?? 0)} msgs${v.facts.loadRowsPerSec ? ` at ${formatCount(v.facts.loadRowsPerSec)} rows/s` : ''}`).join('; ');
-  return r.comparisons.map((c) => `${c.name} ${c.ratio.toFixed(2)}×`).join('; ');
+  return r.comparisons.filter((c) => c.target !== undefined).map((c) => `${c.name} ${c.ratio.toFixed(2)}×`).join('; ');
 }
 
 export function listRuns(reportsDir: string): { runs: RunSummary[]; unreadable: string[] } {
