@@ -96,9 +96,15 @@ async function statementTotals(client: pg.Client | undefined): Promise<Map<strin
  * server. pgbench numbers a repeated variable's every use as a parameter of its own, so its
  * statement's id is not chatbench's and cannot be asked for by text.
  */
-async function serverTimeOf<T>(control: pg.Client | undefined, run: () => Promise<T>): Promise<{ result: T; calls: number; ms: number }> {
-  const before = await statementTotals(control);
-  const result = await run();
+async function serverTimeOf<T>(control: pg.Client | undefined, run: () => Promise<T>, skipMs: number): Promise<{ result: T; calls: number; ms: number }> {
+  // With skipMs, the first read waits that long into the run: the server's figures then cover what
+  // pgbench measures after its warm-up (to within a process start, a few ms).
+  const atStart = skipMs > 0 ? undefined : await statementTotals(control);
+  const running = run();
+  running.catch(() => {}); // awaited below; not an unhandled rejection while the first read waits
+  if (skipMs > 0) await new Promise((resolve) => setTimeout(resolve, skipMs));
+  const before = atStart ?? (await statementTotals(control));
+  const result = await running;
   const after = await statementTotals(control);
   let best = { calls: 0, ms: 0 };
   for (const [id, a] of after) {
@@ -122,6 +128,11 @@ async function serverTimeOf<T>(control: pg.Client | undefined, run: () => Promis
  * one run while pgbench's p50 ratio stayed near 2.0, and at p50s of 250 and 500 µs such a drift
  * moves the kept share by 0.2. The server's own time is read in both tools' windows: chatbench's
  * runs report it, and pg_stat_statements is read on `control` around each of pgbench's runs.
+ *
+ * Each tool warms its connection before it measures: chatbench's rounds open theirs and warm up
+ * (a second, then half a second each), and each of pgbench's one-second runs is a two-second run
+ * whose first second is left out. Without that, pgbench measured new connections only, on which
+ * the server ran the history page up to 2x slower than in chatbench's windows (runs 17-19).
  */
 async function designPair(target: Target, control: pg.Client | undefined, scenario: string, script: string, pair: [Variant, Variant], planCache: 'custom' | 'generic', o: FidelityOptions, log: (m: string) => void): Promise<PairRepeat[]> {
   const seconds = Math.max(1, Math.round(o.durationMs / 1000));
@@ -140,7 +151,7 @@ async function designPair(target: Target, control: pg.Client | undefined, scenar
       const server = [{ calls: 0, ms: 0 }, { calls: 0, ms: 0 }];
       for (let r = 0; r < seconds && !o.signal.aborted; r++) {
         for (const i of r % 2 === 0 ? [0, 1] : [1, 0]) {
-          const { result, calls, ms } = await serverTimeOf(control, () => pgbench(target, pair[i].schema, script, { clients: 1, seconds: 1, planCache }));
+          const { result, calls, ms } = await serverTimeOf(control, () => pgbench(target, pair[i].schema, script, { clients: 1, seconds: 1, warmupSeconds: 1, planCache }), 1000);
           runs[i].push(result.latency);
           server[i].calls += calls;
           server[i].ms += ms;
