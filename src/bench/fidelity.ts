@@ -88,22 +88,21 @@ async function statementTotals(client: pg.Client | undefined): Promise<Map<strin
 }
 
 /**
- * The server's own time for what a pgbench run executed: pg_stat_statements read before and after,
- * and the statement with the most calls between the two reads, taken as pgbench's one statement
- * (the bench's own reads make one call each; a window whose busiest statement made no more, after
- * a reset say, gives no figures). On a server shared with other clients their statements could be
- * taken instead: the bench assumes it has the database to itself, as it does on the embedded
- * server. pgbench numbers a repeated variable's every use as a parameter of its own, so its
- * statement's id is not chatbench's and cannot be asked for by text.
+ * The server's own time for what a pgbench run executed after `skipMs`: pg_stat_statements read
+ * then and after, and the statement with the most calls between the two reads, taken as pgbench's
+ * one statement (the bench's own reads make one call each; a window whose busiest statement made
+ * no more, after a reset say, gives no figures). On a server shared with other clients their
+ * statements could be taken instead: the bench assumes it has the database to itself, as it does
+ * on the embedded server. pgbench numbers a repeated variable's every use as a parameter of its
+ * own, so its statement's id is not chatbench's and cannot be asked for by text.
  */
 async function serverTimeOf<T>(control: pg.Client | undefined, run: () => Promise<T>, skipMs: number): Promise<{ result: T; calls: number; ms: number }> {
-  // With skipMs, the first read waits that long into the run: the server's figures then cover what
-  // pgbench measures after its warm-up (to within a process start, a few ms).
-  const atStart = skipMs > 0 ? undefined : await statementTotals(control);
+  // The first read waits skipMs into the run: the server's figures then cover what pgbench measures
+  // after its warm-up (to within a process start, a few ms).
   const running = run();
   running.catch(() => {}); // awaited below; not an unhandled rejection while the first read waits
-  if (skipMs > 0) await new Promise((resolve) => setTimeout(resolve, skipMs));
-  const before = atStart ?? (await statementTotals(control));
+  await new Promise((resolve) => setTimeout(resolve, skipMs));
+  const before = await statementTotals(control);
   const result = await running;
   const after = await statementTotals(control);
   let best = { calls: 0, ms: 0 };
@@ -183,10 +182,11 @@ type PairFigure = keyof PairRepeat;
  * slower over faster, p50s; then, as a second row with no target, how much of the server's own
  * difference each tool keeps in its own windows (means against pg_stat_statements' mean execution
  * time, the one statistic both sides have). The first compares two moments of the server, the
- * second does not: in runs 17-19 (docs/PERFORMANCE.md) the server's mean time for the same
- * statement was higher in pgbench's windows than in chatbench's in every repeat of both comparisons,
- * whichever tool ran first, up to 2x. A ratio that cannot be taken (no difference under pgbench, or
- * none in the server's figures) is written as 0 and said in the detail: results hold numbers only.
+ * second does not: in runs 17-19 (docs/PERFORMANCE.md), before pgbench warmed its connections, the
+ * server's mean time for the same statement was higher in pgbench's windows than in chatbench's in
+ * every repeat, up to 2x, and this row is how that was seen. A ratio that cannot be taken (no
+ * difference under pgbench, or none in the server's figures) is written as 0 and said in the
+ * detail: results hold numbers only.
  */
 export function kept(name: string, reps: PairRepeat[], pair: [Pick<Variant, 'name'>, Pick<Variant, 'name'>]): BenchComparison[] {
   // Orient by pgbench: the faster design under pgbench is the reference.
@@ -240,16 +240,20 @@ export function kept(name: string, reps: PairRepeat[], pair: [Pick<Variant, 'nam
 export async function benchFidelity(target: Target, designs: FidelityDesigns, model: Model, o: FidelityOptions, log: (m: string) => void): Promise<{ comparisons: BenchComparison[]; extra: Record<string, unknown> }> {
   const page = historyPageScript(model).script;
   const day = channelDayScript(model);
-  // The server's own time under pgbench is read between its runs on this connection (chatbench's runs read their own).
+  // The server's own time under pgbench is read around its runs on this connection (chatbench's runs read their own).
   const control = await connectClient(target, { applicationName: 'chatbench bench' });
-  const [pageReps, dayReps] = await (async () => {
+  let pageReps: PairRepeat[];
+  let dayReps: PairRepeat[];
+  try {
     const found = await ensurePgss(control);
     if (found.created) log(`fidelity: created the pg_stat_statements extension in ${target.display} for the server's own figures`);
     if (!found.available) log(`fidelity: no server figures in pgbench's windows: ${found.why}`);
     const pgss = found.available ? control : undefined;
-    const p = await designPair(target, pgss, 'history-page', page, designs.page, 'generic', o, log);
-    return [p, await designPair(target, pgss, scenarioFile('channel-day'), day, designs.day, 'custom', o, log)];
-  })().finally(() => control.end().catch(() => {}));
+    pageReps = await designPair(target, pgss, 'history-page', page, designs.page, 'generic', o, log);
+    dayReps = await designPair(target, pgss, scenarioFile('channel-day'), day, designs.day, 'custom', o, log);
+  } finally {
+    await control.end().catch(() => {});
+  }
 
   const seconds = Math.max(1, Math.round(o.durationMs / 1000));
   const base = designs.page[0];
