@@ -196,10 +196,10 @@ describe('seed', () => {
   }, 120_000);
 
   it('resumes after SIGKILL mid-load, and again during the parallel post-load steps, to the rows and checksums of an uninterrupted run', async () => {
-    const args = ['seed', '--db', url, '--messages', '200K', '--variants', 'btree-monthly', '--jobs', '2', '--verify', 'full', '--quiet'];
-    const killWhen = async (ready: () => Promise<boolean>, everyMs = 50) => {
+    const args = (jobs: number) => ['seed', '--db', url, '--messages', '200K', '--variants', 'btree-monthly', '--jobs', String(jobs), '--verify', 'full', '--quiet'];
+    const killWhen = async (argv: string[], ready: () => Promise<boolean>, everyMs = 50) => {
       let pid = 0;
-      const run = runCli(args, { onSpawn: (p) => (pid = p) });
+      const run = runCli(argv, { onSpawn: (p) => (pid = p) });
       for (let i = 0; i < 60_000 / everyMs && !(await ready()); i++) await new Promise((r) => setTimeout(r, everyMs));
       process.kill(pid, 'SIGKILL');
       expect((await run).signal).toBe('SIGKILL');
@@ -211,18 +211,19 @@ describe('seed', () => {
         for (let i = 0; i < 600 && (await seedBackends()) > 0; i++) await new Promise((r) => setTimeout(r, 50));
       });
     };
-    // 1. in the middle of the load, once a month of messages is committed. The three months (90 days
-    // from January) load side by side and end within about a second of each other and of the small
-    // tables (timelines of this seed, quiet), so a poll delayed on a busy machine can see the whole
-    // load done: one run beside the other test files killed the seed after it, and nothing was
-    // resumed mid-load. Such a kill is not the case under test: start again from nothing, up to 4 times.
+    // 1. in the middle of the load, once a month of messages is committed. With --jobs 2 the three
+    // months (90 days from January) load side by side, four passes at once, and end together: a fresh
+    // clone's run killed the seed after all three in four attempts out of four (2026-12-02, a fast
+    // day). With --jobs 1 (two passes) the third month waits for a pass to free, so a month's load
+    // separates the first month's commit from the last; the resumes below run with --jobs 2.
+    // A kill after the whole load is not the case under test: start again from nothing, up to 4 times.
     // Polled every 10 ms on one open connection: a connection opened per poll, every 50 ms, took long
     // enough on a busy machine to miss the first month by the second of it all (two suites side by side).
     await withClient(url, async (c) => {
       const months = messageMonths(c);
       let atKill = 0;
       for (let attempt = 1; ; attempt++) {
-        await killWhen(async () => (await months()) >= 1, 10);
+        await killWhen(args(1), async () => (await months()) >= 1, 10);
         atKill = await months();
         if (atKill < 3 || attempt === 4) break;
         await c.query(`DROP SCHEMA IF EXISTS chatbench_btree_monthly CASCADE; DELETE FROM chatbench.variants WHERE variant = 'btree-monthly'`);
@@ -232,12 +233,12 @@ describe('seed', () => {
     });
     const loadedAtKill = await loadedRelations();
     // 2. the same command again; killed once index builds are committed and before the foreign keys
-    await killWhen(async () => (await postLoadMarks()).indexes >= 4);
+    await killWhen(args(2), async () => (await postLoadMarks()).indexes >= 4);
     const marks = await postLoadMarks();
     expect(marks.indexes).toBeGreaterThanOrEqual(4);
     expect(marks.keys).toBe(0);
     // 3. and again: it continues at the steps not done
-    const resumed = await runCli([...args, '--json']);
+    const resumed = await runCli([...args(2), '--json']);
     expect(resumed.code, resumed.stderr).toBe(0);
     const r = JSON.parse(resumed.stdout) as SeedJson;
     expect(r.variants[0].rows.messages).toBe(200_000);
