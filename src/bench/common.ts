@@ -143,8 +143,8 @@ export async function pgbench(target: Target, schema: string, script: string, o:
     const url = new URL(target.libpqUrl({ schema }));
     if (o.planCache && o.planCache !== 'auto') url.searchParams.set('options', `${url.searchParams.get('options') ?? ''} -cplan_cache_mode=force_${o.planCache}_plan`.trim());
     const env = target.params.password && target.kind === 'url' ? { PGPASSWORD: target.params.password } : {};
-    const warmupUs = (o.warmupSeconds ?? 0) * 1e6;
-    const args = ['-n', '-M', 'prepared', '-c', String(o.clients), '-j', String(Math.min(o.clients, os.availableParallelism())), '-T', String(o.seconds + (o.warmupSeconds ?? 0)), '-l', '--log-prefix', path.join(tmp, 'log')];
+    const warmupSeconds = o.warmupSeconds ?? 0;
+    const args = ['-n', '-M', 'prepared', '-c', String(o.clients), '-j', String(Math.min(o.clients, os.availableParallelism())), '-T', String(o.seconds + warmupSeconds), '-l', '--log-prefix', path.join(tmp, 'log')];
     if (o.ratePerSec) args.push('-R', String(o.ratePerSec));
     const r = await runPeer('pgbench', [...args, '-f', file, url.toString().replaceAll('+', '%20')], env);
     const latency = newHistogram();
@@ -158,7 +158,7 @@ export async function pgbench(target: Target, schema: string, script: string, o:
       .filter((cols) => cols.length >= 6 && /^\d+$/.test(cols[2]))
       .map((cols) => ({ us: Number(cols[2]), endUs: Number(cols[4]) * 1e6 + Number(cols[5]), lagUs: cols.length >= 7 && /^\d+$/.test(cols[6]) ? Number(cols[6]) : undefined }));
     // The run's start: the earliest transaction's start (its end less its latency).
-    const measuredFromUs = rows.reduce((a, r) => Math.min(a, r.endUs - r.us), Infinity) + warmupUs;
+    const measuredFromUs = rows.reduce((a, r) => Math.min(a, r.endUs - r.us), Infinity) + warmupSeconds * 1e6;
     for (const r of rows) {
       if (r.endUs < measuredFromUs) continue;
       record(latency, r.us);
