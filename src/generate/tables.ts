@@ -536,8 +536,18 @@ function writeContent(m: Model, w: RowWriter, rng: RowRng, mentions: number[], e
   w.endText();
 }
 
-/** Messages [from, to) and their edits, reactions and attachments, into the four writers. */
-export function writeMessageFamily(m: Model, ws: MessageWriters, from: number, to: number): FamilyRows {
+/**
+ * What the channel counters need of each message written, by its row in the batch (message
+ * `from + row`): its channel (0-based), or -1 when it is deleted (the counters leave those out),
+ * and its id. Arrays at least as long as the batch.
+ */
+export interface MessageFacts {
+  channel: Int32Array;
+  id: Float64Array;
+}
+
+/** Messages [from, to) and their edits, reactions and attachments, into the four writers (and their facts into `facts`). */
+export function writeMessageFamily(m: Model, ws: MessageWriters, from: number, to: number, facts?: MessageFacts): FamilyRows {
   const D = DISTRIBUTION;
   const rows: FamilyRows = { messages: 0, message_edits: 0, reactions: 0, attachments: 0 };
   const rng = new RowRng();
@@ -605,6 +615,10 @@ export function writeMessageFamily(m: Model, ws: MessageWriters, from: number, t
     if (deleted) w.timestamptz(created + Math.floor(rng.logNormal(600_000, 1.5)));
     else w.null();
     w.endRow();
+    if (facts) {
+      facts.channel[i - from] = deleted ? -1 : c;
+      facts.id[i - from] = id;
+    }
     rows.messages++;
 
     for (let r = 1; r <= edits; r++) {

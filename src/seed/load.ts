@@ -19,9 +19,10 @@ import { connectClient, SEED_CONNECT_TIMEOUT_MS, type Target } from '../db/targe
 import { toDatabaseError } from '../db/sqlstate.ts';
 import { InterruptedError, RuntimeError } from '../errors.ts';
 import { messageTimeMs, SNOWFLAKE_EPOCH_MS, SNOWFLAKE_SEQ_BITS, type Model } from '../generate/model.ts';
-import { LOAD_ORDER, MESSAGE_FAMILY, TABLES, writeMessageFamily, writeTableRows, type TableName } from '../generate/tables.ts';
+import { LOAD_ORDER, MESSAGE_FAMILY, TABLES, writeMessageFamily, writeTableRows, type MessageFacts, type TableName } from '../generate/tables.ts';
 import { buildPlan } from '../generate/plan.ts';
 import { markLoaded } from '../schema/bookkeeping.ts';
+import type { ChannelCounts } from './channel-counts.ts';
 import { routeHash, routeKey, type TableLayout } from './layout.ts';
 import { RangeCounts, rangeSpec, type RangeSpec } from './ranges.ts';
 
@@ -228,12 +229,12 @@ function chunkWriters(key: TableName, format: CopyFormat): ChunkWriters {
  * Generates one chunk: the rows of each table of its key (four for the message family). With
  * `writers`, the parts are views of their buffers, valid until those writers are used again.
  */
-function generateParts(model: Model, chunk: Chunk, format: CopyFormat, only?: readonly TableName[], writers?: ChunkWriters): Part[] {
+function generateParts(model: Model, chunk: Chunk, format: CopyFormat, only?: readonly TableName[], writers?: ChunkWriters, facts?: MessageFacts): Part[] {
   const ws = writers ?? chunkWriters(chunk.key, format);
   const out = (w: RowWriter) => (writers ? w.view() : w.take());
   const parts: Array<{ table: TableName; w: RowWriter }> = [];
   if (chunk.key === familyKey) {
-    writeMessageFamily(model, ws as Record<'messages' | 'message_edits' | 'reactions' | 'attachments', RowWriter>, chunk.from, chunk.to);
+    writeMessageFamily(model, ws as Record<'messages' | 'message_edits' | 'reactions' | 'attachments', RowWriter>, chunk.from, chunk.to, facts);
     for (const t of MESSAGE_FAMILY) if (!only || only.includes(t)) parts.push({ table: t, w: ws[t]! });
     // Tables not asked for were written too: drop their bytes.
     for (const t of MESSAGE_FAMILY) if (only && !only.includes(t)) out(ws[t]!);
@@ -379,6 +380,11 @@ export interface LoadOptions {
   onEvent: (e: LoadEvent) => void;
   /** Record progress marks and counts (false for benchmarks in scratch schemas). */
   marks?: boolean;
+  /**
+   * Counts the channels' messages as they are routed to this design's leaves (every row once):
+   * complete when the load ends without failure and the design had no messages leaf loaded before.
+   */
+  channelCounts?: { design: number; counts: ChannelCounts };
 }
 
 /** Runs the passes on `slots` slots, largest first. Stops at the first failure or on abort; loaded relations stay loaded. */
@@ -440,6 +446,9 @@ async function runPass(opts: LoadOptions, pass: Pass, slot: number, pool: Connec
   let pending: Promise<unknown> = Promise.resolve();
   let sentBefore: Promise<unknown> = Promise.resolve();
   const writerSets = [chunkWriters(pass.key, format), chunkWriters(pass.key, format)];
+  const tally = pass.key === familyKey ? opts.channelCounts : undefined;
+  // Filled by each batch's generation and read while routing it (a batch is at most a chunk).
+  const facts: MessageFacts | undefined = tally && { channel: new Int32Array(TABLES[familyKey].unitsPerChunk), id: new Float64Array(TABLES[familyKey].unitsPerChunk) };
   let batch = 0;
   let batchUnits = Math.min(TABLES[pass.key].unitsPerChunk, 2048);
   try {
@@ -463,7 +472,7 @@ async function runPass(opts: LoadOptions, pass: Pass, slot: number, pool: Connec
         const to = Math.min(chunk.to, from + batchUnits);
         // Writer set batch % 2 last held batch - 2: its bytes must have left every socket first.
         await sentBefore;
-        const parts = generateParts(model, { ...chunk, from, to }, format, tables, writerSets[batch % 2]);
+        const parts = generateParts(model, { ...chunk, from, to }, format, tables, writerSets[batch % 2], facts);
         const generated = parts.reduce((a, p) => a + p.body.length, 0);
         batchUnits = Math.max(256, Math.min(TABLES[pass.key].unitsPerChunk, Math.round((BATCH_BYTES * (to - from)) / Math.max(1, generated))));
         from = to;
@@ -499,6 +508,7 @@ async function runPass(opts: LoadOptions, pass: Pass, slot: number, pool: Connec
               }
               sink.rows += count;
               for (const [r0, r1] of runs) sink.counts.add(verifyKeys, r0, r1);
+              if (facts && part.table === 'messages' && d === tally!.design) for (const [r0, r1] of runs) tally!.counts.add(facts, r0, r1);
               const slices = runs.map(([r0, r1]) => part.body.subarray(part.starts[r0], part.starts[r1]));
               const slice = slices.length === 1 ? slices[0] : Buffer.concat(slices);
               rows += count;

@@ -7,6 +7,7 @@ import { RuntimeError } from '../errors.ts';
 import type { Model } from '../generate/model.ts';
 import type { TableName } from '../generate/tables.ts';
 import type { TableLayout } from './layout.ts';
+import { applyChannelCounts, type ChannelCounts } from './channel-counts.ts';
 import { buildKind } from './index-kind.ts';
 import type { IndexBuild, PostLoadPlan } from './post-load-plan.ts';
 import { relativeBuildCost } from './seed-time.ts';
@@ -26,6 +27,8 @@ export interface PostLoadInput {
   pages: Map<string, number>;
   /** Server facts that change what can be done. */
   server: { versionNum: number; maxParallelMaintenanceWorkers: number };
+  /** The channels' counters counted while loading (absent after a resumed load: then read from the rows). */
+  channelCounts?: ChannelCounts;
 }
 
 /** A build's weight per page of its relation: the time model's cost of its kind (seed-time.ts). */
@@ -59,6 +62,7 @@ export function postLoadTasks(input: PostLoadInput): Task[] {
       // With --verify full a unique index waits for the verification, which names a chunk loaded twice.
       after: b.unique && input.verify === 'full' ? ['ddl', 'verify-check'] : ['ddl'],
       shared: [b.relation],
+      reads: b.relation,
       weight: pagesOf(b.relation) * buildCost(b),
       run: async ({ client, tail }) => {
         // Parallel workers only help when a core would otherwise be idle (the last builds).
@@ -127,6 +131,7 @@ export function postLoadTasks(input: PostLoadInput): Task[] {
         step: 'foreign-keys',
         after: ['fk-add'],
         exclusive: [`maint:${leaf}`],
+        reads: leaf,
         weight: pagesOf(leaf) * (f.referencesKind === 'p' ? 2 : 1),
         run: async ({ client }) => {
           const plan = strategy === 'probes' ? 'SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; ' : strategy === 'merge' ? 'SET LOCAL enable_hashjoin = off; SET LOCAL enable_nestloop = off; ' : '';
@@ -140,16 +145,19 @@ export function postLoadTasks(input: PostLoadInput): Task[] {
     }
   }
 
+  const counted = input.channelCounts;
   tasks.push({
     ...base,
     key: 'reconcile',
     step: 'reconcile',
     after: ['fk-add'],
-    weight: pagesOf('messages') + (layouts.get('messages')?.leaves.reduce((a, l) => a + pagesOf(l.relation), 0) ?? 0),
+    weight: counted ? pagesOf('channels') : pagesOf('messages') + (layouts.get('messages')?.leaves.reduce((a, l) => a + pagesOf(l.relation), 0) ?? 0),
     run: async ({ client }) => {
+      // The function says the variant keeps the counters; the counts, when there, spare its scan of messages.
       const has = await client.query(`SELECT to_regprocedure('reconcile_channel_counters()') IS NOT NULL AS ok`);
       if (!has.rows[0].ok) return 'no reconcile_channel_counters() in this variant';
-      return `${(await client.query('SELECT reconcile_channel_counters() AS n')).rows[0].n} channels updated`;
+      if (counted) return `${await applyChannelCounts(client, counted)} channels updated, counted while loading`;
+      return `${(await client.query('SELECT reconcile_channel_counters() AS n')).rows[0].n} channels updated, read from the rows`;
     },
   });
   tasks.push({ ...base, key: 'sequences', step: 'sequences', after: ['attach'], weight: 1, run: async ({ client }) => (await resetSequences(client), undefined) });

@@ -18,6 +18,7 @@ import { appliedVariant, completeSeed, doneTasks, ensureMeta, forgetLoaded, load
 import type { Variant } from '../schema/variants.ts';
 import type { RunEnvironment, SeedFacts, SeedResults, SeedTimeline, StepResult, TableFacts, VariantSeedResult } from '../results/types.ts';
 import { readLayouts, type TableLayout } from './layout.ts';
+import { ChannelCounts } from './channel-counts.ts';
 import { planPasses, runPasses, type LoadDesign, type LoadEvent } from './load.ts';
 import { cachedPostLoadPlan, type PostLoadPlan } from './post-load-plan.ts';
 import { postLoadTasks } from './post-load.ts';
@@ -123,6 +124,8 @@ interface VariantState {
   postLoadDone: boolean;
   /** The post-load migrations, recorded as applied once their tasks are done. */
   migrations: string[];
+  /** The channels' counters, counted while this run loaded every message of the variant (not after a resume). */
+  channelCounts?: ChannelCounts;
 }
 
 /** Seeds variants with the same data; refuses existing data unless resuming (same plan) or forced. */
@@ -190,6 +193,10 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
     const loadGroup = async (group: VariantState[]) => {
       const designs: LoadDesign[] = group.map((s) => ({ variant: s.variant.name, schema: s.variant.schema, layouts: s.layouts, done: s.done }));
       const passes = planPasses(opts.model, designs);
+      // Variants with no messages leaf loaded before get every message from this load: their
+      // channels' counters are counted on the way (once, on the first: the rows are the same).
+      const whole = group.filter((s) => !s.layouts.get('messages')?.leaves.some((l) => s.done.has(l.relation)));
+      const counts = whole.length ? new ChannelCounts(opts.model.channelCount) : undefined;
       for (const s of group) {
         const total = [...s.layouts.values()].reduce((a, l) => a + l.leaves.length, 0);
         opts.onEvent({ type: 'variant', variant: s.variant.name, resumed: s.resumed, relationsTotal: total, relationsDone: s.done.size });
@@ -210,6 +217,7 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
         format: opts.format,
         signal: opts.signal,
         marks: true,
+        channelCounts: counts && { design: group.indexOf(whole[0]), counts },
         onEvent: (e: LoadEvent) => {
           if (e.type === 'chunk') {
             progress.rowsDone += e.rows;
@@ -242,6 +250,7 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
         opts.onEvent({ type: 'step', variant: s.variant.name, step: 'load', phase: 'end', ms: step.ms, detail: step.detail });
       }
       if (interrupted) throw interrupted;
+      for (const s of whole) s.channelCounts = counts;
     };
 
     /** Runs the post-load tasks of the group's variants not marked done; returns those done now. */
@@ -253,7 +262,7 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
       for (const s of group.filter((x) => !x.postLoadDone)) {
         const pl = plans.get(s.variant.name)!;
         const pages = await relationPages(client, s.variant.schema);
-        const all = postLoadTasks({ variant: s.variant.name, schema: s.variant.schema, plan: pl, layouts: s.layouts, model: opts.model, verify: opts.verify, pages, rows: plan.rows, server: { versionNum: version.num, maxParallelMaintenanceWorkers: version.maxParallelMaintenanceWorkers } });
+        const all = postLoadTasks({ variant: s.variant.name, schema: s.variant.schema, plan: pl, layouts: s.layouts, model: opts.model, verify: opts.verify, pages, rows: plan.rows, server: { versionNum: version.num, maxParallelMaintenanceWorkers: version.maxParallelMaintenanceWorkers }, channelCounts: s.channelCounts });
         tasks.push(...all.filter((t) => !marks.get(s.variant.name)!.has(t.key)));
         s.migrations = pl.migrations;
       }
