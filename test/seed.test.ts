@@ -15,6 +15,7 @@ import { doneTasks, seedRecords } from '../src/schema/bookkeeping.ts';
 import { loadVariants } from '../src/schema/variants.ts';
 import { CONTRAST_ORDER } from '../src/seed/choose.ts';
 import { readLayouts } from '../src/seed/layout.ts';
+import { ChannelCounts } from '../src/seed/channel-counts.ts';
 import { planPasses, runPasses } from '../src/seed/load.ts';
 import { seedVariants } from '../src/seed/seed.ts';
 import { freshDatabase, oneLineError, runCli, runInProcess, withClient } from './helpers.ts';
@@ -322,7 +323,8 @@ describe('seed', () => {
     const designs = [{ variant: 'hash', schema: 'hash_load', layouts, done: new Set<string>() }];
     const target = await openTarget(targetSpec(url, {}));
     // COPY into a leaf checks every row against the leaf's partition constraint: a row routed wrongly fails the load (23514).
-    const done = await runPasses({ target, model, designs, passes: planPasses(model, designs, ['messages', 'reactions', 'attachments']), slots: 2, format: 'binary', signal: new AbortController().signal, onEvent: () => {}, marks: false });
+    const counts = new ChannelCounts(model.channelCount);
+    const done = await runPasses({ target, model, designs, passes: planPasses(model, designs, ['messages', 'reactions', 'attachments']), slots: 2, format: 'binary', signal: new AbortController().signal, onEvent: () => {}, marks: false, channelCounts: { design: 0, counts } });
     const loaded = (prefix: string) => done.filter((d) => d.relation.startsWith(prefix));
     expect(loaded('messages_h').map((d) => d.relation).sort()).toEqual(['messages_h0', 'messages_h1', 'messages_h2', 'messages_h3']);
     expect(loaded('messages_h').reduce((a, d) => a + d.rows, 0)).toBe(20_000);
@@ -332,6 +334,11 @@ describe('seed', () => {
       const n = await c.query(`SELECT (SELECT count(*) FROM messages)::int AS m, (SELECT count(*) FROM reactions)::int AS r, (SELECT count(*) FROM attachments)::int AS a`);
       expect(n.rows[0]).toEqual({ m: 20_000, r: loaded('reactions_').reduce((a, d) => a + d.rows, 0), a: loaded('attachments').reduce((a, d) => a + d.rows, 0) });
       expect(n.rows[0].r).toBeGreaterThan(rows.reactions * 0.8);
+      // The channels' counts, taken as each batch's rows scatter to the four leaves, are what the rows say.
+      const byChannel = await c.query(`SELECT channel_id::int AS c, count(*)::int AS n, max(id)::text AS last FROM messages WHERE deleted_at IS NULL GROUP BY channel_id ORDER BY channel_id`);
+      expect(byChannel.rows.length).toBeGreaterThan(10);
+      const counted = [...counts.count.keys()].filter((i) => counts.count[i] > 0).map((i) => ({ c: i + 1, n: counts.count[i], last: String(counts.lastId[i]) }));
+      expect(counted).toEqual(byChannel.rows);
       await c.query('DROP SCHEMA hash_load CASCADE');
     }, 'hash_load');
   });

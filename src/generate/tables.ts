@@ -549,6 +549,7 @@ export interface MessageFacts {
 /** Messages [from, to) and their edits, reactions and attachments, into the four writers (and their facts into `facts`). */
 export function writeMessageFamily(m: Model, ws: MessageWriters, from: number, to: number, facts?: MessageFacts): FamilyRows {
   const D = DISTRIBUTION;
+  if (facts && (facts.channel.length < to - from || facts.id.length < to - from)) throw new Error(`message facts hold ${facts.channel.length} rows, and the batch ${to - from}`);
   const rows: FamilyRows = { messages: 0, message_edits: 0, reactions: 0, attachments: 0 };
   const rng = new RowRng();
   const hint = { minute: -1 };

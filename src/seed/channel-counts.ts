@@ -53,8 +53,9 @@ export class ChannelCounts {
  * Runs in the caller's transaction (the temporary table goes with it).
  */
 export async function applyChannelCounts(client: pg.ClientBase, counts: ChannelCounts): Promise<number> {
-  await client.query('CREATE TEMP TABLE chatbench_channel_counts (channel_id bigint PRIMARY KEY, n bigint NOT NULL, last_id bigint NOT NULL, last_at timestamptz NOT NULL) ON COMMIT DROP');
-  await pipeline(Readable.from(counts.copyRows()), client.query(copyStreams.from(`COPY pg_temp.chatbench_channel_counts FROM STDIN`)));
+  // No key: each channel comes once, and the update joins by hash.
+  await client.query('CREATE TEMP TABLE chatbench_channel_counts (channel_id bigint NOT NULL, n bigint NOT NULL, last_id bigint NOT NULL, last_at timestamptz NOT NULL) ON COMMIT DROP');
+  await pipeline(Readable.from(counts.copyRows()), client.query(copyStreams.from('COPY pg_temp.chatbench_channel_counts (channel_id, n, last_id, last_at) FROM STDIN')));
   await client.query('ANALYZE pg_temp.chatbench_channel_counts');
   const r = await client.query(
     `UPDATE channels c

@@ -446,7 +446,7 @@ async function runPass(opts: LoadOptions, pass: Pass, slot: number, pool: Connec
   let pending: Promise<unknown> = Promise.resolve();
   let sentBefore: Promise<unknown> = Promise.resolve();
   const writerSets = [chunkWriters(pass.key, format), chunkWriters(pass.key, format)];
-  const tally = pass.key === familyKey ? opts.channelCounts : undefined;
+  const tally = pass.key === familyKey && pass.sinks.some((s) => s.table === 'messages' && s.design === opts.channelCounts?.design) ? opts.channelCounts : undefined;
   // Filled by each batch's generation and read while routing it (a batch is at most a chunk).
   const facts: MessageFacts | undefined = tally && { channel: new Int32Array(TABLES[familyKey].unitsPerChunk), id: new Float64Array(TABLES[familyKey].unitsPerChunk) };
   let batch = 0;

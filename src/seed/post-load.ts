@@ -62,7 +62,6 @@ export function postLoadTasks(input: PostLoadInput): Task[] {
       // With --verify full a unique index waits for the verification, which names a chunk loaded twice.
       after: b.unique && input.verify === 'full' ? ['ddl', 'verify-check'] : ['ddl'],
       shared: [b.relation],
-      reads: b.relation,
       weight: pagesOf(b.relation) * buildCost(b),
       run: async ({ client, tail }) => {
         // Parallel workers only help when a core would otherwise be idle (the last builds).
@@ -131,7 +130,6 @@ export function postLoadTasks(input: PostLoadInput): Task[] {
         step: 'foreign-keys',
         after: ['fk-add'],
         exclusive: [`maint:${leaf}`],
-        reads: leaf,
         weight: pagesOf(leaf) * (f.referencesKind === 'p' ? 2 : 1),
         run: async ({ client }) => {
           const plan = strategy === 'probes' ? 'SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; ' : strategy === 'merge' ? 'SET LOCAL enable_hashjoin = off; SET LOCAL enable_nestloop = off; ' : '';
@@ -145,12 +143,14 @@ export function postLoadTasks(input: PostLoadInput): Task[] {
     }
   }
 
+  // Counted while loading, the counters are one update of channels: first after the DDL (the
+  // checksums wait for it), and before channels' own indexes, which it need not maintain.
   const counted = input.channelCounts;
   tasks.push({
     ...base,
     key: 'reconcile',
     step: 'reconcile',
-    after: ['fk-add'],
+    ...(counted ? { after: ['ddl'], first: true, exclusive: ['channels'] } : { after: ['fk-add'] }),
     weight: counted ? pagesOf('channels') : pagesOf('messages') + (layouts.get('messages')?.leaves.reduce((a, l) => a + pagesOf(l.relation), 0) ?? 0),
     run: async ({ client }) => {
       // The function says the variant keeps the counters; the counts, when there, spare its scan of messages.

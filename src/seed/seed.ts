@@ -195,8 +195,8 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
       const passes = planPasses(opts.model, designs);
       // Variants with no messages leaf loaded before get every message from this load: their
       // channels' counters are counted on the way (once, on the first: the rows are the same).
-      const whole = group.filter((s) => !s.layouts.get('messages')?.leaves.some((l) => s.done.has(l.relation)));
-      const counts = whole.length ? new ChannelCounts(opts.model.channelCount) : undefined;
+      const whole = designs.map((d) => d.layouts.get('messages')?.leaves.some((l) => d.done.has(l.relation)) === false);
+      const counts = whole.includes(true) ? new ChannelCounts(opts.model.channelCount) : undefined;
       for (const s of group) {
         const total = [...s.layouts.values()].reduce((a, l) => a + l.leaves.length, 0);
         opts.onEvent({ type: 'variant', variant: s.variant.name, resumed: s.resumed, relationsTotal: total, relationsDone: s.done.size });
@@ -217,7 +217,7 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
         format: opts.format,
         signal: opts.signal,
         marks: true,
-        channelCounts: counts && { design: group.indexOf(whole[0]), counts },
+        channelCounts: counts && { design: whole.indexOf(true), counts },
         onEvent: (e: LoadEvent) => {
           if (e.type === 'chunk') {
             progress.rowsDone += e.rows;
@@ -250,7 +250,7 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
         opts.onEvent({ type: 'step', variant: s.variant.name, step: 'load', phase: 'end', ms: step.ms, detail: step.detail });
       }
       if (interrupted) throw interrupted;
-      for (const s of whole) s.channelCounts = counts;
+      group.forEach((s, i) => (s.channelCounts = whole[i] ? counts : undefined));
     };
 
     /** Runs the post-load tasks of the group's variants not marked done; returns those done now. */
@@ -315,6 +315,7 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
       await loadGroup(group);
       opts.signal.throwIfAborted();
       taskDone.push(...(await postLoadGroup(group)));
+      for (const s of group) s.channelCounts = undefined; // 12 bytes a channel: not kept for the next groups
     }
 
     // finish every variant

@@ -1,8 +1,7 @@
 // Runs named tasks on a pool of connections: each in its own transaction with its progress mark,
 // so a killed run resumes at the tasks not marked. A task waits for the steps it comes after (of
 // its own variant), never runs beside a task holding a conflicting lock key (two maintenance
-// commands on one table would wait on each other's locks), and the largest ready task goes first,
-// unless a ready task reads a relation that a running one is reading (its pages are in memory).
+// commands on one table would wait on each other's locks), and the largest ready task goes first.
 import pg from 'pg';
 import { connectClient, SEED_CONNECT_TIMEOUT_MS, type Target } from '../db/target.ts';
 import { toDatabaseError } from '../db/sqlstate.ts';
@@ -31,12 +30,6 @@ export interface Task {
   weight: number;
   /** Runs before any other ready task, whatever the weights (the DDL the others wait for). */
   first?: boolean;
-  /**
-   * The relation whose every page it reads (an index build, a key's validation). A ready task that
-   * reads what a running task reads goes before larger ones: at 100M messages two months of
-   * messages do not fit in the page cache together, and a build read its month back from disk.
-   */
-  reads?: string;
   /** Runs inside a transaction unless `outsideTransaction` (VACUUM); returns a detail kept with the mark. */
   run(ctx: TaskContext): Promise<string | undefined>;
   outsideTransaction?: boolean;
@@ -70,16 +63,6 @@ export interface RunTasksOptions {
   walPerBackend?: boolean;
 }
 
-/**
- * The task to start next of `pending` (in order of preference): the first ready one that reads a
- * relation a running task reads, else the first ready one.
- */
-export function nextTask(pending: readonly Task[], running: Iterable<Task>, isReady: (t: Task) => boolean): Task | undefined {
-  const reading = new Set<string>();
-  for (const t of running) if (t.reads !== undefined) reading.add(t.reads);
-  return (reading.size ? pending.find((t) => t.reads !== undefined && reading.has(t.reads) && isReady(t)) : undefined) ?? pending.find(isReady);
-}
-
 /** Runs tasks until all are done; the first failure stops the others (their transactions roll back). */
 export async function runTasks(opts: RunTasksOptions): Promise<TaskDone[]> {
   const pending = [...opts.tasks].sort((a, b) => Number(!!b.first) - Number(!!a.first) || b.weight - a.weight);
@@ -107,7 +90,7 @@ export async function runTasks(opts: RunTasksOptions): Promise<TaskDone[]> {
   };
   const conflicts = (t: Task) => t.exclusive.some((k) => (held.get(k)?.exclusive ?? 0) + (held.get(k)?.shared ?? 0) > 0) || t.shared.some((k) => (held.get(k)?.exclusive ?? 0) > 0);
   const isReady = (t: Task) => !t.after.some((s) => (open.get(stepKey(t.variant, s)) ?? 0) > 0) && !conflicts(t);
-  const firstReady = () => nextTask(pending, running, isReady);
+  const firstReady = () => pending.find(isReady);
   const readyCount = (limit: number) => {
     let n = 0;
     for (const t of pending) if (isReady(t) && ++n >= limit) break;
