@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
+import { createWriter } from '../copy/writer.ts';
 import { snowflakeTimeMs } from '../generate/model.ts';
 import type { MessageFacts } from '../generate/tables.ts';
 
@@ -31,18 +32,30 @@ export class ChannelCounts {
     }
   }
 
-  /** COPY text rows (channel id, count, last id, last time) of the channels that have messages. */
-  *copyRows(batch = 10_000): Generator<string> {
-    let out: string[] = [];
+  /**
+   * Binary COPY (header, rows in batches, trailer) of the channels that have messages: channel id,
+   * count, last id, last time. Small buffers, no strings: at 100M messages (957K channels) a text
+   * form built here raised the seed's peak memory by 16 MB.
+   */
+  *copyChunks(batch = 1_000): Generator<Buffer> {
+    const w = createWriter('binary', batch * 64);
+    yield w.header();
+    let rows = 0;
     for (let c = 0; c < this.channels; c++) {
       if (!this.count[c]) continue;
-      out.push(`${c + 1}\t${this.count[c]}\t${this.lastId[c]}\t${new Date(snowflakeTimeMs(this.lastId[c])).toISOString()}\n`);
-      if (out.length === batch) {
-        yield out.join('');
-        out = [];
+      w.beginRow(4);
+      w.int(c + 1, 8);
+      w.int(this.count[c], 8);
+      w.int(this.lastId[c], 8);
+      w.timestamptz(snowflakeTimeMs(this.lastId[c]));
+      w.endRow();
+      if (++rows === batch) {
+        yield w.take();
+        rows = 0;
       }
     }
-    if (out.length) yield out.join('');
+    if (rows) yield w.take();
+    yield w.trailer();
   }
 }
 
@@ -55,7 +68,7 @@ export class ChannelCounts {
 export async function applyChannelCounts(client: pg.ClientBase, counts: ChannelCounts): Promise<number> {
   // No key: each channel comes once, and the update joins by hash.
   await client.query('CREATE TEMP TABLE chatbench_channel_counts (channel_id bigint NOT NULL, n bigint NOT NULL, last_id bigint NOT NULL, last_at timestamptz NOT NULL) ON COMMIT DROP');
-  await pipeline(Readable.from(counts.copyRows()), client.query(copyStreams.from('COPY pg_temp.chatbench_channel_counts (channel_id, n, last_id, last_at) FROM STDIN')));
+  await pipeline(Readable.from(counts.copyChunks(), { objectMode: false }), client.query(copyStreams.from('COPY pg_temp.chatbench_channel_counts (channel_id, n, last_id, last_at) FROM STDIN (FORMAT binary)')));
   await client.query('ANALYZE pg_temp.chatbench_channel_counts');
   const r = await client.query(
     `UPDATE channels c
