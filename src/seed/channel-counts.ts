@@ -69,6 +69,7 @@ export async function applyChannelCounts(client: pg.ClientBase, counts: ChannelC
   // No key: each channel comes once, and the update joins by hash.
   await client.query('CREATE TEMP TABLE chatbench_channel_counts (channel_id bigint NOT NULL, n bigint NOT NULL, last_id bigint NOT NULL, last_at timestamptz NOT NULL) ON COMMIT DROP');
   await pipeline(Readable.from(counts.copyChunks(), { objectMode: false }), client.query(copyStreams.from('COPY pg_temp.chatbench_channel_counts (channel_id, n, last_id, last_at) FROM STDIN (FORMAT binary)')));
+  // channels has no statistics and no index yet (this runs before them): the join is by hash.
   await client.query('ANALYZE pg_temp.chatbench_channel_counts');
   const r = await client.query(
     `UPDATE channels c

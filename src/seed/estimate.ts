@@ -248,8 +248,9 @@ export function estimateSeed(variants: Variant[], plan: DataPlan, cal: Calibrati
     verify: opts.verify,
   });
   const totalBytes = sizes.reduce((a, e) => a + e.totalBytes, 0);
-  // The model's arrays grow with users and channels; the rest of the process stays near 200 MB (docs/PERFORMANCE.md, Memory).
-  const clientBytes = 200 * 1024 ** 2 + plan.users * 60 + plan.rows.channels * 40;
+  // The model's arrays grow with users and channels, and so do the channel counts held through the
+  // load (12 bytes a channel); the rest of the process stays near 200 MB (docs/PERFORMANCE.md, Memory).
+  const clientBytes = 200 * 1024 ** 2 + plan.users * 60 + plan.rows.channels * (40 + 12);
   const serverBytes = machine.sharedBuffersBytes + opts.jobs * machine.maintenanceWorkMemBytes;
   return {
     variants: sizes,

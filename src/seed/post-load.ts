@@ -1,7 +1,8 @@
-// The post-load phase of one variant as tasks for the task runner (tasks.ts): early DDL, one index
+// The post-load phase of one variant as tasks for the task runner (tasks.ts): early DDL, the
+// channel counters (counted while loading; otherwise read from the rows after the keys), one index
 // build per table or leaf, the constraints they back, the partitioned statements that attach them,
-// ANALYZE, foreign keys added NOT VALID and validated per leaf, the verification, the channel
-// counters, sequences, VACUUM where rows were not loaded frozen, and the late DDL.
+// ANALYZE, foreign keys added NOT VALID and validated per leaf, the verification, sequences, VACUUM
+// where rows were not loaded frozen, and the late DDL.
 import pg from 'pg';
 import { RuntimeError } from '../errors.ts';
 import type { Model } from '../generate/model.ts';

@@ -23,7 +23,7 @@ export interface Task {
   step: string;
   /** Steps (of the same variant) whose tasks must all be done first. */
   after: string[];
-  /** Lock keys: a task holding a key in `exclusive` never runs beside another task naming that key. */
+  /** Lock keys (of its schema): a task holding a key in `exclusive` never runs beside another task naming that key. */
   exclusive: string[];
   shared: string[];
   /** Estimated cost (pages, scaled by method): the heaviest ready task runs first, and the progress line's ETA counts it. */
@@ -82,13 +82,16 @@ export async function runTasks(opts: RunTasksOptions): Promise<TaskDone[]> {
   const hold = (t: Task, d: number) => {
     for (const [keys, kind] of [[t.exclusive, 'exclusive'], [t.shared, 'shared']] as const) {
       for (const k of keys) {
-        const h = held.get(k) ?? { exclusive: 0, shared: 0 };
+        const h = held.get(lockKey(t, k)) ?? { exclusive: 0, shared: 0 };
         h[kind] += d;
-        held.set(k, h);
+        held.set(lockKey(t, k), h);
       }
     }
   };
-  const conflicts = (t: Task) => t.exclusive.some((k) => (held.get(k)?.exclusive ?? 0) + (held.get(k)?.shared ?? 0) > 0) || t.shared.some((k) => (held.get(k)?.exclusive ?? 0) > 0);
+  // Keys name relations of the task's own schema: the same name in two variants is two relations.
+  const lockKey = (t: Task, k: string) => `${t.schema}\u0000${k}`;
+  const heldBy = (t: Task, k: string) => held.get(lockKey(t, k));
+  const conflicts = (t: Task) => t.exclusive.some((k) => (heldBy(t, k)?.exclusive ?? 0) + (heldBy(t, k)?.shared ?? 0) > 0) || t.shared.some((k) => (heldBy(t, k)?.exclusive ?? 0) > 0);
   const isReady = (t: Task) => !t.after.some((s) => (open.get(stepKey(t.variant, s)) ?? 0) > 0) && !conflicts(t);
   const firstReady = () => pending.find(isReady);
   const readyCount = (limit: number) => {

@@ -65,13 +65,15 @@ export function verifyTasks(input: { variant: string; schema: string; layouts: M
         },
       });
     }
-    // Content checksums are taken last (after the channel counters are reconciled): every row of
-    // every relation (full), or the rows of sampled ranges through the key's index (sample).
+    // Content checksums are taken last (after the channel counters are set, and once the keys are
+    // added, so after the indexes): every row of every relation (full), or the rows of sampled
+    // ranges through the key's index (sample). The counters counted while loading are set first
+    // after the DDL; without fk-add here a sampled checksum would scan a heap with no index yet.
     const checksum = (key: string, run: (c: pg.ClientBase) => Promise<{ n: number; h: string }>, weight: number): Task => ({
       ...base,
       key,
       step: 'checksums',
-      after: ['reconcile'],
+      after: ['reconcile', 'fk-add'],
       weight,
       run: async ({ client }) => {
         await client.query(`SET LOCAL TimeZone = 'UTC'`);
