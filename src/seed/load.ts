@@ -446,9 +446,10 @@ async function runPass(opts: LoadOptions, pass: Pass, slot: number, pool: Connec
   let pending: Promise<unknown> = Promise.resolve();
   let sentBefore: Promise<unknown> = Promise.resolve();
   const writerSets = [chunkWriters(pass.key, format), chunkWriters(pass.key, format)];
-  const tally = pass.key === familyKey && pass.sinks.some((s) => s.table === 'messages' && s.design === opts.channelCounts?.design) ? opts.channelCounts : undefined;
-  // Filled by each batch's generation and read while routing it (a batch is at most a chunk).
-  const facts: MessageFacts | undefined = tally && { channel: new Int32Array(TABLES[familyKey].unitsPerChunk), id: new Float64Array(TABLES[familyKey].unitsPerChunk) };
+  // The channel counts, where this pass feeds the counting design's messages: the facts are filled
+  // by each batch's generation and read while routing it (a batch is at most a chunk).
+  const cc = opts.channelCounts;
+  const counting = cc && pass.key === familyKey && pass.sinks.some((s) => s.table === 'messages' && s.design === cc.design) ? { ...cc, facts: { channel: new Int32Array(TABLES[familyKey].unitsPerChunk), id: new Float64Array(TABLES[familyKey].unitsPerChunk) } satisfies MessageFacts } : undefined;
   let batch = 0;
   let batchUnits = Math.min(TABLES[pass.key].unitsPerChunk, 2048);
   try {
@@ -472,7 +473,7 @@ async function runPass(opts: LoadOptions, pass: Pass, slot: number, pool: Connec
         const to = Math.min(chunk.to, from + batchUnits);
         // Writer set batch % 2 last held batch - 2: its bytes must have left every socket first.
         await sentBefore;
-        const parts = generateParts(model, { ...chunk, from, to }, format, tables, writerSets[batch % 2], facts);
+        const parts = generateParts(model, { ...chunk, from, to }, format, tables, writerSets[batch % 2], counting?.facts);
         const generated = parts.reduce((a, p) => a + p.body.length, 0);
         batchUnits = Math.max(256, Math.min(TABLES[pass.key].unitsPerChunk, Math.round((BATCH_BYTES * (to - from)) / Math.max(1, generated))));
         from = to;
@@ -508,7 +509,7 @@ async function runPass(opts: LoadOptions, pass: Pass, slot: number, pool: Connec
               }
               sink.rows += count;
               for (const [r0, r1] of runs) sink.counts.add(verifyKeys, r0, r1);
-              if (facts && part.table === 'messages' && d === tally!.design) for (const [r0, r1] of runs) tally!.counts.add(facts, r0, r1);
+              if (counting && part.table === 'messages' && d === counting.design) for (const [r0, r1] of runs) counting.counts.add(counting.facts, r0, r1);
               const slices = runs.map(([r0, r1]) => part.body.subarray(part.starts[r0], part.starts[r1]));
               const slice = slices.length === 1 ? slices[0] : Buffer.concat(slices);
               rows += count;
