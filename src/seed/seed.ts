@@ -124,8 +124,6 @@ interface VariantState {
   postLoadDone: boolean;
   /** The post-load migrations, recorded as applied once their tasks are done. */
   migrations: string[];
-  /** The channels' counters, counted while this run loaded every message of the variant (not after a resume). */
-  channelCounts?: ChannelCounts;
 }
 
 /** Seeds variants with the same data; refuses existing data unless resuming (same plan) or forced. */
@@ -189,8 +187,11 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
     const planning = planAll(opts, states, plan, version);
     planning.catch(() => {}); // awaited below; a failure is reported there
 
-    /** Loads what is not loaded yet of the group's variants, from one generation. */
-    const loadGroup = async (group: VariantState[]) => {
+    /**
+     * Loads what is not loaded yet of the group's variants, from one generation. Returns the
+     * channels' counters of the variants that got every message from it (not after a resume).
+     */
+    const loadGroup = async (group: VariantState[]): Promise<Map<VariantState, ChannelCounts>> => {
       const designs: LoadDesign[] = group.map((s) => ({ variant: s.variant.name, schema: s.variant.schema, layouts: s.layouts, done: s.done }));
       const passes = planPasses(opts.model, designs);
       // Variants with no messages leaf loaded before get every message from this load: their
@@ -201,7 +202,7 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
         const total = [...s.layouts.values()].reduce((a, l) => a + l.leaves.length, 0);
         opts.onEvent({ type: 'variant', variant: s.variant.name, resumed: s.resumed, relationsTotal: total, relationsDone: s.done.size });
       }
-      if (!passes.length) return;
+      if (!passes.length) return new Map();
       progress.phase = 'load';
       progress.loadStartMs = clock();
       const walBefore = await sampler.walBytes();
@@ -250,11 +251,11 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
         opts.onEvent({ type: 'step', variant: s.variant.name, step: 'load', phase: 'end', ms: step.ms, detail: step.detail });
       }
       if (interrupted) throw interrupted;
-      group.forEach((s, i) => (s.channelCounts = whole[i] ? counts : undefined));
+      return new Map(counts ? group.filter((_, i) => whole[i]).map((s) => [s, counts]) : []);
     };
 
     /** Runs the post-load tasks of the group's variants not marked done; returns those done now. */
-    const postLoadGroup = async (group: VariantState[]) => {
+    const postLoadGroup = async (group: VariantState[], counted: Map<VariantState, ChannelCounts>) => {
       progress.phase = 'post-load';
       progress.postStartMs = clock();
       const tasks: Task[] = [];
@@ -262,7 +263,7 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
       for (const s of group.filter((x) => !x.postLoadDone)) {
         const pl = plans.get(s.variant.name)!;
         const pages = await relationPages(client, s.variant.schema);
-        const all = postLoadTasks({ variant: s.variant.name, schema: s.variant.schema, plan: pl, layouts: s.layouts, model: opts.model, verify: opts.verify, pages, rows: plan.rows, server: { versionNum: version.num, maxParallelMaintenanceWorkers: version.maxParallelMaintenanceWorkers }, channelCounts: s.channelCounts });
+        const all = postLoadTasks({ variant: s.variant.name, schema: s.variant.schema, plan: pl, layouts: s.layouts, model: opts.model, verify: opts.verify, pages, rows: plan.rows, server: { versionNum: version.num, maxParallelMaintenanceWorkers: version.maxParallelMaintenanceWorkers }, channelCounts: counted.get(s) });
         tasks.push(...all.filter((t) => !marks.get(s.variant.name)!.has(t.key)));
         s.migrations = pl.migrations;
       }
@@ -312,10 +313,10 @@ async function seedLocked(opts: SeedOptions, client: pg.Client, plan: DataPlan):
     const rowsPerVariant = Object.values(plan.rows).reduce((a, b) => a + b, 0);
     for (const [i, group] of groups.entries()) {
       Object.assign(progress, { group: { at: i + 1, of: groups.length }, estimate: groupEstimate(i, clock() - groupsStartMs), rowsDone: 0, bytesDone: 0, rowsTotal: rowsPerVariant * group.length, tasksWeight: 0, tasksDone: 0 });
-      await loadGroup(group);
+      // The counts (12 bytes a channel) live for their group only.
+      const counted = await loadGroup(group);
       opts.signal.throwIfAborted();
-      taskDone.push(...(await postLoadGroup(group)));
-      for (const s of group) s.channelCounts = undefined; // 12 bytes a channel: not kept for the next groups
+      taskDone.push(...(await postLoadGroup(group, counted)));
     }
 
     // finish every variant

@@ -79,19 +79,16 @@ export async function runTasks(opts: RunTasksOptions): Promise<TaskDone[]> {
   const stepKey = (variant: string, step: string) => `${variant}\u0000${step}`;
   for (const t of pending) open.set(stepKey(t.variant, t.step), (open.get(stepKey(t.variant, t.step)) ?? 0) + 1);
   const held = new Map<string, { exclusive: number; shared: number }>();
-  const hold = (t: Task, d: number) => {
-    for (const [keys, kind] of [[t.exclusive, 'exclusive'], [t.shared, 'shared']] as const) {
-      for (const k of keys) {
-        const h = held.get(lockKey(t, k)) ?? { exclusive: 0, shared: 0 };
-        h[kind] += d;
-        held.set(lockKey(t, k), h);
-      }
-    }
-  };
   // Keys name relations of the task's own schema: the same name in two variants is two relations.
-  const lockKey = (t: Task, k: string) => `${t.schema}\u0000${k}`;
-  const heldBy = (t: Task, k: string) => held.get(lockKey(t, k));
-  const conflicts = (t: Task) => t.exclusive.some((k) => (heldBy(t, k)?.exclusive ?? 0) + (heldBy(t, k)?.shared ?? 0) > 0) || t.shared.some((k) => (heldBy(t, k)?.exclusive ?? 0) > 0);
+  const heldBy = (t: Task, k: string) => {
+    const key = `${t.schema}\u0000${k}`;
+    return held.get(key) ?? held.set(key, { exclusive: 0, shared: 0 }).get(key)!;
+  };
+  const hold = (t: Task, d: number) => {
+    for (const k of t.exclusive) heldBy(t, k).exclusive += d;
+    for (const k of t.shared) heldBy(t, k).shared += d;
+  };
+  const conflicts = (t: Task) => t.exclusive.some((k) => heldBy(t, k).exclusive + heldBy(t, k).shared > 0) || t.shared.some((k) => heldBy(t, k).exclusive > 0);
   const isReady = (t: Task) => !t.after.some((s) => (open.get(stepKey(t.variant, s)) ?? 0) > 0) && !conflicts(t);
   const firstReady = () => pending.find(isReady);
   const readyCount = (limit: number) => {
